@@ -1,0 +1,112 @@
+"""agentos_sync: a synchronous client for AgentOS, the HTTP server of the agno agent framework.
+
+Run agents, teams and workflows from code without asyncio, stream their typed events in a plain
+``for`` loop, and never lose an event when a connection drops: background run streams resume
+through ``/resume`` by themselves.
+
+Example::
+
+    from agentos_sync import AgentOSClient, events
+
+    client = AgentOSClient("http://localhost:7777")
+    for ev in client.run_agent_stream("assistant", "Tell me a joke", background=True):
+        if isinstance(ev, events.RunContentEvent):
+            print(ev.content, end="")
+
+Importing this package opens nothing and reads no environment variable; the fake server, the CLI
+and the framework helpers load only when used.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from . import errors, events
+from .client import AgentOSClient
+from .errors import (
+    AgentOSError,
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    InternalServerError,
+    NotFoundError,
+    PermissionDeniedError,
+    ProtocolError,
+    RateLimitError,
+    ReconnectExhaustedError,
+    RunFailedError,
+    RunNotFoundError,
+    StreamError,
+    StreamInterruptedError,
+    UnprocessableEntityError,
+)
+from .events import (
+    CatchUpEvent,
+    ReplayEvent,
+    RunCompletedEvent,
+    RunContentEvent,
+    RunErrorEvent,
+    RunEvent,
+    RunStartedEvent,
+    StreamMetaEvent,
+    SubscribedEvent,
+    UnknownEvent,
+)
+from .models import (
+    AgentSummary,
+    ConfigResponse,
+    RunAccepted,
+    RunOutput,
+    RunStatus,
+    TeamSummary,
+    WorkflowSummary,
+)
+from .retry import ReconnectPolicy
+from .streams import RunStream
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AgentOSClient",
+    "AgentOSError",
+    "AgentSummary",
+    "AuthenticationError",
+    "BadRequestError",
+    "CatchUpEvent",
+    "ConfigResponse",
+    "ConflictError",
+    "InternalServerError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "ProtocolError",
+    "RateLimitError",
+    "ReconnectExhaustedError",
+    "ReconnectPolicy",
+    "ReplayEvent",
+    "RunAccepted",
+    "RunCompletedEvent",
+    "RunContentEvent",
+    "RunErrorEvent",
+    "RunEvent",
+    "RunFailedError",
+    "RunNotFoundError",
+    "RunOutput",
+    "RunStartedEvent",
+    "RunStatus",
+    "RunStream",
+    "StreamError",
+    "StreamInterruptedError",
+    "StreamMetaEvent",
+    "SubscribedEvent",
+    "TeamSummary",
+    "UnknownEvent",
+    "UnprocessableEntityError",
+    "WorkflowSummary",
+    "__version__",
+    "errors",
+    "events",
+]

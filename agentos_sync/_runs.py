@@ -1,0 +1,432 @@
+"""Runs of agents, teams and workflows: one implementation, parameterised by kind.
+
+The three kinds differ only in their URL path (``/agents``, ``/teams``, ``/workflows``) and their
+event family (which events are terminal). Everything else, from form encoding to resume, is here
+once.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
+
+from . import errors
+from ._http import HTTPCore, encode_form, segment
+from .events import StreamMetaEvent
+from .models import RunAccepted, RunOutput
+from .retry import ReconnectPolicy
+from .sse import DEFAULT_MAX_EVENT_BYTES
+from .streams import RunStream
+from .transports.base import FileField, Response
+
+OnReconnect = Optional[Callable[[StreamMetaEvent], Any]]
+
+
+@dataclass(frozen=True)
+class RunKind:
+    """One family of runnables."""
+
+    name: str  # "agent", "team", "workflow": the key of events.TERMINAL_EVENTS
+    path: str  # URL collection
+    id_name: str  # argument name, for error messages
+
+    def label(self, entity_id: str) -> str:
+        return f"{self.name} {entity_id!r}"
+
+
+AGENT = RunKind("agent", "agents", "agent_id")
+TEAM = RunKind("team", "teams", "team_id")
+WORKFLOW = RunKind("workflow", "workflows", "workflow_id")
+
+
+def _check_message(message: Any) -> str:
+    if not isinstance(message, str):
+        raise TypeError(f"message must be a str, got {type(message).__name__}")
+    return message
+
+
+def _check_stream_response(response: Response, what: str) -> Response:
+    content_type = str(response.headers.get("content-type", "")).lower()
+    if content_type and "text/event-stream" not in content_type:
+        try:
+            body = response.read()[:300].decode("utf-8", "replace")
+        except errors.AgentOSError:
+            body = ""
+        raise errors.ProtocolError(
+            f"{what} answered {response.status_code} with content-type {content_type!r}, not an event "
+            f"stream: {body!r}. Is base_url an AgentOS server?"
+        )
+    return response
+
+
+class Runs:
+    """Run operations for one kind (agents, teams or workflows)."""
+
+    def __init__(
+        self,
+        http: HTTPCore,
+        kind: RunKind,
+        *,
+        reconnect: ReconnectPolicy,
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    ) -> None:
+        self._http = http
+        self.kind = kind
+        self._reconnect = reconnect
+        self._max_event_bytes = max_event_bytes
+
+    # -- paths -----------------------------------------------------------------------------
+
+    def _runs_path(self, entity_id: str, *rest: str) -> List[str]:
+        return [self.kind.path, segment(entity_id, self.kind.id_name), "runs", *rest]
+
+    # -- create ----------------------------------------------------------------------------
+
+    def _create_form(
+        self,
+        message: Any,
+        *,
+        stream: bool,
+        background: bool,
+        session_id: Optional[str],
+        user_id: Optional[str],
+        extra: Mapping[str, Any],
+    ) -> Dict[str, str]:
+        reserved = {"message", "stream", "background"} & set(extra)
+        if reserved:
+            raise TypeError(f"pass {', '.join(sorted(reserved))} as the method's own argument")
+        for name, value in (("session_id", session_id), ("user_id", user_id)):
+            if value is not None and not isinstance(value, str):
+                raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+        return encode_form(
+            {
+                "message": _check_message(message),
+                "stream": stream,
+                "background": background,
+                "session_id": session_id,
+                "user_id": user_id,
+                **extra,
+            }
+        )
+
+    def run(
+        self,
+        entity_id: str,
+        message: str,
+        *,
+        background: bool = False,
+        session_id: Optional[str] = None,
+        user_id: Optional[str] = None,
+        files: Optional[Sequence[FileField]] = None,
+        extra: Mapping[str, Any],
+    ) -> Union[RunOutput, RunAccepted]:
+        form = self._create_form(
+            message, stream=False, background=background, session_id=session_id, user_id=user_id, extra=extra
+        )
+        data = self._http.json(
+            "POST",
+            self._runs_path(entity_id),
+            form=form,
+            files=files,
+            idempotent=False,
+            headers={"Idempotency-Key": uuid.uuid4().hex},
+        )
+        if background:
+            return RunAccepted.model_validate(data)
+        return RunOutput.model_validate(data)
+
+    def stream(
+        self,
+        entity_id: str,
+        message: str,
+        *,
+        background: bool = False,
+        session_id: Optional[str] = None,
+        user_id: Optional[str] = None,
+        files: Optional[Sequence[FileField]] = None,
+        on_reconnect: OnReconnect = None,
+        reconnect: Optional[ReconnectPolicy] = None,
+        extra: Mapping[str, Any],
+    ) -> RunStream:
+        if background and session_id is None:
+            # A run is found again through its session when the create is cut before the first
+            # event, so a resumable create always names one.
+            session_id = str(uuid.uuid4())
+        form = self._create_form(
+            message, stream=True, background=background, session_id=session_id, user_id=user_id, extra=extra
+        )
+        segments = self._runs_path(entity_id)
+        idempotency_key = uuid.uuid4().hex
+
+        def send() -> Response:
+            response = self._http.send(
+                "POST",
+                segments,
+                form=form,
+                files=files,
+                stream=True,
+                idempotent=False,
+                headers={"Idempotency-Key": idempotency_key},
+            )
+            return _check_stream_response(response, f"POST /{'/'.join(segments)}")
+
+        source = _Source(self, entity_id, send, message)
+        try:
+            response: Optional[Response] = send()
+            initial_error: Optional[BaseException] = None
+        except errors.APIConnectionError as exc:
+            if not exc.reached_server:
+                raise
+            if not background:
+                raise errors.StreamInterruptedError(
+                    f"The stream of a foreground run of {self.kind.label(entity_id)} was cut before its "
+                    f"first event ({exc}). It is not re-run; use background=True for runs that must "
+                    "survive a dropped connection.",
+                    session_id=session_id,
+                ) from exc
+            response, initial_error = None, exc
+        return RunStream(
+            source=source,
+            kind=self.kind.name,
+            response=response,
+            initial_error=initial_error,
+            resumable=background,
+            session_id=session_id,
+            policy=reconnect or self._reconnect,
+            on_reconnect=on_reconnect,
+            max_event_bytes=self._max_event_bytes,
+        )
+
+    # -- resume ----------------------------------------------------------------------------
+
+    def open_resume(
+        self,
+        entity_id: str,
+        run_id: str,
+        session_id: Optional[str],
+        last_event_index: Optional[int],
+        *,
+        retries: Optional[int] = None,
+    ) -> Response:
+        segments = self._runs_path(entity_id, segment(run_id, "run_id"), "resume")
+        response = self._http.send(
+            "POST",
+            segments,
+            form=encode_form({"last_event_index": last_event_index, "session_id": session_id}),
+            stream=True,
+            idempotent=True,
+            retries=retries,
+        )
+        return _check_stream_response(response, f"POST /{'/'.join(segments)}")
+
+    def resume_stream(
+        self,
+        entity_id: str,
+        run_id: str,
+        *,
+        last_event_index: Optional[int] = None,
+        session_id: Optional[str] = None,
+        on_reconnect: OnReconnect = None,
+        reconnect: Optional[ReconnectPolicy] = None,
+    ) -> RunStream:
+        if last_event_index is not None and (
+            isinstance(last_event_index, bool) or not isinstance(last_event_index, int) or last_event_index < 0
+        ):
+            raise ValueError(f"last_event_index must be an int >= 0 or None, got {last_event_index!r}")
+        segment(run_id, "run_id")
+        response = self.open_resume(entity_id, run_id, session_id, last_event_index)
+        return RunStream(
+            source=_Source(self, entity_id, None, None),
+            kind=self.kind.name,
+            response=response,
+            resumable=True,
+            run_id=run_id,
+            session_id=session_id,
+            last_event_index=last_event_index,
+            policy=reconnect or self._reconnect,
+            on_reconnect=on_reconnect,
+            yield_meta=True,
+            max_event_bytes=self._max_event_bytes,
+        )
+
+    # -- continue (human in the loop) ------------------------------------------------------
+
+    def _continue_form(
+        self,
+        tools: Any,
+        *,
+        session_id: str,
+        stream: bool,
+        background: bool,
+        user_id: Optional[str],
+        extra: Mapping[str, Any],
+    ) -> Dict[str, str]:
+        if not isinstance(session_id, str) or not session_id:
+            raise ValueError("session_id is required to continue a run (the server looks the run up in it)")
+        if tools is not None and not isinstance(tools, (list, tuple)):
+            raise TypeError("tools must be a list of tool executions (dicts or ToolExecution)")
+        tool_list = [
+            t.model_dump(mode="json", exclude_none=True) if hasattr(t, "model_dump") else t for t in tools or []
+        ]
+        return encode_form(
+            {
+                "tools": tool_list if tools is not None else None,
+                "session_id": session_id,
+                "stream": stream,
+                "background": background,
+                "user_id": user_id,
+                **extra,
+            }
+        )
+
+    def continue_run(
+        self,
+        entity_id: str,
+        run_id: str,
+        tools: Any,
+        *,
+        session_id: str,
+        background: bool = False,
+        user_id: Optional[str] = None,
+        extra: Mapping[str, Any],
+    ) -> Union[RunOutput, RunAccepted]:
+        form = self._continue_form(
+            tools, session_id=session_id, stream=False, background=background, user_id=user_id, extra=extra
+        )
+        data = self._http.json(
+            "POST", self._runs_path(entity_id, segment(run_id, "run_id"), "continue"), form=form, idempotent=False
+        )
+        if background:
+            return RunAccepted.model_validate(data)
+        return RunOutput.model_validate(data)
+
+    def continue_stream(
+        self,
+        entity_id: str,
+        run_id: str,
+        tools: Any,
+        *,
+        session_id: str,
+        background: bool = False,
+        user_id: Optional[str] = None,
+        on_reconnect: OnReconnect = None,
+        reconnect: Optional[ReconnectPolicy] = None,
+        extra: Mapping[str, Any],
+    ) -> RunStream:
+        form = self._continue_form(
+            tools, session_id=session_id, stream=True, background=background, user_id=user_id, extra=extra
+        )
+        segments = self._runs_path(entity_id, segment(run_id, "run_id"), "continue")
+        response = _check_stream_response(
+            self._http.send("POST", segments, form=form, stream=True, idempotent=False),
+            f"POST /{'/'.join(segments)}",
+        )
+        # A continued run keeps its run_id, and its events continue the run's index sequence.
+        return RunStream(
+            source=_Source(self, entity_id, None, None),
+            kind=self.kind.name,
+            response=response,
+            resumable=background,
+            run_id=run_id,
+            session_id=session_id,
+            policy=reconnect or self._reconnect,
+            on_reconnect=on_reconnect,
+            max_event_bytes=self._max_event_bytes,
+        )
+
+    # -- inspect and control ---------------------------------------------------------------
+
+    def get_run(self, entity_id: str, run_id: str, session_id: Optional[str] = None) -> RunOutput:
+        data = self._http.json(
+            "GET",
+            self._runs_path(entity_id, segment(run_id, "run_id")),
+            params={"session_id": session_id} if session_id else None,
+        )
+        return RunOutput.model_validate(data)
+
+    def list_runs(self, entity_id: str, session_id: str, *, status: Optional[str] = None) -> List[RunOutput]:
+        if not isinstance(session_id, str) or not session_id:
+            raise ValueError("session_id is required to list runs")
+        data = self._http.json("GET", self._runs_path(entity_id), params={"session_id": session_id, "status": status})
+        if isinstance(data, dict) and isinstance(data.get("data"), list):
+            data = data["data"]
+        if not isinstance(data, list):
+            raise errors.ProtocolError(f"Listing runs of {self.kind.label(entity_id)} did not return a list")
+        return [RunOutput.model_validate(item) for item in data]
+
+    def cancel(self, entity_id: str, run_id: str) -> None:
+        self._http.json("POST", self._runs_path(entity_id, segment(run_id, "run_id"), "cancel"), idempotent=True)
+
+    def wait(
+        self,
+        entity_id: str,
+        run_id: str,
+        session_id: Optional[str] = None,
+        *,
+        timeout: float = 120.0,
+        poll_interval: float = 1.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> RunOutput:
+        for name, value in (("timeout", timeout), ("poll_interval", poll_interval)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+                raise ValueError(f"{name} must be a number of seconds > 0, got {value!r}")
+        deadline = time.monotonic() + timeout
+        while True:
+            run = self.get_run(entity_id, run_id, session_id)
+            if run.is_terminal:
+                return run
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise errors.APITimeoutError(
+                    f"Run {run_id} of {self.kind.label(entity_id)} is still {run.status} after {timeout}s; "
+                    "wait longer, or cancel it."
+                )
+            sleep(min(poll_interval, remaining))
+
+
+class _Source:
+    """What a RunStream of one run needs from the client (see streams.RunSource)."""
+
+    def __init__(
+        self, runs: Runs, entity_id: str, create: Optional[Callable[[], Response]], message: Optional[str]
+    ) -> None:
+        self._runs = runs
+        self._entity_id = entity_id
+        self._create = create
+        self._message = message
+
+    def resume(self, run_id: str, session_id: Optional[str], last_event_index: Optional[int]) -> Response:
+        # The reconnect policy governs these retries; plain retries inside it would multiply them.
+        return self._runs.open_resume(self._entity_id, run_id, session_id, last_event_index, retries=0)
+
+    def locate(self, session_id: str) -> Optional[str]:
+        try:
+            runs = self._runs.list_runs(self._entity_id, session_id)
+        except errors.NotFoundError:
+            return None  # the session does not exist: the create never got that far
+        if not runs:
+            return None
+        if self._message is not None:
+            matching = [r for r in runs if _input_text(r) == self._message]
+            runs = matching or runs
+        newest = max(runs, key=lambda r: r.created_at or 0)
+        return newest.run_id
+
+    def recreate(self) -> Response:
+        if self._create is None:
+            raise errors.StreamError("This stream cannot re-send its create request.")
+        return self._create()
+
+    def get_run(self, run_id: str, session_id: Optional[str]) -> RunOutput:
+        return self._runs.get_run(self._entity_id, run_id, session_id)
+
+
+def _input_text(run: RunOutput) -> Optional[str]:
+    data = run.model_extra or {}
+    value = data.get("input")
+    if isinstance(value, dict):
+        text = value.get("input_content")
+        return text if isinstance(text, str) else None
+    return None

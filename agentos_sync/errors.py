@@ -1,0 +1,257 @@
+"""The exception hierarchy: one class per thing a caller can act on.
+
+Every failure the client can meet surfaces as a subclass of :class:`AgentOSError`; no bare
+``requests``, ``json`` or ``pydantic`` exception escapes the public API. Messages say what
+happened and what to do, and never contain the API key (requests attached to errors redact
+``Authorization``).
+
+Example::
+
+    from agentos_sync import AgentOSClient, errors
+
+    try:
+        AgentOSClient("http://localhost:7777").get_agent("nope")
+    except errors.NotFoundError as exc:
+        print(exc.status_code, exc.detail)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Dict, Optional, Type
+
+if TYPE_CHECKING:
+    from .models import RunOutput
+    from .transports.base import Request, Response
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AgentOSError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "InternalServerError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "ProtocolError",
+    "RateLimitError",
+    "ReconnectExhaustedError",
+    "RunFailedError",
+    "RunNotFoundError",
+    "StreamError",
+    "StreamInterruptedError",
+    "UnprocessableEntityError",
+]
+
+
+class AgentOSError(Exception):
+    """Base class of every error raised by agentos_sync."""
+
+    def __init__(self, message: str, *, request: Optional[Request] = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.request = request
+
+
+class APIConnectionError(AgentOSError):
+    """The server could not be reached, or the connection broke.
+
+    ``reached_server`` is False only when the request provably never left the client
+    (connection refused, DNS failure): only then is a non-idempotent POST safe to send again.
+    """
+
+    def __init__(
+        self,
+        message: str = "Could not connect to the AgentOS server; check base_url and that it is running.",
+        *,
+        request: Optional[Request] = None,
+        reached_server: bool = True,
+    ) -> None:
+        super().__init__(message, request=request)
+        self.reached_server = reached_server
+
+
+class APITimeoutError(APIConnectionError):
+    """A connect or read timeout expired (or a client-side wait passed its own timeout)."""
+
+    def __init__(
+        self,
+        message: str = "The request timed out; raise the timeout or check the server.",
+        *,
+        request: Optional[Request] = None,
+        reached_server: bool = True,
+    ) -> None:
+        super().__init__(message, request=request, reached_server=reached_server)
+
+
+class APIStatusError(AgentOSError):
+    """The server answered with a 4xx or 5xx status.
+
+    ``detail`` is the server's ``{"detail": ...}`` (a string, or a list for 422), or the start of
+    the body when it was not JSON.
+    """
+
+    status_code: int
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        detail: Any = None,
+        response: Optional[Response] = None,
+        request: Optional[Request] = None,
+    ) -> None:
+        super().__init__(message, request=request)
+        self.status_code = status_code
+        self.detail = detail
+        self.response = response
+
+
+class BadRequestError(APIStatusError):
+    """400: the server rejected the request (e.g. a background run on an agent without a db)."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: missing or wrong API key."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the key is valid but not allowed to do this."""
+
+
+class NotFoundError(APIStatusError):
+    """404: unknown agent, team, workflow, run or session."""
+
+
+class ConflictError(APIStatusError):
+    """409: the request conflicts with the resource's state."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """422: validation failed; ``detail`` lists the offending fields."""
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests, or the server's run queue is full."""
+
+
+class InternalServerError(APIStatusError):
+    """5xx: the server failed."""
+
+
+_STATUS_ERRORS: Dict[int, Type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+_STATUS_ADVICE: Dict[int, str] = {
+    400: "check the request arguments",
+    401: "pass a valid api_key (the server's OS_SECURITY_KEY)",
+    403: "use a key that is allowed to do this",
+    404: "check the id (list_agents()/list_teams()/list_workflows() show what exists)",
+    409: "refresh the resource's state and try again",
+    422: "fix the fields named in detail",
+    429: "slow down or retry later",
+}
+
+
+def status_error_class(status_code: int) -> Type[APIStatusError]:
+    """The exception class for an HTTP status code (the one table that maps them)."""
+    if status_code in _STATUS_ERRORS:
+        return _STATUS_ERRORS[status_code]
+    if status_code >= 500:
+        return InternalServerError
+    return APIStatusError
+
+
+def make_status_error(
+    status_code: int,
+    detail: Any,
+    *,
+    method: str,
+    path: str,
+    response: Optional[Response] = None,
+    request: Optional[Request] = None,
+) -> APIStatusError:
+    """Build the exception for a 4xx/5xx answer, with a message that says what to do."""
+    advice = _STATUS_ADVICE.get(
+        status_code, "the server failed; retry later or check its logs" if status_code >= 500 else ""
+    )
+    shown = detail if detail is not None else "(no detail)"
+    text = str(shown)
+    if len(text) > 500:
+        text = text[:500] + "..."
+    message = f"{method} {path} returned {status_code}: {text}"
+    if advice:
+        message += f" ({advice})"
+    return status_error_class(status_code)(
+        message, status_code=status_code, detail=detail, response=response, request=request
+    )
+
+
+class StreamError(AgentOSError):
+    """A run stream could not be read to its end."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        run_id: Optional[str] = None,
+        session_id: Optional[str] = None,
+        last_event_index: Optional[int] = None,
+        request: Optional[Request] = None,
+    ) -> None:
+        super().__init__(message, request=request)
+        self.run_id = run_id
+        self.session_id = session_id
+        self.last_event_index = last_event_index
+
+
+class StreamInterruptedError(StreamError):
+    """A non-resumable (foreground) stream was cut. It is never re-run: the run may have had
+    side effects. ``events_received`` counts what was delivered before the cut."""
+
+    def __init__(self, message: str, *, events_received: int = 0, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.events_received = events_received
+
+
+class ReconnectExhaustedError(StreamError):
+    """A resumable stream was cut and the ReconnectPolicy was spent. Resume later with
+    ``client.resume_run_stream(..., run_id=exc.run_id, last_event_index=exc.last_event_index,
+    session_id=exc.session_id)``."""
+
+    def __init__(self, message: str, *, attempts: int = 0, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.attempts = attempts
+
+
+class RunNotFoundError(StreamError):
+    """``/resume`` said the run is in neither the server's buffer nor its database."""
+
+
+class ProtocolError(StreamError):
+    """The server sent something the client cannot read (bad SSE frame, bad JSON, a frame over
+    ``max_event_bytes``, a body that is not what the endpoint promises)."""
+
+
+class RunFailedError(AgentOSError):
+    """The run ended with an error event (RunError, TeamRunError, WorkflowError)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        event: Any = None,
+        output: Optional[RunOutput] = None,
+    ) -> None:
+        super().__init__(message)
+        self.event = event
+        self.output = output

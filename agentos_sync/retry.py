@@ -1,0 +1,165 @@
+"""Retry and reconnect policy: the only module that knows tenacity.
+
+Two loops use it: plain requests (``max_retries``: connection errors and 429/502/503/504,
+honouring ``Retry-After``) and run-stream reconnects (:class:`ReconnectPolicy`). Both use full
+jitter (a uniform wait in ``[0, min(max, initial * 2**n)]``) so that many clients cut at once by a
+server restart do not come back in step.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Optional, TypeVar
+
+import tenacity
+
+from .errors import APIConnectionError, APIStatusError
+
+__all__ = ["ReconnectPolicy", "request_retrying"]
+
+T = TypeVar("T")
+
+_RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
+#: A server asking for more than this is treated as asking for this much; a client that obeys a
+#: Retry-After of an hour looks hung.
+_MAX_RETRY_AFTER = 60.0
+
+
+@dataclass(frozen=True)
+class ReconnectPolicy:
+    """How a resumable run stream reconnects after a cut.
+
+    A budget covers one outage: from a cut to the next event delivered. ``max_attempts`` resume
+    requests are made at most, each after a jittered exponential backoff starting at
+    ``initial_backoff`` seconds and capped at ``max_backoff``; the outage is abandoned once
+    ``deadline`` seconds have passed since the cut. Then the stream raises
+    :class:`~agentos_sync.errors.ReconnectExhaustedError`. A delivered event resets the budget.
+
+    Example::
+
+        client = AgentOSClient(url, reconnect=ReconnectPolicy(max_attempts=20, deadline=600))
+        ReconnectPolicy.disabled()   # no reconnects: the first cut raises
+    """
+
+    max_attempts: int = 10
+    initial_backoff: float = 0.1
+    max_backoff: float = 5.0
+    deadline: float = 300.0
+
+    def __post_init__(self) -> None:
+        if isinstance(self.max_attempts, bool) or not isinstance(self.max_attempts, int):
+            raise TypeError(f"ReconnectPolicy.max_attempts must be an int, got {self.max_attempts!r}")
+        if self.max_attempts < 0:
+            raise ValueError(f"ReconnectPolicy.max_attempts must be >= 0, got {self.max_attempts}")
+        for name in ("initial_backoff", "max_backoff", "deadline"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise TypeError(f"ReconnectPolicy.{name} must be a number, got {value!r}")
+            if not math.isfinite(value) or value < 0:
+                raise ValueError(f"ReconnectPolicy.{name} must be a finite number >= 0, got {value!r}")
+        if self.max_backoff < self.initial_backoff:
+            raise ValueError(
+                f"ReconnectPolicy.max_backoff ({self.max_backoff}) must be >= initial_backoff ({self.initial_backoff})"
+            )
+
+    @classmethod
+    def disabled(cls) -> ReconnectPolicy:
+        """A policy that never reconnects."""
+        return cls(max_attempts=0, initial_backoff=0.0, max_backoff=0.0, deadline=0.0)
+
+    def retrying(
+        self,
+        *,
+        retry_on: Callable[[BaseException], bool],
+        before_sleep: Optional[Callable[[int, BaseException, float], None]] = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> tenacity.Retrying:
+        """A tenacity loop for one outage. Its first attempt is the cut itself (the caller raises
+        it), so tenacity sleeps one backoff before the first resume and ``max_attempts`` resumes
+        follow at most."""
+        hook = None
+        if before_sleep is not None:
+            callback = before_sleep
+
+            def hook(state: tenacity.RetryCallState) -> None:
+                exc = state.outcome.exception() if state.outcome else None
+                wait = state.next_action.sleep if state.next_action else 0.0
+                if exc is not None:
+                    callback(state.attempt_number, exc, wait)
+
+        return tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(self.max_attempts + 1) | tenacity.stop_after_delay(self.deadline),
+            wait=tenacity.wait_random_exponential(multiplier=self.initial_backoff, max=self.max_backoff)
+            if self.initial_backoff > 0
+            else tenacity.wait_none(),
+            retry=tenacity.retry_if_exception(retry_on),
+            before_sleep=hook,
+            sleep=sleep,
+            reraise=True,
+        )
+
+
+def _retry_after(exc: BaseException) -> Optional[float]:
+    response = getattr(exc, "response", None)
+    if response is None:
+        return None
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            seconds = parsedate_to_datetime(value).timestamp() - time.time()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+    if not math.isfinite(seconds):
+        return None
+    return min(max(seconds, 0.0), _MAX_RETRY_AFTER)
+
+
+def request_retrying(
+    max_retries: int,
+    *,
+    idempotent: bool,
+    initial_backoff: float = 0.5,
+    max_backoff: float = 8.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> tenacity.Retrying:
+    """The loop for one plain request: retries connection errors and 429/502/503/504, waiting
+    ``Retry-After`` when the server sends one. A request that is not ``idempotent`` (creating a
+    run) is retried only when it provably never reached the server."""
+
+    def should_retry(exc: BaseException) -> bool:
+        if isinstance(exc, APIConnectionError):
+            return idempotent or not exc.reached_server
+        if isinstance(exc, APIStatusError):
+            return idempotent and exc.status_code in _RETRYABLE_STATUS
+        return False
+
+    backoff = tenacity.wait_random_exponential(multiplier=initial_backoff, max=max_backoff)
+
+    def wait(state: tenacity.RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if exc is not None:
+            after = _retry_after(exc)
+            if after is not None:
+                return after
+        return float(backoff(state))
+
+    return tenacity.Retrying(
+        stop=tenacity.stop_after_attempt(max_retries + 1),
+        wait=wait,
+        retry=tenacity.retry_if_exception(should_retry),
+        sleep=sleep,
+        reraise=True,
+    )
+
+
+def call_with_retries(retrying: tenacity.Retrying, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run ``fn`` under ``retrying``; the last error propagates as itself."""
+    return retrying(fn, *args, **kwargs)

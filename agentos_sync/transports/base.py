@@ -1,0 +1,197 @@
+"""The transport boundary: one request in, one response out.
+
+Everything above this line (the client, run streams, SSE decoding) speaks only in
+:class:`Request` and :class:`Response`; everything below it (sockets, pools, TLS, proxies) is the
+transport's business. That strict cut makes every layer above testable with an in-memory transport
+(:class:`agentos_sync.testing.FakeTransport`) and lets users plug in their own.
+
+A transport's obligations:
+
+- ``send(request)`` returns a :class:`Response` for any HTTP status (status codes are the client's
+  business, not the transport's). It raises :class:`~agentos_sync.errors.APIConnectionError` with
+  ``reached_server=False`` when the request provably never reached the server (connection refused,
+  DNS failure), ``reached_server=True`` when it may have (reset after sending, cut inside the
+  response headers), and :class:`~agentos_sync.errors.APITimeoutError` when a timeout expires.
+- ``Response.iter_bytes()`` yields body chunks as they arrive and ends at a clean end of body. A
+  connection that breaks mid-body raises ``APIConnectionError``; a silence longer than the read
+  timeout raises ``APITimeoutError``. Chunk sizes carry no meaning.
+- ``Response.close()`` is idempotent and releases the connection (to the pool when possible).
+
+Example, a transport that answers everything with 503::
+
+    class Down(Transport):
+        def send(self, request: Request) -> Response:
+            return BytesResponse(503, {"content-type": "application/json"}, b'{"detail":"down"}')
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+)
+
+__all__ = ["BytesResponse", "FileField", "IteratorResponse", "Request", "Response", "Timeout", "Transport"]
+
+#: ``(connect, read)`` seconds; ``read`` is the longest silence allowed between body bytes.
+Timeout = Tuple[float, float]
+
+#: A multipart upload: ``(form field name, (filename, content, content type))``.
+FileField = Tuple[str, Tuple[str, bytes, str]]
+
+_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
+
+
+def redact_headers(headers: Mapping[str, str]) -> Dict[str, str]:
+    """A copy of ``headers`` with credentials replaced, safe to log or show."""
+    return {k: ("<redacted>" if k.lower() in _SECRET_HEADERS else v) for k, v in headers.items()}
+
+
+@dataclass(frozen=True)
+class Request:
+    """One HTTP request, as the client hands it to a transport.
+
+    ``form`` is sent form-encoded (what AgentOS's run endpoints expect), ``json`` as a JSON body,
+    ``files`` turns the body multipart (form fields included). ``stream`` asks the transport not to
+    read the body eagerly. The repr never shows credentials.
+    """
+
+    method: str
+    url: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    params: Optional[Mapping[str, str]] = None
+    form: Optional[Mapping[str, str]] = None
+    json: Any = None
+    files: Optional[Sequence[FileField]] = None
+    stream: bool = False
+    timeout: Optional[Timeout] = None
+
+    def __repr__(self) -> str:
+        return (
+            f"Request(method={self.method!r}, url={self.url!r}, "
+            f"headers={redact_headers(self.headers)!r}, stream={self.stream})"
+        )
+
+    __str__ = __repr__
+
+
+class Response(abc.ABC):
+    """One HTTP response whose body can be read whole or iterated, then closed."""
+
+    status_code: int
+    #: Header names are matched case-insensitively.
+    headers: Mapping[str, str]
+
+    @abc.abstractmethod
+    def iter_bytes(self) -> Iterator[bytes]:
+        """Yield the body as it arrives. May be called once."""
+
+    def read(self) -> bytes:
+        """The whole body (then the response is closed)."""
+        try:
+            return b"".join(self.iter_bytes())
+        finally:
+            self.close()
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release the connection. Idempotent."""
+
+    def __enter__(self) -> Response:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} [{self.status_code}]>"
+
+
+class _CaseInsensitiveHeaders(Dict[str, str]):
+    def __init__(self, headers: Optional[Mapping[str, str]] = None) -> None:
+        super().__init__((k.lower(), v) for k, v in (headers or {}).items())
+
+    def __getitem__(self, key: str) -> str:
+        return super().__getitem__(key.lower())
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and super().__contains__(key.lower())
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return super().get(key.lower(), default)
+
+
+class IteratorResponse(Response):
+    """A response whose body comes from an iterable of chunks (which may raise transport errors
+    mid-way, as a broken connection would). ``on_close`` runs once at ``close()``."""
+
+    def __init__(
+        self,
+        status_code: int,
+        headers: Optional[Mapping[str, str]],
+        chunks: Iterable[bytes],
+        on_close: Optional[Callable[[], None]] = None,
+    ) -> None:
+        self.status_code = status_code
+        self.headers = _CaseInsensitiveHeaders(headers)
+        self._chunks = chunks
+        self._on_close = on_close
+        self.closed = False
+
+    def iter_bytes(self) -> Iterator[bytes]:
+        if self.closed:
+            return
+        for chunk in self._chunks:
+            if self.closed:
+                return
+            yield chunk
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        close = getattr(self._chunks, "close", None)
+        if close is not None:
+            close()
+        if self._on_close is not None:
+            self._on_close()
+
+
+class BytesResponse(IteratorResponse):
+    """A response with a body known in full."""
+
+    def __init__(
+        self, status_code: int, headers: Optional[Mapping[str, str]] = None, body: Union[bytes, str] = b""
+    ) -> None:
+        data = body.encode() if isinstance(body, str) else body
+        chunks: List[bytes] = [data] if data else []
+        super().__init__(status_code, headers, chunks)
+
+
+class Transport(abc.ABC):
+    """Sends one request and returns one response. Implementations must be safe to share between
+    threads (one client, many threads)."""
+
+    @abc.abstractmethod
+    def send(self, request: Request) -> Response:
+        """Send ``request``; see the module docstring for the error contract."""
+
+    def close(self) -> None:  # noqa: B027 - a transport without resources needs no close
+        """Release pooled connections. Idempotent."""
+
+    def __enter__(self) -> Transport:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

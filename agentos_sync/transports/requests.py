@@ -1,0 +1,210 @@
+"""``RequestsTransport``: the default transport, one pooled ``requests.Session``.
+
+It maps every requests/urllib3 failure onto the transport contract of :mod:`.base`, so nothing
+above it ever sees a requests exception. Redirects are followed for GET only (requests drops the
+``Authorization`` header when a redirect leaves the host); a POST that is redirected comes back as
+the 3xx response for the client to report, because re-sending a run's form to another address is
+never what the caller meant.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from typing import Any, Iterator, Mapping, Optional, Tuple, Union
+
+import requests
+import urllib3.exceptions as u3
+from requests.adapters import HTTPAdapter
+
+from ..errors import APIConnectionError, APITimeoutError, ProtocolError
+from .base import Request, Response, Transport
+
+__all__ = ["RequestsTransport"]
+
+#: How much one read from a non-chunked body asks for. A read returns what has arrived, up to this.
+_READ_SIZE = 64 * 1024
+
+
+def _never_reached(exc: BaseException) -> bool:
+    """True when the request provably never left the client: the connection was never made."""
+    seen = set()
+    cur: Optional[BaseException] = exc
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        if isinstance(cur, (u3.NewConnectionError, u3.ConnectTimeoutError, ConnectionRefusedError)):
+            return True
+        if isinstance(cur, u3.MaxRetryError) and cur.reason is not None:
+            cur = cur.reason
+            continue
+        if cur.args and isinstance(cur.args[0], BaseException):
+            cur = cur.args[0]
+            continue
+        cur = cur.__cause__ or cur.__context__
+    return False
+
+
+def _translate(exc: BaseException, request: Request) -> Exception:
+    """One table from requests/urllib3 exceptions to ours."""
+    target = f"{request.method} {request.url.split('?', 1)[0]}"
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return APITimeoutError(
+            f"Timed out connecting for {target}; check that the server is up, or raise the connect timeout.",
+            request=request,
+            reached_server=False,
+        )
+    if isinstance(exc, (requests.exceptions.ReadTimeout, u3.ReadTimeoutError, socket.timeout)):
+        return APITimeoutError(
+            f"No data from the server for longer than the read timeout on {target}; "
+            "raise the read timeout if the run is slow to answer.",
+            request=request,
+        )
+    if isinstance(exc, requests.exceptions.SSLError):
+        return APIConnectionError(
+            f"TLS failed for {target}: {exc}. Check the certificate, or pass verify=<CA bundle path>.",
+            request=request,
+            reached_server=False,
+        )
+    if isinstance(exc, (requests.exceptions.ContentDecodingError, u3.DecodeError)):
+        return ProtocolError(f"The body of {target} could not be decoded: {exc}", request=request)
+    if isinstance(exc, requests.exceptions.ConnectionError) and _never_reached(exc):
+        inner = str(exc)
+        hint = "check base_url and that the AgentOS server is running"
+        if "Name or service not known" in inner or "NameResolution" in inner or "nodename" in inner:
+            hint = "the host name could not be resolved; check base_url"
+        return APIConnectionError(f"Could not connect for {target} ({hint}).", request=request, reached_server=False)
+    if isinstance(exc, requests.exceptions.TooManyRedirects):
+        return ProtocolError(f"Too many redirects for {target}; check base_url.", request=request)
+    return APIConnectionError(
+        f"The connection broke during {target}: {type(exc).__name__}: {exc}. "
+        "The server may have restarted or a proxy cut the connection.",
+        request=request,
+    )
+
+
+class _RequestsResponse(Response):
+    def __init__(self, response: requests.Response, request: Request) -> None:
+        self._response = response
+        self._request = request
+        self.status_code = response.status_code
+        self.headers = response.headers
+        self._closed = False
+        self._lock = threading.Lock()
+
+    def iter_bytes(self) -> Iterator[bytes]:
+        raw = self._response.raw
+        try:
+            if not raw or getattr(self._response, "_content_consumed", False):  # body already read
+                content = self._response.content
+                if content:
+                    yield content
+                return
+            if raw.chunked and raw.supports_chunked_reads():
+                # One HTTP chunk per item, as it arrives: uvicorn sends one per SSE frame.
+                yield from raw.read_chunked(None, decode_content=True)
+                return
+            read1 = getattr(raw, "read1", None)
+            while True:
+                # read1 returns what has arrived (a live SSE body must not wait for a full block).
+                data = read1(_READ_SIZE, decode_content=True) if read1 else raw.read(_READ_SIZE)
+                if not data:
+                    return
+                yield data
+        except (APIConnectionError, ProtocolError):
+            raise
+        except (
+            u3.HTTPError,
+            requests.exceptions.RequestException,
+            OSError,
+            ValueError,
+            AttributeError,
+        ) as exc:
+            if self._closed:
+                return  # closed by another thread (or by close()): not an error
+            raise _translate(exc, self._request) from exc
+
+    def read(self) -> bytes:
+        try:
+            return self._response.content
+        except (requests.exceptions.RequestException, u3.HTTPError, OSError) as exc:
+            raise _translate(exc, self._request) from exc
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        self._response.close()
+
+
+class RequestsTransport(Transport):
+    """The default transport: a ``requests.Session`` with a connection pool.
+
+    ``pool_maxsize`` bounds the connections kept per host: size it to the number of threads that
+    stream at once (a 33rd concurrent stream opens a connection that is discarded afterwards
+    rather than blocking). ``verify``/``cert``/``proxies`` pass through to requests; proxies and
+    CA bundles from the environment are honoured as requests does (``trust_env``).
+
+    Example::
+
+        transport = RequestsTransport(pool_maxsize=32)
+        client = AgentOSClient("http://localhost:7777", transport=transport)
+    """
+
+    def __init__(
+        self,
+        *,
+        pool_connections: int = 10,
+        pool_maxsize: int = 10,
+        verify: Union[bool, str] = True,
+        cert: Optional[Union[str, Tuple[str, str]]] = None,
+        proxies: Optional[Mapping[str, str]] = None,
+        trust_env: bool = True,
+        session: Optional[requests.Session] = None,
+    ) -> None:
+        for name, value in (("pool_connections", pool_connections), ("pool_maxsize", pool_maxsize)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+        self._session = session or requests.Session()
+        adapter = HTTPAdapter(pool_connections=pool_connections, pool_maxsize=pool_maxsize, max_retries=0)
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
+        self._session.verify = verify
+        if cert is not None:
+            self._session.cert = cert
+        if proxies:
+            self._session.proxies.update(proxies)
+        self._session.trust_env = trust_env
+        self._closed = False
+
+    def send(self, request: Request) -> Response:
+        if self._closed:
+            raise RuntimeError("This RequestsTransport is closed; create a new client.")
+        kwargs: dict[str, Any] = {
+            "headers": dict(request.headers),
+            "params": request.params,
+            "stream": True,
+            "timeout": request.timeout,
+            "allow_redirects": request.method == "GET",
+        }
+        if request.files:
+            kwargs["data"] = dict(request.form or {})
+            kwargs["files"] = list(request.files)
+        elif request.form is not None:
+            kwargs["data"] = dict(request.form)
+        elif request.json is not None:
+            kwargs["json"] = request.json
+        try:
+            response = self._session.request(request.method, request.url, **kwargs)
+        except (requests.exceptions.RequestException, u3.HTTPError, OSError) as exc:
+            raise _translate(exc, request) from exc
+        return _RequestsResponse(response, request)
+
+    def close(self) -> None:
+        self._closed = True
+        self._session.close()
+
+    def __repr__(self) -> str:
+        return f"<RequestsTransport closed={self._closed}>"
