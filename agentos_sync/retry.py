@@ -22,6 +22,12 @@ __all__ = ["ReconnectPolicy", "request_retrying"]
 T = TypeVar("T")
 
 _RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
+
+
+def _sleep(seconds: float) -> None:
+    # Looked up at call time, so tests can replace it with a recorder (no real waiting).
+    time.sleep(seconds)
+
 #: A server asking for more than this is treated as asking for this much; a client that obeys a
 #: Retry-After of an hour looks hung.
 _MAX_RETRY_AFTER = 60.0
@@ -74,7 +80,7 @@ class ReconnectPolicy:
         *,
         retry_on: Callable[[BaseException], bool],
         before_sleep: Optional[Callable[[int, BaseException, float], None]] = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Optional[Callable[[float], None]] = None,
     ) -> tenacity.Retrying:
         """A tenacity loop for one outage. Its first attempt is the cut itself (the caller raises
         it), so tenacity sleeps one backoff before the first resume and ``max_attempts`` resumes
@@ -96,7 +102,7 @@ class ReconnectPolicy:
             else tenacity.wait_none(),
             retry=tenacity.retry_if_exception(retry_on),
             before_sleep=hook,
-            sleep=sleep,
+            sleep=sleep or (lambda seconds: _sleep(seconds)),
             reraise=True,
         )
 
@@ -128,7 +134,7 @@ def request_retrying(
     idempotent: bool,
     initial_backoff: float = 0.5,
     max_backoff: float = 8.0,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Optional[Callable[[float], None]] = None,
 ) -> tenacity.Retrying:
     """The loop for one plain request: retries connection errors and 429/502/503/504, waiting
     ``Retry-After`` when the server sends one. A request that is not ``idempotent`` (creating a
@@ -155,7 +161,7 @@ def request_retrying(
         stop=tenacity.stop_after_attempt(max_retries + 1),
         wait=wait,
         retry=tenacity.retry_if_exception(should_retry),
-        sleep=sleep,
+        sleep=sleep or (lambda seconds: _sleep(seconds)),
         reraise=True,
     )
 
