@@ -10,7 +10,7 @@ import logging
 import math
 import re
 import threading
-from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 from urllib.parse import quote, urlsplit
 
 from . import __version__, errors
@@ -169,7 +169,7 @@ class HTTPCore:
         method: str,
         segments: Sequence[str],
         *,
-        params: Optional[Mapping[str, str]] = None,
+        params: Optional[Mapping[str, Union[str, List[str]]]] = None,
         form: Optional[Mapping[str, str]] = None,
         json_body: Any = None,
         files: Optional[Sequence[FileField]] = None,

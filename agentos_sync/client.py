@@ -28,7 +28,17 @@ from typing import (
 from . import events
 from ._http import HTTPCore, TimeoutArg, normalize_base_url, normalize_timeout, segment
 from ._runs import AGENT, TEAM, WORKFLOW, Runs
-from .models import AgentSummary, ConfigResponse, RunAccepted, RunOutput, TeamSummary, WorkflowSummary
+from ._sessions import Sessions
+from .models import (
+    AgentSummary,
+    ConfigResponse,
+    RunAccepted,
+    RunOutput,
+    SessionRecord,
+    SessionsPage,
+    TeamSummary,
+    WorkflowSummary,
+)
 from .retry import ReconnectPolicy
 from .sse import DEFAULT_MAX_EVENT_BYTES
 from .streams import RunStream
@@ -135,6 +145,7 @@ class AgentOSClient:
         self._agents = Runs(self._http, AGENT, reconnect=self.reconnect, max_event_bytes=max_event_bytes)
         self._teams = Runs(self._http, TEAM, reconnect=self.reconnect, max_event_bytes=max_event_bytes)
         self._workflows = Runs(self._http, WORKFLOW, reconnect=self.reconnect, max_event_bytes=max_event_bytes)
+        self._sessions = Sessions(self._http)
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -781,6 +792,156 @@ class AgentOSClient:
             reconnect=reconnect,
             extra=kwargs,
         )
+
+    # -- sessions ------------------------------------------------------------------------------
+
+    def create_session(
+        self,
+        session_type: str = "agent",
+        session_id: Optional[str] = None,
+        user_id: Optional[str] = None,
+        session_name: Optional[str] = None,
+        session_state: Optional[Dict[str, Any]] = None,
+        metadata: Optional[Dict[str, Any]] = None,
+        agent_id: Optional[str] = None,
+        team_id: Optional[str] = None,
+        workflow_id: Optional[str] = None,
+        db_id: Optional[str] = None,
+    ) -> SessionRecord:
+        """Create a session (``session_type``: agent, team or workflow). Example::
+
+        s = client.create_session(agent_id="assistant", session_name="Support chat")
+        client.run_agent("assistant", "Hi", session_id=s.session_id)
+        """
+        return self._sessions.create(
+            session_type=session_type,
+            session_id=session_id,
+            user_id=user_id,
+            session_name=session_name,
+            session_state=session_state,
+            metadata=metadata,
+            agent_id=agent_id,
+            team_id=team_id,
+            workflow_id=workflow_id,
+            db_id=db_id,
+        )
+
+    def get_sessions(
+        self,
+        session_type: Optional[str] = None,
+        component_id: Optional[str] = None,
+        user_id: Optional[str] = None,
+        session_name: Optional[str] = None,
+        limit: int = 20,
+        page: int = 1,
+        sort_by: str = "created_at",
+        sort_order: str = "desc",
+        db_id: Optional[str] = None,
+        table: Optional[str] = None,
+    ) -> SessionsPage:
+        """One page of sessions, filtered; ``.data`` holds them, ``.meta`` the pagination."""
+        return self._sessions.list(
+            session_type=session_type,
+            component_id=component_id,
+            user_id=user_id,
+            session_name=session_name,
+            limit=limit,
+            page=page,
+            sort_by=sort_by,
+            sort_order=sort_order,
+            db_id=db_id,
+            table=table,
+        )
+
+    def get_session(
+        self,
+        session_id: str,
+        session_type: Optional[str] = None,
+        user_id: Optional[str] = None,
+        db_id: Optional[str] = None,
+    ) -> SessionRecord:
+        """One session with its state; ``NotFoundError`` when unknown."""
+        return self._sessions.get(session_id, session_type=session_type, user_id=user_id, db_id=db_id)
+
+    def get_session_runs(
+        self,
+        session_id: str,
+        session_type: Optional[str] = None,
+        user_id: Optional[str] = None,
+        created_after: Optional[int] = None,
+        created_before: Optional[int] = None,
+        status: Optional[Sequence[str]] = None,
+        db_id: Optional[str] = None,
+    ) -> List[RunOutput]:
+        """The runs of a session (agent, team or workflow runs), optionally filtered."""
+        return self._sessions.runs(
+            session_id,
+            session_type=session_type,
+            user_id=user_id,
+            created_after=created_after,
+            created_before=created_before,
+            status=status,
+            db_id=db_id,
+        )
+
+    def get_session_run(
+        self,
+        session_id: str,
+        run_id: str,
+        session_type: Optional[str] = None,
+        user_id: Optional[str] = None,
+        db_id: Optional[str] = None,
+    ) -> RunOutput:
+        """One run of a session."""
+        return self._sessions.run(session_id, run_id, session_type=session_type, user_id=user_id, db_id=db_id)
+
+    def rename_session(
+        self,
+        session_id: str,
+        session_name: str,
+        session_type: Optional[str] = None,
+        user_id: Optional[str] = None,
+        db_id: Optional[str] = None,
+    ) -> SessionRecord:
+        """Rename a session."""
+        return self._sessions.rename(session_id, session_name, session_type=session_type, user_id=user_id, db_id=db_id)
+
+    def update_session(
+        self,
+        session_id: str,
+        session_type: Optional[str] = None,
+        session_name: Optional[str] = None,
+        session_state: Optional[Dict[str, Any]] = None,
+        metadata: Optional[Dict[str, Any]] = None,
+        summary: Optional[Dict[str, Any]] = None,
+        user_id: Optional[str] = None,
+        db_id: Optional[str] = None,
+    ) -> SessionRecord:
+        """Update a session's name, state, metadata or summary."""
+        return self._sessions.update(
+            session_id,
+            session_type=session_type,
+            session_name=session_name,
+            session_state=session_state,
+            metadata=metadata,
+            summary=summary,
+            user_id=user_id,
+            db_id=db_id,
+        )
+
+    def delete_session(self, session_id: str, user_id: Optional[str] = None, db_id: Optional[str] = None) -> None:
+        """Delete a session and its runs."""
+        self._sessions.delete(session_id, user_id=user_id, db_id=db_id)
+
+    def delete_sessions(
+        self,
+        session_ids: Sequence[str],
+        session_types: Sequence[str],
+        user_id: Optional[str] = None,
+        db_id: Optional[str] = None,
+    ) -> None:
+        """Delete several sessions; ``session_types`` gives each one's type, in the same order."""
+        self._sessions.delete_many(session_ids, session_types, user_id=user_id, db_id=db_id)
 
     #: The agent spelling of ``resume_run_stream``, for symmetry with teams and workflows.
     resume_agent_run_stream = resume_run_stream

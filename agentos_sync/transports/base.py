@@ -70,7 +70,8 @@ class Request:
     method: str
     url: str
     headers: Mapping[str, str] = field(default_factory=dict)
-    params: Optional[Mapping[str, str]] = None
+    #: Query parameters; a list value repeats the key (``status=A&status=B``).
+    params: Optional[Mapping[str, Union[str, List[str]]]] = None
     form: Optional[Mapping[str, str]] = None
     json: Any = None
     files: Optional[Sequence[FileField]] = None
