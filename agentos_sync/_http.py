@@ -10,8 +10,10 @@ import logging
 import math
 import re
 import threading
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Type, TypeVar, Union
 from urllib.parse import quote, urlsplit
+
+from pydantic import BaseModel, ValidationError
 
 from . import __version__, errors
 from .retry import request_retrying
@@ -23,6 +25,23 @@ logger = logging.getLogger("agentos_sync")
 _ERROR_BODY_LIMIT = 64 * 1024
 
 TimeoutArg = Union[float, int, Tuple[float, float], None]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validate(model: Type[M], data: Any, what: str) -> M:
+    """JSON -> model, the one boundary where the server's answers become typed; a body of the
+    wrong shape is a ProtocolError, never a bare pydantic error."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        details = exc.errors()
+        where = ".".join(str(p) for p in details[0]["loc"]) if details else "body"
+        msg = details[0]["msg"] if details else str(exc)
+        raise errors.ProtocolError(
+            f"{what} answered with a {model.__name__} this client cannot read ({where}: {msg}); "
+            "is the server an AgentOS of a supported version?"
+        ) from exc
 
 
 def normalize_timeout(timeout: TimeoutArg, name: str = "timeout") -> Timeout:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
 
 from . import errors
-from ._http import HTTPCore, encode_form, segment
+from ._http import HTTPCore, encode_form, segment, validate
 from .events import StreamMetaEvent
 from .models import RunAccepted, RunOutput
 from .retry import ReconnectPolicy
@@ -134,8 +134,8 @@ class Runs:
             headers={"Idempotency-Key": uuid.uuid4().hex},
         )
         if background:
-            return RunAccepted.model_validate(data)
-        return RunOutput.model_validate(data)
+            return validate(RunAccepted, data, "AgentOS")
+        return validate(RunOutput, data, "AgentOS")
 
     def stream(
         self,
@@ -299,8 +299,8 @@ class Runs:
             "POST", self._runs_path(entity_id, segment(run_id, "run_id"), "continue"), form=form, idempotent=False
         )
         if background:
-            return RunAccepted.model_validate(data)
-        return RunOutput.model_validate(data)
+            return validate(RunAccepted, data, "AgentOS")
+        return validate(RunOutput, data, "AgentOS")
 
     def continue_stream(
         self,
@@ -344,7 +344,7 @@ class Runs:
             self._runs_path(entity_id, segment(run_id, "run_id")),
             params={"session_id": session_id} if session_id else None,
         )
-        return RunOutput.model_validate(data)
+        return validate(RunOutput, data, "AgentOS")
 
     def list_runs(self, entity_id: str, session_id: str, *, status: Optional[str] = None) -> List[RunOutput]:
         if not isinstance(session_id, str) or not session_id:
@@ -354,7 +354,7 @@ class Runs:
             data = data["data"]
         if not isinstance(data, list):
             raise errors.ProtocolError(f"Listing runs of {self.kind.label(entity_id)} did not return a list")
-        return [RunOutput.model_validate(item) for item in data]
+        return [validate(RunOutput, item, "AgentOS") for item in data]
 
     def cancel(self, entity_id: str, run_id: str) -> None:
         self._http.json("POST", self._runs_path(entity_id, segment(run_id, "run_id"), "cancel"), idempotent=True)
@@ -411,7 +411,7 @@ class _Source:
         if self._message is not None:
             matching = [r for r in runs if _input_text(r) == self._message]
             runs = matching or runs
-        newest = max(runs, key=lambda r: r.created_at or 0)
+        newest = max(runs, key=lambda r: r.created_timestamp or 0.0)
         return newest.run_id
 
     def recreate(self) -> Response:
@@ -425,6 +425,8 @@ class _Source:
 
 def _input_text(run: RunOutput) -> Optional[str]:
     data = run.model_extra or {}
+    if isinstance(data.get("run_input"), str):
+        return str(data["run_input"])  # the runs listing's spelling
     value = data.get("input")
     if isinstance(value, dict):
         text = value.get("input_content")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Sequence, Union
 
 from . import errors
-from ._http import HTTPCore, segment
+from ._http import HTTPCore, segment, validate
 from .models import RunOutput, SessionRecord, SessionsPage
 
 SESSION_TYPES = ("agent", "team", "workflow")
@@ -63,7 +63,7 @@ class Sessions:
             json_body={k: v for k, v in body.items() if v is not None},
             idempotent=session_id is not None,
         )
-        return SessionRecord.model_validate(data)
+        return validate(SessionRecord, data, "AgentOS")
 
     def list(
         self,
@@ -103,7 +103,7 @@ class Sessions:
         )
         if isinstance(data, list):
             data = {"data": data}
-        return SessionsPage.model_validate(data)
+        return validate(SessionsPage, data, "AgentOS")
 
     def get(
         self, session_id: str, *, session_type: Optional[str], user_id: Optional[str], db_id: Optional[str]
@@ -113,7 +113,7 @@ class Sessions:
             ["sessions", segment(session_id, "session_id")],
             params=_params(type=_session_type(session_type), user_id=user_id, db_id=db_id),
         )
-        return SessionRecord.model_validate(data)
+        return validate(SessionRecord, data, "AgentOS")
 
     def runs(
         self,
@@ -138,7 +138,7 @@ class Sessions:
         data = self._http.json("GET", ["sessions", segment(session_id, "session_id"), "runs"], params=params)
         if not isinstance(data, list):
             raise errors.ProtocolError(f"GET /sessions/{session_id}/runs did not return a list")
-        return [RunOutput.model_validate(item) for item in data]
+        return [validate(RunOutput, item, "AgentOS") for item in data]
 
     def run(
         self, session_id: str, run_id: str, *, session_type: Optional[str], user_id: Optional[str], db_id: Optional[str]
@@ -148,7 +148,7 @@ class Sessions:
             ["sessions", segment(session_id, "session_id"), "runs", segment(run_id, "run_id")],
             params=_params(type=_session_type(session_type), user_id=user_id, db_id=db_id),
         )
-        return RunOutput.model_validate(data)
+        return validate(RunOutput, data, "AgentOS")
 
     def rename(
         self,
@@ -168,7 +168,7 @@ class Sessions:
             json_body={"session_name": session_name},
             idempotent=True,
         )
-        return SessionRecord.model_validate(data)
+        return validate(SessionRecord, data, "AgentOS")
 
     def update(
         self,
@@ -193,7 +193,7 @@ class Sessions:
             json_body=body,
             idempotent=True,
         )
-        return SessionRecord.model_validate(data)
+        return validate(SessionRecord, data, "AgentOS")
 
     def delete(self, session_id: str, *, user_id: Optional[str], db_id: Optional[str]) -> None:
         self._http.json(

@@ -26,7 +26,7 @@ from typing import (
 )
 
 from . import events
-from ._http import HTTPCore, TimeoutArg, normalize_base_url, normalize_timeout, segment
+from ._http import HTTPCore, TimeoutArg, normalize_base_url, normalize_timeout, segment, validate
 from ._runs import AGENT, TEAM, WORKFLOW, Runs
 from ._sessions import Sessions
 from .models import (
@@ -183,33 +183,33 @@ class AgentOSClient:
 
     def get_config(self) -> ConfigResponse:
         """What this AgentOS serves: its agents, teams, workflows and databases."""
-        return ConfigResponse.model_validate(self._http.json("GET", ["config"]))
+        return validate(ConfigResponse, self._http.json("GET", ["config"]), "AgentOS")
 
     def list_agents(self) -> List[AgentSummary]:
         """The agents this AgentOS serves."""
-        return [AgentSummary.model_validate(a) for a in _as_list(self._http.json("GET", ["agents"]), "/agents")]
+        return [validate(AgentSummary, a, "AgentOS") for a in _as_list(self._http.json("GET", ["agents"]), "/agents")]
 
     def get_agent(self, agent_id: str) -> AgentSummary:
         """One agent; ``NotFoundError`` when the server does not have it."""
-        return AgentSummary.model_validate(self._http.json("GET", ["agents", segment(agent_id, "agent_id")]))
+        return validate(AgentSummary, self._http.json("GET", ["agents", segment(agent_id, "agent_id")]), "AgentOS")
 
     def list_teams(self) -> List[TeamSummary]:
         """The teams this AgentOS serves."""
-        return [TeamSummary.model_validate(t) for t in _as_list(self._http.json("GET", ["teams"]), "/teams")]
+        return [validate(TeamSummary, t, "AgentOS") for t in _as_list(self._http.json("GET", ["teams"]), "/teams")]
 
     def get_team(self, team_id: str) -> TeamSummary:
         """One team; ``NotFoundError`` when the server does not have it."""
-        return TeamSummary.model_validate(self._http.json("GET", ["teams", segment(team_id, "team_id")]))
+        return validate(TeamSummary, self._http.json("GET", ["teams", segment(team_id, "team_id")]), "AgentOS")
 
     def list_workflows(self) -> List[WorkflowSummary]:
         """The workflows this AgentOS serves."""
         data = self._http.json("GET", ["workflows"])
-        return [WorkflowSummary.model_validate(w) for w in _as_list(data, "/workflows")]
+        return [validate(WorkflowSummary, w, "AgentOS") for w in _as_list(data, "/workflows")]
 
     def get_workflow(self, workflow_id: str) -> WorkflowSummary:
         """One workflow; ``NotFoundError`` when the server does not have it."""
         data = self._http.json("GET", ["workflows", segment(workflow_id, "workflow_id")])
-        return WorkflowSummary.model_validate(data)
+        return validate(WorkflowSummary, data, "AgentOS")
 
     # -- agents ----------------------------------------------------------------------------------
 

@@ -6,7 +6,8 @@ lost when agno adds a field.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from datetime import datetime
+from typing import Any, Dict, List, Optional, Union
 
 from pydantic import BaseModel, ConfigDict
 
@@ -116,10 +117,19 @@ class RunOutput(_Model):
     content_type: Optional[str] = None
     status: Optional[str] = None
     metrics: Optional[Metrics] = None
-    created_at: Optional[int] = None
+    #: Epoch seconds (run endpoints) or a datetime (session endpoints give ISO 8601 text).
+    created_at: Optional[Union[int, float, datetime]] = None
     model: Optional[str] = None
     tools: Optional[List[ToolExecution]] = None
     events: Optional[List[Dict[str, Any]]] = None
+
+    @property
+    def created_timestamp(self) -> Optional[float]:
+        """``created_at`` as epoch seconds, whichever form the server sent."""
+        value = self.created_at
+        if isinstance(value, datetime):
+            return value.timestamp()
+        return float(value) if value is not None else None
 
     @property
     def is_terminal(self) -> bool:

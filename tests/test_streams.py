@@ -1,0 +1,489 @@
+"""RunStream over the fake: every reconnect rule of DESIGN.md, as a scenario."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, List
+
+import pytest
+
+from agentos_sync import AgentOSClient, ReconnectPolicy, errors, events
+from agentos_sync.testing import FakeAgentOS, FakeTransport
+
+LONG = " ".join(f"tok{i}" for i in range(30))
+
+
+def content_of(evs: List[events.RunEvent]) -> str:
+    return "".join(str(e.content) for e in evs if isinstance(e, events.RunContentEvent))
+
+
+def completed(evs: List[events.RunEvent]) -> events.RunEvent:
+    return next(e for e in evs if isinstance(e, events.RunCompletedEvent))
+
+
+def assert_exactly_once(evs: List[events.RunEvent]) -> None:
+    indices = [e.event_index for e in evs]
+    assert all(i is not None for i in indices)
+    assert indices == sorted(set(indices)), indices  # type: ignore[type-var]
+    assert content_of(evs) == completed(evs).content
+
+
+@pytest.fixture
+def long_fake(fake: FakeAgentOS) -> FakeAgentOS:
+    fake.add_agent("assistant", name="Assistant", reply=LONG)
+    return fake
+
+
+def test_foreground_stream_has_no_indices(client: AgentOSClient) -> None:
+    evs = list(client.run_agent_stream("assistant", "What is 2 + 2?"))
+    assert [e.event for e in evs][0] == "RunStarted" and evs[-1].event == "RunCompleted"
+    assert all(e.event_index is None for e in evs)
+    assert content_of(evs) == "2 + 2 = 4."
+
+
+def test_background_stream_uninterrupted(client: AgentOSClient, fake: FakeAgentOS) -> None:
+    with client.run_agent_stream("assistant", "What is 2 + 2?", background=True) as stream:
+        evs = list(stream)
+    assert_exactly_once(evs)
+    assert stream.reconnects == 0 and stream.last_event_index == evs[-1].event_index
+    assert stream.run_id == evs[0].run_id and stream.session_id
+    assert fake.run_count("assistant") == 1
+    assert stream.closed
+
+
+@pytest.mark.parametrize("after", [0, 1, 5, 12, 31])
+def test_cut_mid_body_is_resumed_exactly_once(client: AgentOSClient, long_fake: FakeAgentOS, after: int) -> None:
+    long_fake.faults.cut(after_events=after, path="/agents/assistant/runs", method="POST")
+    stream = client.run_agent_stream("assistant", "go", background=True)
+    evs = list(stream)
+    assert_exactly_once(evs)
+    assert stream.reconnects == 1
+    assert long_fake.run_count("assistant") == 1
+
+
+@pytest.mark.parametrize("after_bytes", [1, 100, 777, 2500])
+def test_cut_inside_a_frame(client: AgentOSClient, long_fake: FakeAgentOS, after_bytes: int) -> None:
+    long_fake.faults.cut(after_bytes=after_bytes, path="/runs", method="POST")
+    evs = list(client.run_agent_stream("assistant", "go", background=True))
+    assert_exactly_once(evs)
+
+
+def test_many_cuts_on_resume_too(client: AgentOSClient, long_fake: FakeAgentOS) -> None:
+    long_fake.faults.cut(after_events=3, path="/runs", method="POST")
+    long_fake.faults.cut(after_events=2, times=6, path="/resume")
+    stream = client.run_agent_stream("assistant", "go", background=True)
+    evs = list(stream)
+    assert_exactly_once(evs)
+    assert stream.reconnects == 7
+
+
+def test_stall_is_a_cut(client: AgentOSClient, long_fake: FakeAgentOS) -> None:
+    long_fake.faults.stall(after_events=4, path="/runs", method="POST")
+    evs = list(client.run_agent_stream("assistant", "go", background=True))
+    assert_exactly_once(evs)
+
+
+def test_error_frame_saying_stream_failed_is_a_cut(client: AgentOSClient, long_fake: FakeAgentOS) -> None:
+    long_fake.faults.error_frame(after_events=6, path="/runs", method="POST")
+    stream = client.run_agent_stream("assistant", "go", background=True)
+    assert_exactly_once(list(stream))
+    assert stream.reconnects == 1
+
+
+def test_clean_close_before_terminal_is_a_cut(client: AgentOSClient, long_fake: FakeAgentOS) -> None:
+    long_fake.faults.inject(b"", after_events=5, close=True, path="/runs", method="POST")
+    assert_exactly_once(list(client.run_agent_stream("assistant", "go", background=True)))
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504, 429])
+def test_5xx_and_429_on_resume_are_retried(client: AgentOSClient, long_fake: FakeAgentOS, status: int) -> None:
+    long_fake.faults.cut(after_events=4, path="/runs", method="POST")
+    long_fake.faults.status(status, times=3, path="/resume")
+    stream = client.run_agent_stream("assistant", "go", background=True)
+    assert_exactly_once(list(stream))
+    assert len(long_fake.requests_to("/resume")) == 4
+
+
+def test_refused_resume_is_retried(client: AgentOSClient, long_fake: FakeAgentOS) -> None:
+    long_fake.faults.cut(after_events=4, path="/runs", method="POST")
+    long_fake.faults.refuse(times=2, path="/resume")
+    assert_exactly_once(list(client.run_agent_stream("assistant", "go", background=True)))
+
+
+@pytest.mark.parametrize(
+    ("status", "exc"),
+    [
+        (400, errors.BadRequestError),
+        (401, errors.AuthenticationError),
+        (403, errors.PermissionDeniedError),
+        (404, errors.NotFoundError),
+        (422, errors.UnprocessableEntityError),
+    ],
+)
+def test_client_errors_on_resume_are_not_retried(
+    client: AgentOSClient, long_fake: FakeAgentOS, status: int, exc: type
+) -> None:
+    long_fake.faults.cut(after_events=4, path="/runs", method="POST")
+    long_fake.faults.status(status, times=5, path="/resume")
+    stream = client.run_agent_stream("assistant", "go", background=True)
+    got: List[events.RunEvent] = []
+    with pytest.raises(exc):
+        for ev in stream:
+            got.append(ev)
+    assert len(got) == 4
+    assert len(long_fake.requests_to("/resume")) == 1
+
+
+def test_exhausted_policy_raises_with_resume_coordinates(fake: FakeAgentOS, sleeps: List[float]) -> None:
+    fake.add_agent("assistant", reply=LONG)
+    policy = ReconnectPolicy(max_attempts=3, initial_backoff=0.1, max_backoff=1.0, deadline=60)
+    client = AgentOSClient("http://fake", transport=FakeTransport(fake), reconnect=policy)
+    fake.faults.cut(after_events=4, path="/runs", method="POST")
+    fake.faults.status(503, times=10, path="/resume")
+    stream = client.run_agent_stream("assistant", "go", background=True)
+    with pytest.raises(errors.ReconnectExhaustedError) as info:
+        list(stream)
+    exc = info.value
+    assert exc.run_id == stream.run_id and exc.session_id == stream.session_id
+    assert exc.last_event_index == 3 and exc.attempts == 3
+    assert len(fake.requests_to("/resume")) == 3
+    # Jittered exponential backoff, one before each resume, each within its cap.
+    assert len(sleeps) == 3 and all(0 <= s <= cap for s, cap in zip(sleeps, [0.1, 0.2, 0.4]))
+    # ... and the caller can pick up where it stopped.
+    fake.faults.clear()
+    rest = [e for e in client.resume_run_stream("assistant", exc.run_id or "", exc.last_event_index, exc.session_id)
+            if not isinstance(e, events.StreamMetaEvent)]
+    assert rest[0].event_index == 4 and rest[-1].event == "RunCompleted"
+
+
+def test_budget_resets_after_progress(fake: FakeAgentOS) -> None:
+    fake.add_agent("assistant", reply=LONG)
+    policy = ReconnectPolicy(max_attempts=1, initial_backoff=0.0, max_backoff=0.0, deadline=60)
+    client = AgentOSClient("http://fake", transport=FakeTransport(fake), reconnect=policy)
+    fake.faults.cut(after_events=2, path="/runs", method="POST")
+    fake.faults.cut(after_events=2, times=5, path="/resume")
+    stream = client.run_agent_stream("assistant", "go", background=True)
+    assert_exactly_once(list(stream))
+    assert stream.reconnects == 6
+
+
+def test_disabled_policy_raises_on_first_cut(fake: FakeAgentOS) -> None:
+    client = AgentOSClient("http://fake", transport=FakeTransport(fake), reconnect=ReconnectPolicy.disabled())
+    fake.faults.cut(after_events=2, path="/runs", method="POST")
+    with pytest.raises(errors.ReconnectExhaustedError):
+        list(client.run_agent_stream("assistant", "What is 2 + 2?", background=True))
+    assert not fake.requests_to("/resume")
+
+
+def test_gaps_in_indices_are_tolerated(fake: FakeAgentOS, client: AgentOSClient) -> None:
+    fake.add_agent("assistant", reply=LONG, index_step=3)
+    fake.faults.cut(after_events=5, path="/runs", method="POST")
+    evs = list(client.run_agent_stream("assistant", "go", background=True))
+    assert_exactly_once(evs)
+    assert [e.event_index for e in evs][:3] == [0, 3, 6]
+
+
+def test_foreground_cut_raises_interrupted_and_never_reruns(client: AgentOSClient, long_fake: FakeAgentOS) -> None:
+    long_fake.faults.cut(after_events=4, path="/runs", method="POST")
+    got: List[events.RunEvent] = []
+    with pytest.raises(errors.StreamInterruptedError) as info:
+        for ev in client.run_agent_stream("assistant", "go"):
+            got.append(ev)
+    assert info.value.events_received == 4 == len(got)
+    assert info.value.run_id == got[0].run_id
+    assert long_fake.run_count("assistant") == 1 and not long_fake.requests_to("/resume")
+
+
+def test_foreground_cut_in_headers_raises_interrupted(client: AgentOSClient, fake: FakeAgentOS) -> None:
+    fake.faults.cut_headers(path="/runs", method="POST")
+    with pytest.raises(errors.StreamInterruptedError):
+        client.run_agent_stream("assistant", "go")
+    assert fake.run_count("assistant") == 1
+
+
+def test_cut_in_headers_finds_the_run_and_does_not_start_it_twice(
+    client: AgentOSClient, long_fake: FakeAgentOS
+) -> None:
+    long_fake.faults.cut_headers(path="/agents/assistant/runs", method="POST")
+    stream = client.run_agent_stream("assistant", "go", background=True)
+    evs = list(stream)
+    assert_exactly_once(evs)
+    assert evs[0].event == "RunStarted" and evs[0].event_index == 0
+    assert long_fake.run_count("assistant") == 1
+    assert stream.run_id == evs[0].run_id
+
+
+def test_cut_before_first_event_with_callers_session(client: AgentOSClient, long_fake: FakeAgentOS) -> None:
+    client.run_agent("assistant", "earlier run", session_id="my-session")
+    long_fake.faults.cut(after_events=0, path="/agents/assistant/runs", method="POST")
+    stream = client.run_agent_stream("assistant", "go", background=True, session_id="my-session")
+    evs = list(stream)
+    assert_exactly_once(evs)
+    assert long_fake.run_count("assistant") == 2
+    assert content_of(evs) == LONG
+
+
+def test_create_that_never_reached_server_is_sent_again(client: AgentOSClient, fake: FakeAgentOS) -> None:
+    fake.faults.refuse(times=2, path="/agents/assistant/runs", method="POST")
+    evs = list(client.run_agent_stream("assistant", "What is 2 + 2?", background=True))
+    assert_exactly_once(evs)
+    assert fake.run_count("assistant") == 1
+
+
+def test_create_sends_session_and_idempotency_key(client: AgentOSClient, fake: FakeAgentOS) -> None:
+    list(client.run_agent_stream("assistant", "What is 2 + 2?", background=True))
+    (request,) = fake.requests_to("/agents/assistant/runs", method="POST")
+    assert request.form is not None and request.form["session_id"] and request.form["background"] == "true"
+    assert request.form["stream"] == "true"
+    assert request.headers["Idempotency-Key"]
+
+
+def test_on_reconnect_receives_meta_and_meta_is_hidden(client: AgentOSClient, long_fake: FakeAgentOS) -> None:
+    seen: List[events.StreamMetaEvent] = []
+    long_fake.faults.cut(after_events=5, path="/runs", method="POST")
+    long_fake.faults.cut(after_events=0, path="/resume")  # the first resume dies at once
+    run_ids: List[Any] = []
+
+    def on_reconnect(meta: events.StreamMetaEvent) -> None:
+        seen.append(meta)
+        run_ids.append(meta.run_id)
+
+    stream = client.run_agent_stream("assistant", "go", background=True, on_reconnect=on_reconnect)
+    evs = list(stream)
+    assert not any(isinstance(e, events.StreamMetaEvent) for e in evs)
+    assert_exactly_once(evs)
+    kinds = {type(m) for m in seen}
+    assert kinds <= {events.CatchUpEvent, events.SubscribedEvent, events.ReplayEvent} and seen
+
+
+def test_server_restart_mid_run_with_stored_events_ends_or_raises_never_redelivers(
+    client: AgentOSClient, long_fake: FakeAgentOS
+) -> None:
+    long_fake.faults.restart(after_events=6, path="/runs", method="POST")
+    got: List[events.RunEvent] = []
+    with pytest.raises(errors.ReconnectExhaustedError) as info:
+        for ev in client.run_agent_stream("assistant", "go", background=True):
+            got.append(ev)
+    # The run died with the server: what was stored was delivered once, nothing more.
+    assert [e.event_index for e in got] == list(range(6))
+    assert "restarted" in str(info.value)
+
+
+def test_server_restart_after_completion_replays_from_db(client: AgentOSClient, long_fake: FakeAgentOS) -> None:
+    stream = client.run_agent_stream("assistant", "go", background=True)
+    first = [next(stream) for _ in range(3)]
+    stream.close()
+    run_id, session_id = first[0].run_id or "", first[0].session_id
+    long_fake.finish_run(run_id)
+    long_fake.restart()
+    resumed = list(client.resume_run_stream("assistant", run_id, last_event_index=2, session_id=session_id))
+    assert isinstance(resumed[0], events.ReplayEvent)
+    rest = resumed[1:]
+    assert_exactly_once(first + rest)
+
+
+def test_restart_without_stored_events_ends_on_replay_and_fetches_output(
+    client: AgentOSClient, fake: FakeAgentOS
+) -> None:
+    fake.add_agent("assistant", reply=LONG, store_events=False)
+    stream = client.run_agent_stream("assistant", "go", background=True)
+    first = [next(stream) for _ in range(3)]
+    stream.close()
+    run_id = first[0].run_id or ""
+    fake.finish_run(run_id)
+    fake.restart()
+    resumed = client.resume_run_stream("assistant", run_id, last_event_index=2, session_id=first[0].session_id)
+    evs = list(resumed)
+    assert len(evs) == 1 and isinstance(evs[0], events.ReplayEvent) and evs[0].total_events == 0
+    out = resumed.get_final_output()
+    assert out.status == "COMPLETED" and out.content == LONG
+
+
+def test_resume_live_run_catch_up_then_subscribed(client: AgentOSClient, long_fake: FakeAgentOS) -> None:
+    stream = client.run_agent_stream("assistant", "go", background=True)
+    first = [next(stream) for _ in range(5)]
+    stream.close()
+    run_id = first[0].run_id or ""
+    long_fake.advance_run(run_id, 4)
+    evs = list(client.resume_run_stream("assistant", run_id, last_event_index=4, session_id=first[0].session_id))
+    assert isinstance(evs[0], events.CatchUpEvent) and evs[0].missed_events == 4
+    metas = [i for i, e in enumerate(evs) if isinstance(e, events.SubscribedEvent)]
+    assert metas == [5]
+    rest = [e for e in evs if not isinstance(e, events.StreamMetaEvent)]
+    assert_exactly_once(first + rest)
+
+
+def test_resume_finished_run_replays(client: AgentOSClient, long_fake: FakeAgentOS) -> None:
+    stream = client.run_agent_stream("assistant", "go", background=True)
+    first = [next(stream) for _ in range(5)]
+    stream.close()
+    long_fake.finish_run(first[0].run_id or "")
+    resumed = client.resume_run_stream("assistant", first[0].run_id or "", 4, first[0].session_id)
+    evs = list(resumed)
+    assert isinstance(evs[0], events.ReplayEvent) and evs[0].status == "COMPLETED"
+    assert_exactly_once(first + evs[1:])
+    assert resumed.get_final_output().content == LONG
+
+
+def test_resume_from_start_with_none(client: AgentOSClient, fake: FakeAgentOS) -> None:
+    acc = list(client.run_agent_stream("assistant", "What is 2 + 2?", background=True))
+    evs = [e for e in client.resume_run_stream("assistant", acc[0].run_id or "", None, acc[0].session_id)
+           if not isinstance(e, events.StreamMetaEvent)]
+    assert [e.event_index for e in evs] == [e.event_index for e in acc]
+
+
+def test_resume_unknown_run_raises_run_not_found(client: AgentOSClient) -> None:
+    with pytest.raises(errors.RunNotFoundError, match="unknown-run"):
+        list(client.resume_run_stream("assistant", "unknown-run", last_event_index=3))
+
+
+def test_resumed_stream_auto_resumes_when_it_drops(client: AgentOSClient, long_fake: FakeAgentOS) -> None:
+    stream = client.run_agent_stream("assistant", "go", background=True)
+    first = [next(stream) for _ in range(3)]
+    stream.close()
+    long_fake.faults.cut(after_events=4, path="/resume")
+    resumed = client.resume_run_stream("assistant", first[0].run_id or "", 2, first[0].session_id)
+    evs = list(resumed)
+    rest = [e for e in evs if not isinstance(e, events.StreamMetaEvent)]
+    assert_exactly_once(first + rest)
+    assert resumed.reconnects == 1
+    # Only the first connection's meta frames reach the caller.
+    assert sum(isinstance(e, events.StreamMetaEvent) for e in evs) <= 2
+
+
+def test_cancelled_run_delivers_cancel_then_completed(client: AgentOSClient, long_fake: FakeAgentOS) -> None:
+    stream = client.run_agent_stream("assistant", "go", background=True)
+    first = [next(stream) for _ in range(5)]
+    client.cancel_agent_run("assistant", first[0].run_id or "")
+    rest = list(stream)
+    names = [e.event for e in rest]
+    assert names[-2:] == ["RunCancelled", "RunCompleted"]
+    out = stream.get_final_output()
+    assert out.status == "CANCELLED"
+    assert out.content == content_of(first + rest)
+
+
+def test_get_final_output(client: AgentOSClient) -> None:
+    out = client.run_agent_stream("assistant", "What is 2 + 2?", background=True).get_final_output()
+    assert out.status == "COMPLETED" and out.content == "2 + 2 = 4." and out.metrics and out.metrics.total_tokens
+
+
+def test_get_final_output_raises_after_run_error(client: AgentOSClient, fake: FakeAgentOS) -> None:
+    fake.add_agent("assistant", reply=LONG, error="model exploded", error_after=3)
+    stream = client.run_agent_stream("assistant", "go", background=True)
+    with pytest.raises(errors.RunFailedError, match="model exploded") as info:
+        stream.get_final_output()
+    assert isinstance(info.value.event, events.RunErrorEvent)
+
+
+def test_workflow_nested_run_completed_is_not_the_end(client: AgentOSClient, fake: FakeAgentOS) -> None:
+    fake.add_workflow("pipeline", steps=[("draft", "assistant"), ("review", "assistant")])
+    fake.faults.cut(after_events=9, path="/workflows/pipeline/runs", method="POST")
+    stream = client.run_workflow_stream("pipeline", "What is 2 + 2?", background=True)
+    evs = list(stream)
+    names = [e.event for e in evs]
+    assert names[0] == "WorkflowStarted" and names[-1] == "WorkflowCompleted"
+    assert names.count("RunCompleted") == 2
+    indices = [e.event_index for e in evs]
+    assert indices == sorted(set(indices))  # type: ignore[type-var]
+    assert stream.get_final_output().status == "COMPLETED"
+
+
+def test_team_stream_resumes(client: AgentOSClient, fake: FakeAgentOS) -> None:
+    fake.add_team("duo", members=["assistant"])
+    fake.faults.cut(after_events=3, path="/teams/duo/runs", method="POST")
+    stream = client.run_team_stream("duo", "What is 2 + 2?", background=True)
+    evs = list(stream)
+    assert evs[-1].event == "TeamRunCompleted" and stream.reconnects == 1
+    indices = [e.event_index for e in evs]
+    assert indices == sorted(set(indices))  # type: ignore[type-var]
+
+
+def test_unknown_event_type_is_delivered_not_dropped(client: AgentOSClient, fake: FakeAgentOS) -> None:
+    fake.faults.inject(
+        b'event: BrandNewThing\ndata: {"event":"BrandNewThing","run_id":"x","novel":{"a":1}}\n\n',
+        after_events=2,
+        path="/runs",
+        method="POST",
+    )
+    evs = list(client.run_agent_stream("assistant", "What is 2 + 2?"))
+    unknown = [e for e in evs if isinstance(e, events.UnknownEvent)]
+    assert len(unknown) == 1 and unknown[0].event == "BrandNewThing"
+    assert unknown[0].model_extra == {"novel": {"a": 1}}
+
+
+def test_unknown_fields_are_kept(client: AgentOSClient) -> None:
+    evs = list(client.run_agent_stream("assistant", "What is 2 + 2?"))
+    content = next(e for e in evs if isinstance(e, events.RunContentEvent))
+    assert content.model_extra and "model_provider_data" in content.model_extra
+    assert content.agent_name == "Assistant"  # type: ignore[attr-defined]
+
+
+def test_heartbeat_comments_are_ignored(client: AgentOSClient, fake: FakeAgentOS) -> None:
+    fake.faults.inject(b": heartbeat\n\n", after_events=2, path="/runs", method="POST")
+    evs = list(client.run_agent_stream("assistant", "What is 2 + 2?", background=True))
+    assert_exactly_once(evs)
+
+
+def test_invalid_json_frame_is_protocol_error(client: AgentOSClient, fake: FakeAgentOS) -> None:
+    fake.faults.inject(b"event: RunContent\ndata: {not json\n\n", after_events=2, path="/runs", method="POST")
+    with pytest.raises(errors.ProtocolError, match="RunContent"):
+        list(client.run_agent_stream("assistant", "What is 2 + 2?", background=True))
+
+
+def test_non_int_event_index_is_protocol_error(client: AgentOSClient, fake: FakeAgentOS) -> None:
+    fake.faults.inject(b'event: RunContent\ndata: {"event":"RunContent","event_index":"seven"}\n\n',
+                       after_events=2, path="/runs", method="POST")
+    with pytest.raises(errors.ProtocolError, match="event_index"):
+        list(client.run_agent_stream("assistant", "What is 2 + 2?", background=True))
+
+
+def test_backwards_event_index_is_dropped_as_duplicate(client: AgentOSClient, fake: FakeAgentOS) -> None:
+    fake.faults.inject(b'event: RunContent\ndata: {"event":"RunContent","event_index":0,"content":"dup"}\n\n',
+                       after_events=4, path="/runs", method="POST")
+    evs = list(client.run_agent_stream("assistant", "What is 2 + 2?", background=True))
+    assert_exactly_once(evs)
+
+
+def test_close_is_idempotent_and_iterating_closed_stream_raises(client: AgentOSClient) -> None:
+    stream = client.run_agent_stream("assistant", "What is 2 + 2?", background=True)
+    next(stream)
+    stream.close()
+    stream.close()
+    with pytest.raises(errors.StreamError, match="closed"):
+        next(stream)
+
+
+def test_exhausted_stream_just_stops(client: AgentOSClient) -> None:
+    stream = client.run_agent_stream("assistant", "What is 2 + 2?")
+    list(stream)
+    assert list(stream) == []
+
+
+def test_two_threads_iterating_one_stream_is_refused(fake: FakeAgentOS) -> None:
+    gate = threading.Event()
+    release = threading.Event()
+
+    def reply(message: str) -> str:
+        return "a b c"
+
+    fake.add_agent("assistant", reply=reply)
+    client = AgentOSClient("http://fake", transport=FakeTransport(fake))
+    stream = client.run_agent_stream("assistant", "x", background=True)
+    original = stream._gen  # noqa: SLF001 - hold the consumer inside next() to provoke the race
+
+    def slow_gen():  # type: ignore[no-untyped-def]
+        for ev in original:
+            gate.set()
+            release.wait(5)
+            yield ev
+
+    stream._gen = slow_gen()  # noqa: SLF001
+    worker = threading.Thread(target=lambda: next(stream))
+    worker.start()
+    assert gate.wait(5)
+    with pytest.raises(RuntimeError, match="another thread"):
+        next(stream)
+    release.set()
+    worker.join(5)
+    stream.close()
