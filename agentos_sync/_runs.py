@@ -41,6 +41,13 @@ TEAM = RunKind("team", "teams", "team_id")
 WORKFLOW = RunKind("workflow", "workflows", "workflow_id")
 
 
+def _check_deadline(deadline: Any) -> None:
+    if deadline is None:
+        return
+    if isinstance(deadline, bool) or not isinstance(deadline, (int, float)) or not 0 < deadline < float("inf"):
+        raise ValueError(f"deadline must be a finite number of seconds > 0, or None; got {deadline!r}")
+
+
 def _check_message(message: Any) -> str:
     if not isinstance(message, str):
         raise TypeError(f"message must be a str, got {type(message).__name__}")
@@ -148,8 +155,10 @@ class Runs:
         files: Optional[Sequence[FileField]] = None,
         on_reconnect: OnReconnect = None,
         reconnect: Optional[ReconnectPolicy] = None,
+        deadline: Optional[float] = None,
         extra: Mapping[str, Any],
     ) -> RunStream:
+        _check_deadline(deadline)
         if background and session_id is None:
             # A run is found again through its session when the create is cut before the first
             # event, so a resumable create always names one.
@@ -197,6 +206,7 @@ class Runs:
             policy=reconnect or self._reconnect,
             on_reconnect=on_reconnect,
             max_event_bytes=self._max_event_bytes,
+            deadline=deadline,
         )
 
     # -- resume ----------------------------------------------------------------------------
@@ -230,7 +240,9 @@ class Runs:
         session_id: Optional[str] = None,
         on_reconnect: OnReconnect = None,
         reconnect: Optional[ReconnectPolicy] = None,
+        deadline: Optional[float] = None,
     ) -> RunStream:
+        _check_deadline(deadline)
         if last_event_index is not None and (
             isinstance(last_event_index, bool) or not isinstance(last_event_index, int) or last_event_index < 0
         ):
@@ -249,6 +261,7 @@ class Runs:
             on_reconnect=on_reconnect,
             yield_meta=True,
             max_event_bytes=self._max_event_bytes,
+            deadline=deadline,
         )
 
     # -- continue (human in the loop) ------------------------------------------------------

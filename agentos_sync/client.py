@@ -280,13 +280,15 @@ class AgentOSClient:
         files: Optional[Sequence[FileInput]] = None,
         on_reconnect: Optional[Callable[[events.StreamMetaEvent], Any]] = None,
         reconnect: Optional[ReconnectPolicy] = None,
+        deadline: Optional[float] = None,
         **kwargs: Any,
     ) -> RunStream:
         """Run a agent and stream its typed events. The request is sent now (errors such as 404 raise
         here); iterate the returned :class:`RunStream` for the events.
 
         With ``background=True`` the run survives a dropped connection and the stream resumes it
-        transparently (``on_reconnect`` sees the resume's meta events). Example::
+        transparently (``on_reconnect`` sees the resume's meta events). ``deadline`` bounds the whole
+        stream in seconds (``APITimeoutError`` past it), for servers that trickle. Example::
 
             for ev in client.run_agent_stream("assistant", "Tell me a joke", background=True):
                 print(ev.event, ev.event_index)
@@ -300,6 +302,7 @@ class AgentOSClient:
             files=_files(files),
             on_reconnect=on_reconnect,
             reconnect=reconnect,
+            deadline=deadline,
             extra=kwargs,
         )
 
@@ -312,6 +315,7 @@ class AgentOSClient:
         *,
         on_reconnect: Optional[Callable[[events.StreamMetaEvent], Any]] = None,
         reconnect: Optional[ReconnectPolicy] = None,
+        deadline: Optional[float] = None,
     ) -> RunStream:
         """Re-attach to a agent run's stream after ``last_event_index`` (None: from the start).
 
@@ -329,6 +333,7 @@ class AgentOSClient:
             session_id=session_id,
             on_reconnect=on_reconnect,
             reconnect=reconnect,
+            deadline=deadline,
         )
 
     def get_agent_run(self, agent_id: str, run_id: str, session_id: Optional[str] = None) -> RunOutput:
@@ -474,13 +479,15 @@ class AgentOSClient:
         files: Optional[Sequence[FileInput]] = None,
         on_reconnect: Optional[Callable[[events.StreamMetaEvent], Any]] = None,
         reconnect: Optional[ReconnectPolicy] = None,
+        deadline: Optional[float] = None,
         **kwargs: Any,
     ) -> RunStream:
         """Run a team and stream its typed events. The request is sent now (errors such as 404 raise
         here); iterate the returned :class:`RunStream` for the events.
 
         With ``background=True`` the run survives a dropped connection and the stream resumes it
-        transparently (``on_reconnect`` sees the resume's meta events). Example::
+        transparently (``on_reconnect`` sees the resume's meta events). ``deadline`` bounds the whole
+        stream in seconds (``APITimeoutError`` past it), for servers that trickle. Example::
 
             for ev in client.run_team_stream("duo", "Tell me a joke", background=True):
                 print(ev.event, ev.event_index)
@@ -494,6 +501,7 @@ class AgentOSClient:
             files=_files(files),
             on_reconnect=on_reconnect,
             reconnect=reconnect,
+            deadline=deadline,
             extra=kwargs,
         )
 
@@ -506,6 +514,7 @@ class AgentOSClient:
         *,
         on_reconnect: Optional[Callable[[events.StreamMetaEvent], Any]] = None,
         reconnect: Optional[ReconnectPolicy] = None,
+        deadline: Optional[float] = None,
     ) -> RunStream:
         """Re-attach to a team run's stream after ``last_event_index`` (None: from the start).
 
@@ -523,6 +532,7 @@ class AgentOSClient:
             session_id=session_id,
             on_reconnect=on_reconnect,
             reconnect=reconnect,
+            deadline=deadline,
         )
 
     def get_team_run(self, team_id: str, run_id: str, session_id: Optional[str] = None) -> RunOutput:
@@ -668,13 +678,15 @@ class AgentOSClient:
         files: Optional[Sequence[FileInput]] = None,
         on_reconnect: Optional[Callable[[events.StreamMetaEvent], Any]] = None,
         reconnect: Optional[ReconnectPolicy] = None,
+        deadline: Optional[float] = None,
         **kwargs: Any,
     ) -> RunStream:
         """Run a workflow and stream its typed events. The request is sent now (errors such as 404 raise
         here); iterate the returned :class:`RunStream` for the events.
 
         With ``background=True`` the run survives a dropped connection and the stream resumes it
-        transparently (``on_reconnect`` sees the resume's meta events). Example::
+        transparently (``on_reconnect`` sees the resume's meta events). ``deadline`` bounds the whole
+        stream in seconds (``APITimeoutError`` past it), for servers that trickle. Example::
 
             for ev in client.run_workflow_stream("pipeline", "Tell me a joke", background=True):
                 print(ev.event, ev.event_index)
@@ -688,6 +700,7 @@ class AgentOSClient:
             files=_files(files),
             on_reconnect=on_reconnect,
             reconnect=reconnect,
+            deadline=deadline,
             extra=kwargs,
         )
 
@@ -700,6 +713,7 @@ class AgentOSClient:
         *,
         on_reconnect: Optional[Callable[[events.StreamMetaEvent], Any]] = None,
         reconnect: Optional[ReconnectPolicy] = None,
+        deadline: Optional[float] = None,
     ) -> RunStream:
         """Re-attach to a workflow run's stream after ``last_event_index`` (None: from the start).
 
@@ -717,6 +731,7 @@ class AgentOSClient:
             session_id=session_id,
             on_reconnect=on_reconnect,
             reconnect=reconnect,
+            deadline=deadline,
         )
 
     def get_workflow_run(self, workflow_id: str, run_id: str, session_id: Optional[str] = None) -> RunOutput:

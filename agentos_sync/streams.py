@@ -26,6 +26,7 @@ import contextlib
 import itertools
 import logging
 import threading
+import time
 from typing import Any, Callable, Dict, FrozenSet, Generator, Iterator, List, Optional, Protocol
 
 from . import errors
@@ -79,8 +80,12 @@ class _RunNotLocated(Exception):
     """The run a cut create made is not (yet) listed in its session."""
 
 
+class _DeadlineExceeded(errors.APITimeoutError):
+    """The stream's own total deadline passed: final, never a cut to resume from."""
+
+
 def _retryable(exc: BaseException) -> bool:
-    if isinstance(exc, (errors.RunNotFoundError, errors.ProtocolError)):
+    if isinstance(exc, (errors.RunNotFoundError, errors.ProtocolError, _DeadlineExceeded)):
         return False
     if isinstance(exc, (errors.APIConnectionError, _Cut, _RunNotLocated)):
         return True
@@ -152,6 +157,7 @@ class RunStream:
         on_reconnect: Optional[Callable[[StreamMetaEvent], Any]] = None,
         yield_meta: bool = False,
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+        deadline: Optional[float] = None,
     ) -> None:
         self.run_id = run_id
         self.session_id = session_id
@@ -167,6 +173,10 @@ class RunStream:
         self._on_reconnect = on_reconnect
         self._hide_meta = not yield_meta
         self._max_event_bytes = max_event_bytes
+        # A total budget for the whole stream: the read timeout bounds one silence, but a server
+        # that trickles a byte a second never trips it.
+        self._deadline_s = deadline
+        self._deadline_at = None if deadline is None else time.monotonic() + deadline
         self._terminal: List[RunEvent] = []
         self._replay_status: Optional[str] = None
         self._delivered = 0
@@ -240,6 +250,8 @@ class RunStream:
                     return
                 raise _Cut("the server closed the stream before the run's terminal event")
             except _CUTS as exc:
+                if isinstance(exc, _DeadlineExceeded):
+                    raise
                 if self._finished(at_close=False) or self._closed:
                     return  # a cut after the terminal event, or close() from another thread
                 if not self._resumable:
@@ -267,7 +279,10 @@ class RunStream:
         self._response = response
         self._replay_status = None
         try:
-            for frame in iter_frames(response.iter_bytes(), self._max_event_bytes):
+            chunks = response.iter_bytes()
+            if self._deadline_at is not None:
+                chunks = self._within_deadline(chunks)
+            for frame in iter_frames(chunks, self._max_event_bytes):
                 ev = decode_event(frame)
                 if isinstance(ev, StreamMetaEvent):
                     if isinstance(ev, StreamErrorEvent):
@@ -277,6 +292,18 @@ class RunStream:
                 yield ev
         finally:
             response.close()
+
+    def _within_deadline(self, chunks: Iterator[bytes]) -> Iterator[bytes]:
+        for chunk in chunks:
+            self._check_deadline()
+            yield chunk
+
+    def _check_deadline(self) -> None:
+        if self._deadline_at is not None and time.monotonic() > self._deadline_at:
+            raise _DeadlineExceeded(
+                f"The stream of run {self.run_id} passed its deadline of {self._deadline_s}s (at event_index "
+                f"{self.last_event_index}); pass a larger deadline=, or resume it later."
+            )
 
     def _raise_error_frame(self, ev: StreamErrorEvent) -> None:
         text = ev.error or ev.message or "unknown error"
@@ -341,6 +368,7 @@ class RunStream:
         raise AssertionError("unreachable")  # pragma: no cover - tenacity returns or raises
 
     def _resume_once(self, not_located: List[int]) -> Iterator[RunEvent]:
+        self._check_deadline()
         if self.run_id is None:
             response = self._open_unlocated(not_located)
         else:

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any, Iterator, List
 
 import pytest
 from _support import FAST_RECONNECT
+from hypothesis import settings
 
-from agentos_sync import AgentOSClient
+# Property tests run 300 examples each here; FUZZ_EXAMPLES=N runs the long local campaign the
+# README reports. No deadline: a loaded 2-core CI machine must not turn slowness into failures.
+settings.register_profile("agentos_sync", deadline=None, derandomize=bool(os.environ.get("CI")))
+settings.load_profile("agentos_sync")
+
+from agentos_sync import AgentOSClient  # noqa: E402 - after the profile, which must load first
 
 
 @pytest.fixture(autouse=True)

@@ -8,12 +8,11 @@ from typing import Dict, List
 from urllib.parse import parse_qs
 
 import pytest
+from _support import HandlerTransport, handler_client
 
 from agentos_sync import AgentOSClient, ReconnectPolicy, errors
 from agentos_sync._http import encode_form
 from agentos_sync.transports.base import BytesResponse, IteratorResponse, Request, Response
-
-from _support import HandlerTransport, handler_client
 
 JSON = {"content-type": "application/json"}
 
@@ -252,8 +251,9 @@ def test_base_url_path_is_a_prefix() -> None:
 
 def test_api_key_never_shown(caplog: pytest.LogCaptureFixture) -> None:
     secret = "sk-very-secret-123"
-    client, transport = handler_client(lambda r: json_response(401, {"detail": "Invalid authentication token"}),
-                                       api_key=secret)
+    client, transport = handler_client(
+        lambda r: json_response(401, {"detail": "Invalid authentication token"}), api_key=secret
+    )
     caplog.set_level(logging.DEBUG, logger="agentos_sync")
     with pytest.raises(errors.AuthenticationError) as info:
         client.get_config()
@@ -285,8 +285,10 @@ def test_stream_with_wrong_content_type_is_protocol_error() -> None:
 
 
 def test_stream_with_missing_content_type_is_read_as_sse() -> None:
-    body = b'event: RunStarted\ndata: {"event":"RunStarted","run_id":"r"}\n\n' \
-           b'event: RunCompleted\ndata: {"event":"RunCompleted","run_id":"r","content":"x"}\n\n'
+    body = (
+        b'event: RunStarted\ndata: {"event":"RunStarted","run_id":"r"}\n\n'
+        b'event: RunCompleted\ndata: {"event":"RunCompleted","run_id":"r","content":"x"}\n\n'
+    )
     client, _ = handler_client(lambda r: BytesResponse(200, {}, body))
     assert [e.event for e in client.run_agent_stream("assistant", "hi")] == ["RunStarted", "RunCompleted"]
 

@@ -123,8 +123,11 @@ def test_team_and_workflow_background_lifecycle(client: AgentOSClient, full_fake
     whead = [next(wstream) for _ in range(3)]
     wstream.close()
     client.cancel_workflow_run("pipeline", whead[0].run_id or "")
-    wrest = [e for e in client.resume_workflow_run_stream("pipeline", whead[0].run_id or "", 2, whead[0].session_id)
-             if not isinstance(e, events.StreamMetaEvent)]
+    wrest = [
+        e
+        for e in client.resume_workflow_run_stream("pipeline", whead[0].run_id or "", 2, whead[0].session_id)
+        if not isinstance(e, events.StreamMetaEvent)
+    ]
     assert wrest[-1].event in ("WorkflowCancelled", "WorkflowCompleted")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import List, Tuple
 
@@ -115,9 +116,10 @@ def _oracle(data: bytes) -> List[Tuple[str, str]]:
 
 
 _line = st.one_of(
-    st.tuples(st.sampled_from(["event", "data", "id", ": comment", "retry", "other"]), st.text(
-        alphabet=st.characters(blacklist_characters="\r\n\x00", blacklist_categories=("Cs",)), max_size=20
-    )),
+    st.tuples(
+        st.sampled_from(["event", "data", "id", ": comment", "retry", "other"]),
+        st.text(alphabet=st.characters(blacklist_characters="\r\n\x00", blacklist_categories=("Cs",)), max_size=20),
+    ),
 )
 
 
@@ -134,7 +136,7 @@ def sse_streams(draw: st.DrawFn) -> bytes:
     return "".join(out).encode()
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "300")), deadline=None)
 @given(sse_streams(), st.lists(st.integers(1, 64), max_size=30))
 def test_any_split_matches_sseclient_oracle(data: bytes, cuts: List[int]) -> None:
     chunks, pos = [], 0
@@ -146,7 +148,7 @@ def test_any_split_matches_sseclient_oracle(data: bytes, cuts: List[int]) -> Non
     assert ours == _oracle(data)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "300")), deadline=None)
 @given(st.lists(st.binary(max_size=64), max_size=20))
 def test_arbitrary_bytes_never_raise_anything_but_protocol_error(chunks: List[bytes]) -> None:
     try:
@@ -161,7 +163,7 @@ def test_arbitrary_bytes_never_raise_anything_but_protocol_error(chunks: List[by
         pass
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "300")), deadline=None)
 @given(
     st.text(min_size=1, max_size=30),
     st.dictionaries(st.text(max_size=10), st.one_of(st.none(), st.integers(), st.text(max_size=10)), max_size=5),

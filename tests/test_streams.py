@@ -36,7 +36,7 @@ def long_fake(fake: FakeAgentOS) -> FakeAgentOS:
 
 def test_foreground_stream_has_no_indices(client: AgentOSClient) -> None:
     evs = list(client.run_agent_stream("assistant", "What is 2 + 2?"))
-    assert [e.event for e in evs][0] == "RunStarted" and evs[-1].event == "RunCompleted"
+    assert next(e.event for e in evs) == "RunStarted" and evs[-1].event == "RunCompleted"
     assert all(e.event_index is None for e in evs)
     assert content_of(evs) == "2 + 2 = 4."
 
@@ -151,8 +151,11 @@ def test_exhausted_policy_raises_with_resume_coordinates(fake: FakeAgentOS, slee
     assert len(sleeps) == 3 and all(0 <= s <= cap for s, cap in zip(sleeps, [0.1, 0.2, 0.4]))
     # ... and the caller can pick up where it stopped.
     fake.faults.clear()
-    rest = [e for e in client.resume_run_stream("assistant", exc.run_id or "", exc.last_event_index, exc.session_id)
-            if not isinstance(e, events.StreamMetaEvent)]
+    rest = [
+        e
+        for e in client.resume_run_stream("assistant", exc.run_id or "", exc.last_event_index, exc.session_id)
+        if not isinstance(e, events.StreamMetaEvent)
+    ]
     assert rest[0].event_index == 4 and rest[-1].event == "RunCompleted"
 
 
@@ -327,8 +330,11 @@ def test_resume_finished_run_replays(client: AgentOSClient, long_fake: FakeAgent
 
 def test_resume_from_start_with_none(client: AgentOSClient, fake: FakeAgentOS) -> None:
     acc = list(client.run_agent_stream("assistant", "What is 2 + 2?", background=True))
-    evs = [e for e in client.resume_run_stream("assistant", acc[0].run_id or "", None, acc[0].session_id)
-           if not isinstance(e, events.StreamMetaEvent)]
+    evs = [
+        e
+        for e in client.resume_run_stream("assistant", acc[0].run_id or "", None, acc[0].session_id)
+        if not isinstance(e, events.StreamMetaEvent)
+    ]
     assert [e.event_index for e in evs] == [e.event_index for e in acc]
 
 
@@ -432,15 +438,23 @@ def test_invalid_json_frame_is_protocol_error(client: AgentOSClient, fake: FakeA
 
 
 def test_non_int_event_index_is_protocol_error(client: AgentOSClient, fake: FakeAgentOS) -> None:
-    fake.faults.inject(b'event: RunContent\ndata: {"event":"RunContent","event_index":"seven"}\n\n',
-                       after_events=2, path="/runs", method="POST")
+    fake.faults.inject(
+        b'event: RunContent\ndata: {"event":"RunContent","event_index":"seven"}\n\n',
+        after_events=2,
+        path="/runs",
+        method="POST",
+    )
     with pytest.raises(errors.ProtocolError, match="event_index"):
         list(client.run_agent_stream("assistant", "What is 2 + 2?", background=True))
 
 
 def test_backwards_event_index_is_dropped_as_duplicate(client: AgentOSClient, fake: FakeAgentOS) -> None:
-    fake.faults.inject(b'event: RunContent\ndata: {"event":"RunContent","event_index":0,"content":"dup"}\n\n',
-                       after_events=4, path="/runs", method="POST")
+    fake.faults.inject(
+        b'event: RunContent\ndata: {"event":"RunContent","event_index":0,"content":"dup"}\n\n',
+        after_events=4,
+        path="/runs",
+        method="POST",
+    )
     evs = list(client.run_agent_stream("assistant", "What is 2 + 2?", background=True))
     assert_exactly_once(evs)
 
@@ -470,7 +484,7 @@ def test_two_threads_iterating_one_stream_is_refused(fake: FakeAgentOS) -> None:
     fake.add_agent("assistant", reply=reply)
     client = AgentOSClient("http://fake", transport=FakeTransport(fake))
     stream = client.run_agent_stream("assistant", "x", background=True)
-    original = stream._gen  # noqa: SLF001 - hold the consumer inside next() to provoke the race
+    original = stream._gen
 
     def slow_gen():  # type: ignore[no-untyped-def]
         for ev in original:
@@ -478,7 +492,7 @@ def test_two_threads_iterating_one_stream_is_refused(fake: FakeAgentOS) -> None:
             release.wait(5)
             yield ev
 
-    stream._gen = slow_gen()  # noqa: SLF001
+    stream._gen = slow_gen()
     worker = threading.Thread(target=lambda: next(stream))
     worker.start()
     assert gate.wait(5)
