@@ -28,6 +28,7 @@ def _sleep(seconds: float) -> None:
     # Looked up at call time, so tests can replace it with a recorder (no real waiting).
     time.sleep(seconds)
 
+
 #: A server asking for more than this is treated as asking for this much; a client that obeys a
 #: Retry-After of an hour looks hung.
 _MAX_RETRY_AFTER = 60.0
