@@ -19,7 +19,7 @@ Example::
 
 from __future__ import annotations
 
-from typing import Any, Dict, FrozenSet, List, Optional, Type
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Type
 
 from pydantic import BaseModel, ConfigDict
 
@@ -970,6 +970,19 @@ for _cls in _subclasses(RunEvent):
     _default = _cls.model_fields["event"].default
     if isinstance(_default, str):
         _REGISTRY[_default] = _cls
+
+
+#: Direct JSON validators per type: skips pydantic's Python-level wrapper on the hot path.
+_VALIDATE_JSON: Dict[str, Callable[[Any], RunEvent]] = {
+    name: cls.__pydantic_validator__.validate_json for name, cls in _REGISTRY.items()
+}
+_VALIDATE_UNKNOWN_JSON: Callable[[Any], RunEvent] = UnknownEvent.__pydantic_validator__.validate_json
+
+
+def validate_event_json(event_type: str, data: bytes) -> RunEvent:
+    """Decode one event's JSON straight from bytes into the model for ``event_type``.
+    Raises pydantic's ValidationError (a ValueError) when the JSON does not fit."""
+    return _VALIDATE_JSON.get(event_type, _VALIDATE_UNKNOWN_JSON)(data)
 
 
 def event_class(event_type: str) -> Type[RunEvent]:

@@ -42,6 +42,12 @@ class SSEFrame(NamedTuple):
 
 
 def _parse_block(block: bytes, complete: bool = True) -> Optional[SSEFrame]:
+    # Fast path: the exact shape AgentOS sends, "event: X\ndata: {...}" (measured: a third of the
+    # per-event decoding cost goes here otherwise).
+    if block[:7] == b"event: ":
+        nl = block.find(b"\n", 7)
+        if nl != -1 and block[nl + 1 : nl + 7] == b"data: " and block.find(b"\n", nl + 1) == -1:
+            return SSEFrame(block[7:nl].decode("utf-8", "replace") or "message", block[nl + 7 :], None, None, complete)
     event = ""
     data: List[bytes] = []
     frame_id: Optional[str] = None
@@ -79,8 +85,10 @@ def iter_frames(chunks: Iterable[bytes], max_event_bytes: int = DEFAULT_MAX_EVEN
         >>> [f.event for f in iter_frames([b"event: RunContent\\ndata: {}\\n\\n"])]
         ['RunContent']
     """
-    buf = bytearray()
-    scan_from = 0  # where the search for the next blank line resumes: keeps decoding linear
+    # Bytes of an unfinished frame wait in ``parts`` and are joined only once a chunk can end the
+    # frame, so a 4 MiB frame arriving in 128-byte chunks costs one join, not thousands of copies.
+    parts: List[bytes] = []
+    pending = 0
     cr_pending = False
     at_start = True
     for chunk in chunks:
@@ -88,55 +96,63 @@ def iter_frames(chunks: Iterable[bytes], max_event_bytes: int = DEFAULT_MAX_EVEN
             continue
         if at_start:
             # The BOM may be split over chunks: decide once three bytes (or the end) are seen.
-            head = bytes(buf) + chunk
+            head = b"".join(parts) + chunk
             if len(head) < 3 and _BOM.startswith(head):
-                buf = bytearray(head)
+                parts, pending = [head], len(head)
                 continue
             at_start = False
-            buf = bytearray()
+            parts, pending = [], 0
             chunk = head[3:] if head.startswith(_BOM) else head
+            if not chunk:
+                continue
         if cr_pending or b"\r" in chunk:
             if cr_pending and chunk[:1] == b"\n":
                 chunk = chunk[1:]  # the LF half of a CRLF split across chunks
             cr_pending = chunk[-1:] == b"\r"
             chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        if not buf:
-            # Fast path: frames wholly inside this chunk are cut from it without copying to buf.
-            start = 0
-            end = chunk.find(b"\n\n")
-            while end != -1:
-                if end > start:
-                    frame = _parse_block(chunk[start:end])
-                    if frame is not None:
-                        yield frame
-                start = end + 2
-                end = chunk.find(b"\n\n", start)
-            if start < len(chunk):
-                buf += chunk[start:] if start else chunk
-                scan_from = 0
+            if not chunk:
+                continue
+        if parts:
+            if b"\n\n" not in chunk and not (chunk[:1] == b"\n" and parts[-1][-1:] == b"\n"):
+                parts.append(chunk)
+                pending += len(chunk)
+                if pending > max_event_bytes:
+                    raise _too_large(max_event_bytes)
+                continue
+            parts.append(chunk)
+            data = b"".join(parts)
+            parts, pending = [], 0
         else:
-            buf += chunk
-            start = 0
-            end = buf.find(b"\n\n", scan_from)
-            while end != -1:
-                if end > start:
-                    frame = _parse_block(bytes(buf[start:end]))
-                    if frame is not None:
-                        yield frame
-                start = end + 2
-                end = buf.find(b"\n\n", start)
-            if start:
-                del buf[:start]
-            scan_from = max(0, len(buf) - 1)
-        if len(buf) > max_event_bytes:
-            raise ProtocolError(
-                f"An SSE frame exceeded max_event_bytes={max_event_bytes} without ending; "
-                "the server is sending something that is not an event stream, or raise max_event_bytes."
-            )
-    if at_start and buf and bytes(buf) == _BOM[: len(buf)]:
+            data = chunk
+        start = 0
+        find = data.find
+        end = find(b"\n\n")
+        while end != -1:
+            if end > start:
+                frame = _parse_block(data[start:end])
+                if frame is not None:
+                    yield frame
+            start = end + 2
+            end = find(b"\n\n", start)
+        if start < len(data):
+            rest = data[start:] if start else data
+            parts, pending = [rest], len(rest)
+            if pending > max_event_bytes:
+                raise _too_large(max_event_bytes)
+    if not parts:
+        return
+    tail = b"".join(parts)
+    if at_start and _BOM.startswith(tail):
         return  # the whole body was (part of) a BOM
-    tail = bytes(buf).strip(b"\n")
+    tail = tail.strip(b"\n")
     if tail:
         frame = _parse_block(tail, complete=False)
         if frame is not None:
             yield frame
+
+
+def _too_large(limit: int) -> ProtocolError:
+    return ProtocolError(
+        f"An SSE frame exceeded max_event_bytes={limit} without ending; the server is sending "
+        "something that is not an event stream, or raise max_event_bytes."
+    )

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 import logging
 import threading
 import time
@@ -37,7 +38,8 @@ from .events import (
     RunEvent,
     StreamErrorEvent,
     StreamMetaEvent,
-    event_class,
+    UnknownEvent,
+    validate_event_json,
 )
 from .models import RunOutput, RunStatus
 from .retry import ReconnectPolicy
@@ -100,7 +102,7 @@ _CUTS = (errors.APIConnectionError, _Cut)
 def decode_event(frame: SSEFrame) -> RunEvent:
     """One SSE frame -> one typed event, validated straight from the frame's bytes."""
     try:
-        return event_class(frame.event).model_validate_json(frame.data)
+        return validate_event_json(frame.event, frame.data)
     except ValueError as exc:  # pydantic.ValidationError is a ValueError
         if not frame.complete:
             raise _Cut("the stream ended inside an event") from exc
@@ -108,6 +110,22 @@ def decode_event(frame: SSEFrame) -> RunEvent:
         raise errors.ProtocolError(
             f"The server sent a {frame.event!r} frame this client cannot read ({_first_error(exc)}): {shown!r}"
         ) from exc
+
+
+def _unknown_event(frame: SSEFrame) -> Optional[RunEvent]:
+    """An unknown type whose JSON lacks ``event`` or is not an object is still delivered."""
+    try:
+        payload = json.loads(frame.data)
+    except ValueError:
+        return None
+    if isinstance(payload, dict):
+        if not isinstance(payload.get("event"), str):
+            payload["event"] = frame.event
+        try:
+            return UnknownEvent.model_validate(payload)
+        except ValueError:
+            return None
+    return UnknownEvent(event=frame.event, payload=payload)
 
 
 def _first_error(exc: ValueError) -> str:

@@ -182,3 +182,9 @@ def test_any_object_with_event_string_decodes(name: str, extra: dict) -> None:  
         return
     assert isinstance(ev, events.RunEvent)
     assert ev.event == name
+
+
+@pytest.mark.parametrize("data", [b'{"x": 1}', b"[1, 2]", b'"text"', b"42", b'{"event": 7}'])
+def test_unknown_type_with_odd_json_is_still_delivered(data: bytes) -> None:
+    ev = decode_event(SSEFrame("FutureThing", data))
+    assert isinstance(ev, events.UnknownEvent) and ev.event == "FutureThing"
