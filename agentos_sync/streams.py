@@ -104,6 +104,10 @@ def decode_event(frame: SSEFrame) -> RunEvent:
     try:
         return validate_event_json(frame.event, frame.data)
     except ValueError as exc:  # pydantic.ValidationError is a ValueError
+        if event_class(frame.event) is UnknownEvent:
+            fallback = _unknown_event(frame)
+            if fallback is not None:
+                return fallback
         if not frame.complete:
             raise _Cut("the stream ended inside an event") from exc
         shown = frame.data[:200].decode("utf-8", "replace")
@@ -125,7 +129,7 @@ def _unknown_event(frame: SSEFrame) -> Optional[RunEvent]:
             return UnknownEvent.model_validate(payload)
         except ValueError:
             return None
-    return UnknownEvent(event=frame.event, payload=payload)
+    return UnknownEvent.model_validate({"event": frame.event, "payload": payload})
 
 
 def _first_error(exc: ValueError) -> str:
