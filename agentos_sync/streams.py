@@ -39,6 +39,7 @@ from .events import (
     StreamErrorEvent,
     StreamMetaEvent,
     UnknownEvent,
+    event_class,
     validate_event_json,
 )
 from .models import RunOutput, RunStatus
