@@ -1,0 +1,37 @@
+"""Test helpers: a fake AgentOS server and the transport that talks to it.
+
+``FakeAgentOS`` is a stateful, deterministic emulation of the AgentOS HTTP server (agents, teams,
+workflows, sessions, runs, event buffers, ``/resume``), scriptable with faults (``fake.faults``).
+Use it in memory through ``FakeTransport`` (or ``fake.transport()``), or over real loopback HTTP
+with ``fake.serve()``.
+
+Example::
+
+    from agentos_sync import AgentOSClient
+    from agentos_sync.testing import FakeAgentOS
+
+    fake = FakeAgentOS()
+    fake.faults.cut(after_events=3, path="/runs", method="POST")
+    client = AgentOSClient("http://fake", transport=fake.transport())
+    events = list(client.run_agent_stream("assistant", "What is 2 + 2?", background=True))
+    assert fake.run_count("assistant") == 1
+"""
+
+from ._fake import FakeAgentOS
+from ._faults import Fault, FaultPlan, RawBody
+from ._model import FakeRun, FakeSession, Reply, Script
+from ._server import FakeServer
+from ._transport import FakeTransport
+
+__all__ = [
+    "FakeAgentOS",
+    "FakeRun",
+    "FakeServer",
+    "FakeSession",
+    "FakeTransport",
+    "Fault",
+    "FaultPlan",
+    "RawBody",
+    "Reply",
+    "Script",
+]
