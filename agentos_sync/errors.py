@@ -38,6 +38,7 @@ __all__ = [
     "RateLimitError",
     "ReconnectExhaustedError",
     "RunFailedError",
+    "RunLostError",
     "RunNotFoundError",
     "StreamError",
     "StreamInterruptedError",
@@ -231,6 +232,13 @@ class ReconnectExhaustedError(StreamError):
     def __init__(self, message: str, *, attempts: int = 0, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.attempts = attempts
+
+
+class RunLostError(StreamError):
+    """The server knows the run but nothing produces its events any more: ``/resume`` keeps
+    answering a ``replay`` with a non-terminal status and no events (observed after a server
+    restart mid-run: the run stays RUNNING in the database forever). Check it with
+    ``get_*_run`` and start it again if needed."""
 
 
 class RunNotFoundError(StreamError):

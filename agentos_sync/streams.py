@@ -99,6 +99,18 @@ def _retryable(exc: BaseException) -> bool:
 
 _CUTS = (errors.APIConnectionError, _Cut)
 
+#: How many resumes in a row may answer "replay, still running, no events" before the run counts
+#: as lost. One can be a race with a replica; three, backoff apart, is a server that restarted.
+_STALE_REPLAYS_BEFORE_LOST = 3
+
+
+class _Outage:
+    """Bookkeeping of one outage (a cut until the next delivered event)."""
+
+    def __init__(self) -> None:
+        self.not_located = 0
+        self.stale_replays = 0
+
 
 def decode_event(frame: SSEFrame) -> RunEvent:
     """One SSE frame -> one typed event, validated straight from the frame's bytes."""
@@ -353,7 +365,7 @@ class RunStream:
             cause,
             self.last_event_index,
         )
-        not_located = [0]
+        outage = _Outage()
 
         def before_sleep(attempt: int, exc: BaseException, wait: float) -> None:
             if attempt > 1:
@@ -374,7 +386,7 @@ class RunStream:
                         # The cut is attempt one, so tenacity backs off before the first resume.
                         first = False
                         raise cause
-                    return self._resume_once(not_located)
+                    return self._resume_once(outage)
         except Exception as exc:
             if not _retryable(exc):
                 raise
@@ -390,10 +402,10 @@ class RunStream:
             ) from exc
         raise AssertionError("unreachable")  # pragma: no cover - tenacity returns or raises
 
-    def _resume_once(self, not_located: List[int]) -> Iterator[RunEvent]:
+    def _resume_once(self, outage: _Outage) -> Iterator[RunEvent]:
         self._check_deadline()
         if self.run_id is None:
-            response = self._open_unlocated(not_located)
+            response = self._open_unlocated(outage)
         else:
             response = self._source.resume(self.run_id, self.session_id, self.last_event_index)
         events = self._connection_events(response)
@@ -407,6 +419,10 @@ class RunStream:
                     break
             else:
                 if not self._finished(at_close=True):
+                    if self._replay_status is not None:
+                        outage.stale_replays += 1
+                        if outage.stale_replays >= _STALE_REPLAYS_BEFORE_LOST:
+                            raise self._lost()
                     raise _Cut(self._no_progress_reason())
         except BaseException:
             events.close()
@@ -414,15 +430,25 @@ class RunStream:
         self.reconnects += 1
         return itertools.chain(pending, events)
 
-    def _open_unlocated(self, not_located: List[int]) -> Response:
+    def _lost(self) -> errors.RunLostError:
+        return errors.RunLostError(
+            f"Run {self.run_id} is lost: the server reports it {self._replay_status} but has no events after "
+            f"event_index {self.last_event_index} and nothing is producing them (it probably restarted "
+            "mid-run). Check it with get_*_run, and start it again if it must finish.",
+            run_id=self.run_id,
+            session_id=self.session_id,
+            last_event_index=self.last_event_index,
+        )
+
+    def _open_unlocated(self, outage: _Outage) -> Response:
         """The create was cut before its first event: find the run it made, or make it once."""
         assert self.session_id is not None, "creates always send a session_id"
         run_id = self._source.locate(self.session_id)
         if run_id is not None:
             self.run_id = run_id
             return self._source.resume(run_id, self.session_id, None)
-        not_located[0] += 1
-        if not_located[0] < 2:
+        outage.not_located += 1
+        if outage.not_located < 2:
             raise _RunNotLocated(f"no run in session {self.session_id} yet")
         # Listed twice, backoff apart, and absent: the server never got the create.
         logger.warning("agentos_sync: create in session %s never reached the server; sending it again", self.session_id)

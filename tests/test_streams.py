@@ -264,12 +264,14 @@ def test_server_restart_mid_run_with_stored_events_ends_or_raises_never_redelive
 ) -> None:
     long_fake.faults.restart(after_events=6, path="/runs", method="POST")
     got: List[events.RunEvent] = []
-    with pytest.raises(errors.ReconnectExhaustedError) as info:
+    with pytest.raises(errors.RunLostError) as info:
         for ev in client.run_agent_stream("assistant", "go", background=True):
             got.append(ev)
     # The run died with the server: what was stored was delivered once, nothing more.
     assert [e.event_index for e in got] == list(range(6))
-    assert "restarted" in str(info.value)
+    assert "restarted" in str(info.value) and info.value.run_id == got[0].run_id
+    assert info.value.last_event_index == 5
+    assert len(long_fake.requests_to("/resume")) == 3
 
 
 def test_server_restart_after_completion_replays_from_db(client: AgentOSClient, long_fake: FakeAgentOS) -> None:
