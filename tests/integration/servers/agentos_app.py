@@ -1,0 +1,162 @@
+"""A real ``agno.os.AgentOS`` (agno 3.1.10) for the integration suite, served by uvicorn.
+
+    python tests/integration/servers/agentos_app.py --port 7777 --db /tmp/it.db \\
+        --llm-url http://127.0.0.1:8100/v1 [--security-key KEY] [--redis-url redis://127.0.0.1:6379/0]
+
+Every option also reads an environment variable: AGENTOS_PORT, AGENTOS_DB, AGENTOS_LLM_URL,
+OS_SECURITY_KEY, AGENTOS_REDIS_URL. Binds 127.0.0.1 only.
+
+What it serves (all models are ``OpenAIChat(id="gpt-fake")`` pointed at the fake LLM, all
+components share one SqliteDb file and store their events):
+
+- agent ``assistant`` ("Assistant"): no tools.
+- agent ``confirmer`` ("Confirmer"): tool ``dangerous_action`` declared with
+  ``@tool(requires_confirmation=True)``; prompt it with ``[call_tool=dangerous_action]`` and the run
+  pauses (RunPaused) until ``/continue`` confirms or rejects the call.
+- team ``duo`` ("Duo"): members ``researcher`` and ``editor``; the leader answers directly unless
+  the prompt asks the fake LLM for a tool call.
+- workflow ``pipeline`` ("Pipeline"): step ``draft`` (agent ``writer``), then step ``review``
+  (agent ``assistant``).
+
+``--redis-url`` sets ``QueueConfig(redis=URL)``: agno 3.1.10 then wires BOTH the Redis event stream
+(``RedisEventStream``, so ``/resume`` works on any replica) and the Redis cancellation manager
+(so ``/cancel`` works on any replica) from shared clients (agno/os/job_queue.py
+``_apply_coordination``). Replicas must share the same ``--db`` file and ``--redis-url``.
+
+``OS_SECURITY_KEY`` is read by ``agno.os.settings.AgnoAPISettings`` (pydantic-settings, no
+prefix) when AgentOS is constructed; with it set every route but ``/health`` wants
+``Authorization: Bearer KEY``.
+"""
+
+import argparse
+import os
+import sys
+from typing import Any, List, Optional
+
+# Never phone home from a test server (there is no network anyway: a telemetry attempt would
+# only add a connect timeout to the startup)
+os.environ.setdefault("AGNO_TELEMETRY", "false")
+
+OS_ID = "agentos-sync-it"
+CONFIRM_TOOL = "dangerous_action"
+
+
+def build_agent_os(db_path: str, llm_url: str, redis_url: Optional[str] = None) -> Any:
+    """Build the AgentOS. Reads OS_SECURITY_KEY from the environment (agno does)."""
+    from agno.agent import Agent
+    from agno.db.sqlite import SqliteDb
+    from agno.models.openai import OpenAIChat
+    from agno.os import AgentOS
+    from agno.team import Team
+    from agno.tools import tool
+    from agno.workflow import Step, Workflow
+
+    db = SqliteDb(db_file=db_path, id="agentos-sync-it-db")
+
+    def model() -> OpenAIChat:
+        # max_retries=0: a fault-injected LLM error should surface at once as a RunError
+        return OpenAIChat(id="gpt-fake", base_url=llm_url, api_key="fake", max_retries=0, timeout=60)
+
+    @tool(requires_confirmation=True)
+    def dangerous_action() -> str:
+        """Do something irreversible (needs the user's confirmation)."""
+        return "dangerous action done"
+
+    assistant = Agent(id="assistant", name="Assistant", model=model(), db=db, store_events=True, telemetry=False)
+    confirmer = Agent(
+        id="confirmer",
+        name="Confirmer",
+        model=model(),
+        db=db,
+        tools=[dangerous_action],
+        store_events=True,
+        telemetry=False,
+    )
+    writer = Agent(id="writer", name="Writer", model=model(), db=db, store_events=True, telemetry=False)
+    researcher = Agent(id="researcher", name="Researcher", model=model(), db=db, telemetry=False)
+    editor = Agent(id="editor", name="Editor", model=model(), db=db, telemetry=False)
+    duo = Team(
+        id="duo",
+        name="Duo",
+        members=[researcher, editor],
+        model=model(),
+        db=db,
+        store_events=True,
+        telemetry=False,
+    )
+    pipeline = Workflow(
+        id="pipeline",
+        name="Pipeline",
+        db=db,
+        steps=[Step(name="draft", agent=writer), Step(name="review", agent=assistant)],
+        store_events=True,
+        telemetry=False,
+    )
+
+    queue = None
+    if redis_url:
+        from agno.job_queue.config import QueueConfig
+
+        queue = QueueConfig(redis=redis_url)
+
+    return AgentOS(
+        id=OS_ID,
+        name="agentos_sync integration",
+        db=db,
+        agents=[assistant, confirmer],
+        teams=[duo],
+        workflows=[pipeline],
+        queue=queue,
+        telemetry=False,
+    )
+
+
+def _exit_with_parent() -> None:
+    """A killed pytest must not leave servers behind: poll the parent, exit when orphaned."""
+    import threading
+    import time
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    env = os.environ.get
+    ap = argparse.ArgumentParser(description="Serve the integration-test AgentOS on 127.0.0.1.")
+    ap.add_argument("--port", type=int, default=int(env("AGENTOS_PORT", "7777")))
+    ap.add_argument("--db", default=env("AGENTOS_DB"), help="SQLite file (shared by replicas)")
+    ap.add_argument("--llm-url", default=env("AGENTOS_LLM_URL"), help="fake LLM base URL, ending in /v1")
+    ap.add_argument("--security-key", default=None, help="sets OS_SECURITY_KEY")
+    ap.add_argument("--redis-url", default=env("AGENTOS_REDIS_URL") or None)
+    ap.add_argument("--log-level", default=env("AGENTOS_LOG_LEVEL", "warning"))
+    ap.add_argument("--exit-with-parent", action="store_true", help="exit when the parent process dies (test fixtures)")
+    args = ap.parse_args(argv)
+    if args.exit_with_parent:
+        _exit_with_parent()
+    if not args.db or not args.llm_url:
+        ap.error("--db and --llm-url are required (or AGENTOS_DB / AGENTOS_LLM_URL)")
+    if args.security_key:
+        os.environ["OS_SECURITY_KEY"] = args.security_key
+
+    import uvicorn
+
+    app = build_agent_os(args.db, args.llm_url, args.redis_url).get_app()
+    print(f"AgentOS pid={os.getpid()} on http://127.0.0.1:{args.port}", file=sys.stderr, flush=True)
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=args.port,
+        log_level=args.log_level,
+        access_log=False,
+        timeout_graceful_shutdown=3,
+    )
+
+
+if __name__ == "__main__":
+    main()
