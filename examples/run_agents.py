@@ -130,7 +130,7 @@ def main(argv: Optional[List[str]] = None) -> None:
         run_agent_background_resume(client, agent_id)
         if fake is not None:
             # Cut the next two stream connections mid-body, as a flaky proxy would.
-            fake.faults.cut_stream(after_events=4, times=2)  # type: ignore[attr-defined]
+            fake.faults.cut(after_events=4, times=2, path="/runs")  # type: ignore[attr-defined]
         run_agent_auto_resume(client, agent_id, fake)
 
 

@@ -7,6 +7,7 @@ import email.parser
 import email.policy
 import json
 import socket
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set, Tuple
@@ -25,6 +26,14 @@ __all__ = ["FakeServer"]
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     fake_server: FakeServer
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that drops its connection (a closed stream, a pooled socket) is routine here,
+        # not a server error worth a traceback on stderr.
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError, OSError)):
+            return
+        super().handle_error(request, client_address)
 
 
 class _HTTPServer6(_HTTPServer):
