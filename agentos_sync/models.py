@@ -30,7 +30,8 @@ __all__ = [
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    # defer_build: validators are built on first use, keeping `import agentos_sync` cheap.
+    model_config = ConfigDict(extra="allow", populate_by_name=True, defer_build=True)
 
 
 class RunStatus:
