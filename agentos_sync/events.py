@@ -979,7 +979,11 @@ for _cls in _subclasses(RunEvent):
 _VALIDATE_JSON: Dict[str, Callable[[Any], RunEvent]] = {}
 
 
-def _validator(event_type: str) -> Callable[[Any], RunEvent]:
+def event_validator(event_type: str) -> Callable[[Any], RunEvent]:
+    """The JSON validator (bytes -> event) for an event type, built on first use."""
+    known = _VALIDATE_JSON.get(event_type)
+    if known is not None:
+        return known
     cls = _REGISTRY.get(event_type, UnknownEvent)
     if not cls.__pydantic_complete__:
         cls.model_rebuild()
@@ -993,7 +997,7 @@ def validate_event_json(event_type: str, data: bytes) -> RunEvent:
     Raises pydantic's ValidationError (a ValueError) when the JSON does not fit."""
     validate = _VALIDATE_JSON.get(event_type)
     if validate is None:
-        validate = _validator(event_type)
+        validate = event_validator(event_type)
     return validate(data)
 
 

@@ -15,11 +15,13 @@ not dispatched; an initial UTF-8 BOM is skipped.
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator, List, NamedTuple, Optional
+import json
+from typing import Any, Callable, Dict, Iterable, Iterator, List, NamedTuple, Optional
 
 from .errors import ProtocolError
+from .events import RunEvent, UnknownEvent, event_class, event_validator, validate_event_json
 
-__all__ = ["DEFAULT_MAX_EVENT_BYTES", "SSEFrame", "iter_frames"]
+__all__ = ["DEFAULT_MAX_EVENT_BYTES", "SSEFrame", "TruncatedFrame", "decode_event", "iter_events", "iter_frames"]
 
 #: The largest frame the decoder buffers before it gives up with ProtocolError. A RunCompleted
 #: carries the whole answer (plus tool results), so this is generous; pass ``max_event_bytes`` to
@@ -74,17 +76,10 @@ def _parse_block(block: bytes, complete: bool = True) -> Optional[SSEFrame]:
     return SSEFrame(event or "message", payload, frame_id, retry, complete)
 
 
-def iter_frames(chunks: Iterable[bytes], max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> Iterator[SSEFrame]:
-    """Decode an iterable of body chunks into SSE frames, incrementally and in linear time.
-
-    Raises :class:`~agentos_sync.errors.ProtocolError` when one frame exceeds ``max_event_bytes``
-    (the buffer never grows past that). Errors raised by ``chunks`` propagate unchanged.
-
-    Example::
-
-        >>> [f.event for f in iter_frames([b"event: RunContent\\ndata: {}\\n\\n"])]
-        ['RunContent']
-    """
+def _iter_blocks(chunks: Iterable[bytes], max_event_bytes: int) -> Iterator[bytes]:
+    """Body chunks -> the text of each frame (between blank lines, line ends normalised to LF),
+    incrementally and in linear time. What follows the last blank line at the end of the body is
+    yielded as a :class:`_Tail`. Raises ProtocolError past ``max_event_bytes``."""
     # Bytes of an unfinished frame wait in ``parts`` and are joined only once a chunk can end the
     # frame, so a 4 MiB frame arriving in 128-byte chunks costs one join, not thousands of copies.
     parts: List[bytes] = []
@@ -129,9 +124,7 @@ def iter_frames(chunks: Iterable[bytes], max_event_bytes: int = DEFAULT_MAX_EVEN
         end = find(b"\n\n")
         while end != -1:
             if end > start:
-                frame = _parse_block(data[start:end])
-                if frame is not None:
-                    yield frame
+                yield data[start:end]
             start = end + 2
             end = find(b"\n\n", start)
         if start < len(data):
@@ -146,9 +139,121 @@ def iter_frames(chunks: Iterable[bytes], max_event_bytes: int = DEFAULT_MAX_EVEN
         return  # the whole body was (part of) a BOM
     tail = tail.strip(b"\n")
     if tail:
-        frame = _parse_block(tail, complete=False)
+        yield _Tail(tail)
+
+
+class _Tail(bytes):
+    """The bytes after the last blank line when the body ended: a frame without its blank line
+    (a sloppy server) or half a frame (a cut). The caller decides which."""
+
+
+def iter_frames(chunks: Iterable[bytes], max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> Iterator[SSEFrame]:
+    """Decode an iterable of body chunks into SSE frames, incrementally and in linear time.
+
+    Raises :class:`~agentos_sync.errors.ProtocolError` when one frame exceeds ``max_event_bytes``
+    (the buffer never grows past that). Errors raised by ``chunks`` propagate unchanged.
+
+    Example::
+
+        >>> [f.event for f in iter_frames([b"event: RunContent\\ndata: {}\\n\\n"])]
+        ['RunContent']
+    """
+    for block in _iter_blocks(chunks, max_event_bytes):
+        frame = _parse_block(block, complete=type(block) is not _Tail)
         if frame is not None:
             yield frame
+
+
+class TruncatedFrame(Exception):
+    """The body ended inside a frame: for a run stream, a cut."""
+
+
+def decode_event(frame: SSEFrame) -> RunEvent:
+    """One SSE frame -> one typed event, validated straight from the frame's bytes.
+
+    Raises :class:`~agentos_sync.errors.ProtocolError` for a frame the client cannot read, and
+    :class:`TruncatedFrame` for an incomplete last frame that does not parse.
+    """
+    try:
+        return validate_event_json(frame.event, frame.data)
+    except ValueError as exc:  # pydantic.ValidationError is a ValueError
+        if event_class(frame.event) is UnknownEvent:
+            fallback = _unknown_event(frame)
+            if fallback is not None:
+                return fallback
+        if not frame.complete:
+            raise TruncatedFrame("the stream ended inside an event") from exc
+        shown = frame.data[:200].decode("utf-8", "replace")
+        raise ProtocolError(
+            f"The server sent a {frame.event!r} frame this client cannot read ({_first_error(exc)}): {shown!r}"
+        ) from exc
+
+
+def _unknown_event(frame: SSEFrame) -> Optional[RunEvent]:
+    """An unknown type whose JSON lacks ``event`` or is not an object is still delivered."""
+    try:
+        payload = json.loads(frame.data)
+    except ValueError:
+        return None
+    if isinstance(payload, dict):
+        if not isinstance(payload.get("event"), str):
+            payload["event"] = frame.event
+        try:
+            return UnknownEvent.model_validate(payload)
+        except ValueError:
+            return None
+    return UnknownEvent.model_validate({"event": frame.event, "payload": payload})
+
+
+def _first_error(exc: ValueError) -> str:
+    errs = getattr(exc, "errors", None)
+    if callable(errs):
+        try:
+            first = errs()[0]
+            where = ".".join(str(p) for p in first.get("loc", ())) or "body"
+            return f"{where}: {first.get('msg')}"
+        except (IndexError, TypeError, ValueError):
+            pass
+    return str(exc).splitlines()[0]
+
+
+def iter_events(chunks: Iterable[bytes], max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> Iterator[RunEvent]:
+    """Body chunks -> typed events: :func:`iter_frames` then :func:`decode_event`, fused.
+
+    The hot path of every run stream. Frames of AgentOS's exact shape (``event: X`` then one
+    ``data:`` line) go straight from bytes to the validator for X, looked up by the raw name, with
+    no intermediate frame object; anything else takes the general path. Same results, same
+    errors, as decoding :func:`iter_frames` one by one (a test holds them equal).
+    """
+    validators = _VALIDATORS_BY_RAW_NAME
+    for block in _iter_blocks(chunks, max_event_bytes):
+        if block[:7] == b"event: " and type(block) is bytes:
+            nl = block.find(b"\n", 7)
+            if nl != -1 and block[nl + 1 : nl + 7] == b"data: " and block.find(b"\n", nl + 1) == -1:
+                raw_name = block[7:nl]
+                validate = validators.get(raw_name)
+                if validate is None:
+                    validate = _raw_name_validator(raw_name)
+                try:
+                    ev = validate(block[nl + 7 :])
+                except ValueError:
+                    pass  # the general path below reports it properly
+                else:
+                    yield ev
+                    continue
+        frame = _parse_block(block, complete=type(block) is not _Tail)
+        if frame is not None:
+            yield decode_event(frame)
+
+
+_VALIDATORS_BY_RAW_NAME: Dict[bytes, Callable[[Any], RunEvent]] = {}
+
+
+def _raw_name_validator(raw_name: bytes) -> Callable[[Any], RunEvent]:
+    validate = event_validator(raw_name.decode("utf-8", "replace") or "message")
+    if len(_VALIDATORS_BY_RAW_NAME) < 1024:  # names come from the server: bound the cache
+        _VALIDATORS_BY_RAW_NAME[raw_name] = validate
+    return validate
 
 
 def _too_large(limit: int) -> ProtocolError:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import json
 import logging
 import threading
 import time
@@ -38,13 +37,10 @@ from .events import (
     RunEvent,
     StreamErrorEvent,
     StreamMetaEvent,
-    UnknownEvent,
-    event_class,
-    validate_event_json,
 )
 from .models import RunOutput, RunStatus
 from .retry import ReconnectPolicy
-from .sse import DEFAULT_MAX_EVENT_BYTES, SSEFrame, iter_frames
+from .sse import DEFAULT_MAX_EVENT_BYTES, TruncatedFrame, iter_events
 from .transports.base import Response
 
 __all__ = ["RunSource", "RunStream"]
@@ -90,14 +86,14 @@ class _DeadlineExceeded(errors.APITimeoutError):
 def _retryable(exc: BaseException) -> bool:
     if isinstance(exc, (errors.RunNotFoundError, errors.ProtocolError, _DeadlineExceeded)):
         return False
-    if isinstance(exc, (errors.APIConnectionError, _Cut, _RunNotLocated)):
+    if isinstance(exc, (errors.APIConnectionError, _Cut, TruncatedFrame, _RunNotLocated)):
         return True
     if isinstance(exc, errors.APIStatusError):
         return exc.status_code == 429 or exc.status_code >= 500
     return False
 
 
-_CUTS = (errors.APIConnectionError, _Cut)
+_CUTS = (errors.APIConnectionError, _Cut, TruncatedFrame)
 
 #: How many resumes in a row may answer "replay, still running, no events" before the run counts
 #: as lost. One can be a race with a replica; three, backoff apart, is a server that restarted.
@@ -110,51 +106,6 @@ class _Outage:
     def __init__(self) -> None:
         self.not_located = 0
         self.stale_replays = 0
-
-
-def decode_event(frame: SSEFrame) -> RunEvent:
-    """One SSE frame -> one typed event, validated straight from the frame's bytes."""
-    try:
-        return validate_event_json(frame.event, frame.data)
-    except ValueError as exc:  # pydantic.ValidationError is a ValueError
-        if event_class(frame.event) is UnknownEvent:
-            fallback = _unknown_event(frame)
-            if fallback is not None:
-                return fallback
-        if not frame.complete:
-            raise _Cut("the stream ended inside an event") from exc
-        shown = frame.data[:200].decode("utf-8", "replace")
-        raise errors.ProtocolError(
-            f"The server sent a {frame.event!r} frame this client cannot read ({_first_error(exc)}): {shown!r}"
-        ) from exc
-
-
-def _unknown_event(frame: SSEFrame) -> Optional[RunEvent]:
-    """An unknown type whose JSON lacks ``event`` or is not an object is still delivered."""
-    try:
-        payload = json.loads(frame.data)
-    except ValueError:
-        return None
-    if isinstance(payload, dict):
-        if not isinstance(payload.get("event"), str):
-            payload["event"] = frame.event
-        try:
-            return UnknownEvent.model_validate(payload)
-        except ValueError:
-            return None
-    return UnknownEvent.model_validate({"event": frame.event, "payload": payload})
-
-
-def _first_error(exc: ValueError) -> str:
-    errs = getattr(exc, "errors", None)
-    if callable(errs):
-        try:
-            first = errs()[0]
-            where = ".".join(str(p) for p in first.get("loc", ())) or "body"
-            return f"{where}: {first.get('msg')}"
-        except (IndexError, TypeError, ValueError):
-            pass
-    return str(exc).splitlines()[0]
 
 
 class RunStream:
@@ -317,8 +268,7 @@ class RunStream:
             chunks = response.iter_bytes()
             if self._deadline_at is not None:
                 chunks = self._within_deadline(chunks)
-            for frame in iter_frames(chunks, self._max_event_bytes):
-                ev = decode_event(frame)
+            for ev in iter_events(chunks, self._max_event_bytes):
                 if isinstance(ev, StreamMetaEvent):
                     if isinstance(ev, StreamErrorEvent):
                         self._raise_error_frame(ev)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import socket
 import threading
-from typing import Any, Iterator, Mapping, Optional, Tuple, Union
+from typing import Any, Iterator, List, Mapping, Optional, Tuple, Union
 
 import requests
 import urllib3.exceptions as u3
@@ -82,6 +82,80 @@ def _translate(exc: BaseException, request: Request) -> Exception:
     )
 
 
+class _Truncated(Exception):
+    """The connection ended, or sent garbage, inside a chunked body."""
+
+
+def _socket_file(raw: Any) -> Any:
+    """The buffered socket file under urllib3's response, when reading it directly is safe: a
+    chunked body not yet started and not content-encoded. None otherwise."""
+    original = getattr(raw, "_fp", None)
+    fp = getattr(original, "fp", None)
+    encoding = str(raw.headers.get("content-encoding", "identity")).lower()
+    if fp is None or not hasattr(fp, "read1") or encoding not in ("", "identity"):
+        return None
+    if getattr(raw, "chunk_left", None) is not None or getattr(raw, "_decoder", None) is not None:
+        return None
+    return fp
+
+
+def _dechunk(fp: Any) -> Iterator[bytes]:
+    """Decode a chunked body from the socket file in large reads.
+
+    Written by hand because urllib3's ``read_chunked`` costs several microseconds per HTTP chunk
+    and uvicorn sends one chunk per SSE frame: measured on loopback, 100k RunContent events went
+    from ~93k to ~150k events/s. This reads the same ``fp`` urllib3 itself reads in
+    ``read_chunked``, and yields everything that has arrived as one piece.
+    """
+    buf = b""
+    while True:
+        data = fp.read1(_READ_SIZE)
+        if not data:
+            raise _Truncated("the connection closed inside the chunked body")
+        buf = buf + data if buf else data
+        out: List[bytes] = []
+        pos = 0
+        while True:
+            nl = buf.find(b"\r\n", pos)
+            if nl == -1:
+                break
+            try:
+                size = int(buf[pos:nl].split(b";", 1)[0], 16)
+            except ValueError:
+                raise _Truncated(f"invalid chunk size {buf[pos:nl][:20]!r}") from None
+            start = nl + 2
+            if size == 0:
+                # The last chunk: optional trailers, then a blank line.
+                while buf.find(b"\r\n", start) != start:
+                    end = buf.find(b"\r\n\r\n", start)
+                    if end != -1:
+                        break
+                    more = fp.read1(_READ_SIZE)
+                    if not more:
+                        break  # some servers stop after "0\r\n": the body is complete anyway
+                    buf += more
+                if out:
+                    yield b"".join(out)
+                return
+            end = start + size
+            if end + 2 > len(buf):
+                missing = end + 2 - len(buf)
+                if missing <= _READ_SIZE:
+                    break  # wait for the next read
+                # A large chunk (a 4 MiB RunCompleted): read the rest in one call, one copy.
+                more = fp.read(missing)
+                if len(more) < missing:
+                    raise _Truncated("the connection closed inside a chunk")
+                buf += more
+            if buf[end : end + 2] != b"\r\n":
+                raise _Truncated("a chunk did not end with CRLF")
+            out.append(buf[start:end])
+            pos = end + 2
+        if out:
+            yield out[0] if len(out) == 1 else b"".join(out)
+        buf = buf[pos:]
+
+
 class _RequestsResponse(Response):
     def __init__(self, response: requests.Response, request: Request) -> None:
         self._response = response
@@ -89,6 +163,7 @@ class _RequestsResponse(Response):
         self.status_code = response.status_code
         self.headers = response.headers
         self._closed = False
+        self._complete = False
         self._lock = threading.Lock()
 
     def iter_bytes(self) -> Iterator[bytes]:
@@ -98,18 +173,32 @@ class _RequestsResponse(Response):
                 content = self._response.content
                 if content:
                     yield content
+                self._complete = True
                 return
             if raw.chunked and raw.supports_chunked_reads():
-                # One HTTP chunk per item, as it arrives: uvicorn sends one per SSE frame.
-                yield from raw.read_chunked(None, decode_content=True)
+                fp = _socket_file(raw)
+                if fp is not None:
+                    yield from _dechunk(fp)
+                else:
+                    yield from raw.read_chunked(None, decode_content=True)
+                self._complete = True
                 return
             read1 = getattr(raw, "read1", None)
             while True:
                 # read1 returns what has arrived (a live SSE body must not wait for a full block).
                 data = read1(_READ_SIZE, decode_content=True) if read1 else raw.read(_READ_SIZE)
                 if not data:
+                    self._complete = True
                     return
                 yield data
+        except _Truncated as exc:
+            if self._closed:
+                return
+            raise APIConnectionError(
+                f"The connection broke during {self._request.method} {self._request.url.split('?', 1)[0]}: "
+                f"{exc}. The server may have restarted or a proxy cut the connection.",
+                request=self._request,
+            ) from exc
         except (APIConnectionError, ProtocolError):
             raise
         except (
@@ -136,6 +225,16 @@ class _RequestsResponse(Response):
             if self._closed:
                 return
             self._closed = True
+        raw = self._response.raw
+        if self._complete and raw is not None:
+            # The body was read to its end outside requests' own iterator, so requests would
+            # close the socket; hand the connection back to the pool instead (what requests does
+            # after a consumed body).
+            original = getattr(raw, "_original_response", None)
+            if original is not None:
+                original.close()
+            raw.release_conn()
+            self._response._content_consumed = True  # type: ignore[attr-defined]
         self._response.close()
 
 
