@@ -19,6 +19,8 @@ and the framework helpers load only when used.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
 from . import errors, events
@@ -68,6 +70,18 @@ from .models import (
 from .retry import ReconnectPolicy
 from .streams import RunStream
 
+if TYPE_CHECKING:
+    from .concurrency import RunRequest, RunResult, StreamWorker, run_many
+
+
+def __getattr__(name: str) -> Any:
+    # The thread helpers load on first use: `import agentos_sync` stays cheap.
+    if name in ("RunRequest", "RunResult", "StreamWorker", "run_many"):
+        from . import concurrency
+
+        return getattr(concurrency, name)
+    raise AttributeError(f"module 'agentos_sync' has no attribute {name!r}")
+
 __all__ = [
     "APIConnectionError",
     "APIStatusError",
@@ -97,12 +111,15 @@ __all__ = [
     "RunLostError",
     "RunNotFoundError",
     "RunOutput",
+    "RunRequest",
+    "RunResult",
     "RunStartedEvent",
     "RunStatus",
     "RunStream",
     "StreamError",
     "StreamInterruptedError",
     "StreamMetaEvent",
+    "StreamWorker",
     "SubscribedEvent",
     "TeamSummary",
     "UnknownEvent",
@@ -111,4 +128,5 @@ __all__ = [
     "__version__",
     "errors",
     "events",
+    "run_many",
 ]

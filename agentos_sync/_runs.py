@@ -41,6 +41,13 @@ TEAM = RunKind("team", "teams", "team_id")
 WORKFLOW = RunKind("workflow", "workflows", "workflow_id")
 
 
+def _check_callback(on_reconnect: Any) -> None:
+    if on_reconnect is not None:
+        from .concurrency import _reject_async
+
+        _reject_async(on_reconnect, "on_reconnect")
+
+
 def _check_deadline(deadline: Any) -> None:
     if deadline is None:
         return
@@ -159,6 +166,7 @@ class Runs:
         extra: Mapping[str, Any],
     ) -> RunStream:
         _check_deadline(deadline)
+        _check_callback(on_reconnect)
         if background and session_id is None:
             # A run is found again through its session when the create is cut before the first
             # event, so a resumable create always names one.
@@ -243,6 +251,7 @@ class Runs:
         deadline: Optional[float] = None,
     ) -> RunStream:
         _check_deadline(deadline)
+        _check_callback(on_reconnect)
         if last_event_index is not None and (
             isinstance(last_event_index, bool) or not isinstance(last_event_index, int) or last_event_index < 0
         ):

@@ -12,9 +12,11 @@ import mimetypes
 import os
 from typing import (
     IO,
+    TYPE_CHECKING,
     Any,
     Callable,
     Dict,
+    Iterable,
     List,
     Literal,
     Mapping,
@@ -43,6 +45,9 @@ from .retry import ReconnectPolicy
 from .sse import DEFAULT_MAX_EVENT_BYTES
 from .streams import RunStream
 from .transports.base import FileField, Transport
+
+if TYPE_CHECKING:
+    from .concurrency import RunRequestLike, RunResult
 
 __all__ = ["AgentOSClient", "FileInput"]
 
@@ -957,6 +962,32 @@ class AgentOSClient:
     ) -> None:
         """Delete several sessions; ``session_types`` gives each one's type, in the same order."""
         self._sessions.delete_many(session_ids, session_types, user_id=user_id, db_id=db_id)
+
+    # -- concurrency -----------------------------------------------------------------------------
+
+    def run_many(
+        self,
+        requests: Iterable[RunRequestLike],
+        *,
+        max_workers: int = 8,
+        kind: str = "agent",
+        resumable: bool = False,
+        on_result: Optional[Callable[[RunResult], Any]] = None,
+    ) -> List[RunResult]:
+        """Run many runs on a bounded thread pool; results in input order, each run's error
+        captured in its result rather than raised half-way. See :func:`agentos_sync.concurrency.run_many`.
+
+        Example::
+
+            results = client.run_many([("assistant", "Hi"), ("assistant", "What is 2 + 2?")], max_workers=4)
+            for r in results:
+                print(r.output.content if r.ok else r.error)
+        """
+        from .concurrency import run_many
+
+        return run_many(
+            self, requests, max_workers=max_workers, kind=kind, resumable=resumable, on_result=on_result
+        )
 
     #: The agent spelling of ``resume_run_stream``, for symmetry with teams and workflows.
     resume_agent_run_stream = resume_run_stream

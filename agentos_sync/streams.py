@@ -27,7 +27,7 @@ import itertools
 import logging
 import threading
 import time
-from typing import Any, Callable, Dict, FrozenSet, Generator, Iterator, List, Optional, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Generator, Iterator, List, Optional, Protocol
 
 from . import errors
 from .events import (
@@ -42,6 +42,9 @@ from .models import RunOutput, RunStatus
 from .retry import ReconnectPolicy
 from .sse import DEFAULT_MAX_EVENT_BYTES, TruncatedFrame, iter_events
 from .transports.base import Response
+
+if TYPE_CHECKING:
+    from .concurrency import StreamWorker
 
 __all__ = ["RunSource", "RunStream"]
 
@@ -73,6 +76,10 @@ class RunSource(Protocol):
 
 class _Cut(Exception):
     """A connection ended without the run's terminal event."""
+
+
+class _Closed(Exception):
+    """The stream was closed (from another thread) while it was reconnecting."""
 
 
 class _RunNotLocated(Exception):
@@ -166,7 +173,8 @@ class RunStream:
         self._terminal: List[RunEvent] = []
         self._replay_status: Optional[str] = None
         self._delivered = 0
-        self._response: Optional[Response] = None
+        # Held from the start: a stream closed before its first next() still closes its response.
+        self._response: Optional[Response] = response
         self._closed = False
         self._exhausted = False
         self._busy = threading.Lock()
@@ -250,7 +258,10 @@ class RunStream:
                         run_id=self.run_id,
                         session_id=self.session_id,
                     ) from exc
-                events = self._after_cut(exc)
+                try:
+                    events = self._after_cut(exc)
+                except _Closed:
+                    return
                 # Meta frames of the connections that follow are the client's business, not
                 # the caller's: they go to on_reconnect.
                 self._hide_meta = True
@@ -353,6 +364,8 @@ class RunStream:
         raise AssertionError("unreachable")  # pragma: no cover - tenacity returns or raises
 
     def _resume_once(self, outage: _Outage) -> Iterator[RunEvent]:
+        if self._closed:
+            raise _Closed()  # close() during the backoff: no new connection after it
         self._check_deadline()
         if self.run_id is None:
             response = self._open_unlocated(outage)
@@ -414,6 +427,27 @@ class RunStream:
 
     # -- results and lifecycle -------------------------------------------------------------
 
+    def in_thread(
+        self,
+        *,
+        on_event: Optional[Callable[[RunEvent], Any]] = None,
+        on_error: Optional[Callable[[BaseException], Any]] = None,
+        on_done: Optional[Callable[[], Any]] = None,
+        maxsize: int = 1024,
+    ) -> StreamWorker:
+        """Consume this stream on a worker thread; wait on its queue with a timeout, or get
+        callbacks. ``cancel()`` closes the stream. See :class:`agentos_sync.concurrency.StreamWorker`.
+
+        Example::
+
+            with client.run_agent_stream("assistant", "Hi", background=True).in_thread() as worker:
+                while (ev := worker.get(timeout=30)) is not None:
+                    print(ev.event)
+        """
+        from .concurrency import StreamWorker
+
+        return StreamWorker(self, on_event=on_event, on_error=on_error, on_done=on_done, maxsize=maxsize)
+
     def get_final_output(self) -> RunOutput:
         """Drain the stream and return the run's result, built from its terminal event.
 
@@ -465,8 +499,11 @@ class RunStream:
             return
         self._closed = True
         self._close_response()
-        if not self._busy.locked():
-            self._gen.close()
+        if self._busy.acquire(blocking=False):
+            try:
+                self._gen.close()
+            finally:
+                self._busy.release()
 
     def _close_response(self) -> None:
         response, self._response = self._response, None

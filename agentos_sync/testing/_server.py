@@ -25,6 +25,8 @@ __all__ = ["FakeServer"]
 
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    # The default backlog of 5 resets a burst of concurrent connects (32 threads at once).
+    request_queue_size = 128
     fake_server: FakeServer
 
     def handle_error(self, request: Any, client_address: Any) -> None:

@@ -163,10 +163,12 @@ class IteratorResponse(Response):
             return
         self.closed = True
         close = getattr(self._chunks, "close", None)
-        if close is not None:
-            close()
-        if self._on_close is not None:
-            self._on_close()
+        try:
+            if close is not None:
+                close()
+        finally:
+            if self._on_close is not None:
+                self._on_close()
 
 
 class BytesResponse(IteratorResponse):

@@ -9,6 +9,7 @@ never what the caller meant.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from typing import Any, Iterator, List, Mapping, Optional, Tuple, Union
@@ -221,6 +222,13 @@ class _RequestsResponse(Response):
             self.close()
 
     def close(self) -> None:
+        if not self._complete and not self._closed:
+            # Wake a reader blocked in recv on another thread (a cancelled stream): without this,
+            # close() waits for the server's next byte, up to the read timeout on a silent run.
+            sock = getattr(getattr(self._response.raw, "_connection", None), "sock", None)
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
         with self._lock:
             if self._closed:
                 return
@@ -303,6 +311,15 @@ class RequestsTransport(Transport):
 
     def close(self) -> None:
         self._closed = True
+        # urllib3 2.x's PoolManager.clear() drops its pools without closing their sockets (they
+        # close when garbage-collected); close them now so close() means closed.
+        for adapter in self._session.adapters.values():
+            pools = getattr(getattr(adapter, "poolmanager", None), "pools", None)
+            if pools is not None:
+                for key in list(pools.keys()):
+                    pool = pools.get(key)
+                    if pool is not None:
+                        pool.close()
         self._session.close()
 
     def __repr__(self) -> str:

@@ -1,0 +1,1 @@
+"""A minimal Django project streaming an AgentOS agent's answer to the browser."""
