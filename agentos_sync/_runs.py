@@ -91,6 +91,30 @@ class Runs:
         self._reconnect = reconnect
         self._max_event_bytes = max_event_bytes
 
+    def _new_stream(
+        self,
+        source: _Source,
+        response: Optional[Response],
+        *,
+        resumable: bool,
+        reconnect: Optional[ReconnectPolicy],
+        on_reconnect: OnReconnect,
+        deadline: Optional[float],
+        **state: Any,
+    ) -> RunStream:
+        """A RunStream with this client's policy and limits; ``state`` is its starting position."""
+        return RunStream(
+            source=source,
+            kind=self.kind.name,
+            response=response,
+            resumable=resumable,
+            policy=reconnect or self._reconnect,
+            on_reconnect=on_reconnect,
+            max_event_bytes=self._max_event_bytes,
+            deadline=deadline,
+            **state,
+        )
+
     # -- paths -----------------------------------------------------------------------------
 
     def _runs_path(self, entity_id: str, *rest: str) -> List[str]:
@@ -204,17 +228,15 @@ class Runs:
                     session_id=session_id,
                 ) from exc
             response, initial_error = None, exc
-        return RunStream(
-            source=source,
-            kind=self.kind.name,
-            response=response,
-            initial_error=initial_error,
+        return self._new_stream(
+            source,
+            response,
             resumable=background,
-            session_id=session_id,
-            policy=reconnect or self._reconnect,
+            reconnect=reconnect,
             on_reconnect=on_reconnect,
-            max_event_bytes=self._max_event_bytes,
             deadline=deadline,
+            initial_error=initial_error,
+            session_id=session_id,
         )
 
     # -- resume ----------------------------------------------------------------------------
@@ -258,19 +280,17 @@ class Runs:
             raise ValueError(f"last_event_index must be an int >= 0 or None, got {last_event_index!r}")
         segment(run_id, "run_id")
         response = self.open_resume(entity_id, run_id, session_id, last_event_index)
-        return RunStream(
-            source=_Source(self, entity_id, None, None),
-            kind=self.kind.name,
-            response=response,
+        return self._new_stream(
+            _Source(self, entity_id, None, None),
+            response,
             resumable=True,
+            reconnect=reconnect,
+            on_reconnect=on_reconnect,
+            deadline=deadline,
             run_id=run_id,
             session_id=session_id,
             last_event_index=last_event_index,
-            policy=reconnect or self._reconnect,
-            on_reconnect=on_reconnect,
             yield_meta=True,
-            max_event_bytes=self._max_event_bytes,
-            deadline=deadline,
         )
 
     # -- continue (human in the loop) ------------------------------------------------------
@@ -335,8 +355,11 @@ class Runs:
         user_id: Optional[str] = None,
         on_reconnect: OnReconnect = None,
         reconnect: Optional[ReconnectPolicy] = None,
+        deadline: Optional[float] = None,
         extra: Mapping[str, Any],
     ) -> RunStream:
+        _check_deadline(deadline)
+        _check_callback(on_reconnect)
         form = self._continue_form(
             tools, session_id=session_id, stream=True, background=background, user_id=user_id, extra=extra
         )
@@ -346,16 +369,15 @@ class Runs:
             f"POST /{'/'.join(segments)}",
         )
         # A continued run keeps its run_id, and its events continue the run's index sequence.
-        return RunStream(
-            source=_Source(self, entity_id, None, None),
-            kind=self.kind.name,
-            response=response,
+        return self._new_stream(
+            _Source(self, entity_id, None, None),
+            response,
             resumable=background,
+            reconnect=reconnect,
+            on_reconnect=on_reconnect,
+            deadline=deadline,
             run_id=run_id,
             session_id=session_id,
-            policy=reconnect or self._reconnect,
-            on_reconnect=on_reconnect,
-            max_event_bytes=self._max_event_bytes,
         )
 
     # -- inspect and control ---------------------------------------------------------------

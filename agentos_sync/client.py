@@ -400,6 +400,7 @@ class AgentOSClient:
         user_id: Optional[str] = None,
         on_reconnect: Optional[Callable[[events.StreamMetaEvent], Any]] = None,
         reconnect: Optional[ReconnectPolicy] = None,
+        deadline: Optional[float] = None,
         **kwargs: Any,
     ) -> RunStream:
         """Continue a paused agent run and stream the rest (resumable with ``background=True``)."""
@@ -412,6 +413,7 @@ class AgentOSClient:
             user_id=user_id,
             on_reconnect=on_reconnect,
             reconnect=reconnect,
+            deadline=deadline,
             extra=kwargs,
         )
 
@@ -599,6 +601,7 @@ class AgentOSClient:
         user_id: Optional[str] = None,
         on_reconnect: Optional[Callable[[events.StreamMetaEvent], Any]] = None,
         reconnect: Optional[ReconnectPolicy] = None,
+        deadline: Optional[float] = None,
         **kwargs: Any,
     ) -> RunStream:
         """Continue a paused team run and stream the rest (resumable with ``background=True``)."""
@@ -611,6 +614,7 @@ class AgentOSClient:
             user_id=user_id,
             on_reconnect=on_reconnect,
             reconnect=reconnect,
+            deadline=deadline,
             extra=kwargs,
         )
 
@@ -798,6 +802,7 @@ class AgentOSClient:
         user_id: Optional[str] = None,
         on_reconnect: Optional[Callable[[events.StreamMetaEvent], Any]] = None,
         reconnect: Optional[ReconnectPolicy] = None,
+        deadline: Optional[float] = None,
         **kwargs: Any,
     ) -> RunStream:
         """Continue a paused workflow run and stream the rest (resumable with ``background=True``)."""
@@ -810,6 +815,7 @@ class AgentOSClient:
             user_id=user_id,
             on_reconnect=on_reconnect,
             reconnect=reconnect,
+            deadline=deadline,
             extra=kwargs,
         )
 
@@ -985,9 +991,7 @@ class AgentOSClient:
         """
         from .concurrency import run_many
 
-        return run_many(
-            self, requests, max_workers=max_workers, kind=kind, resumable=resumable, on_result=on_result
-        )
+        return run_many(self, requests, max_workers=max_workers, kind=kind, resumable=resumable, on_result=on_result)
 
     #: The agent spelling of ``resume_run_stream``, for symmetry with teams and workflows.
     resume_agent_run_stream = resume_run_stream
