@@ -82,6 +82,7 @@ def __getattr__(name: str) -> Any:
         return getattr(concurrency, name)
     raise AttributeError(f"module 'agentos_sync' has no attribute {name!r}")
 
+
 __all__ = [
     "APIConnectionError",
     "APIStatusError",
