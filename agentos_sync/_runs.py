@@ -17,7 +17,7 @@ from ._http import HTTPCore, encode_form, segment, validate
 from .events import StreamMetaEvent
 from .models import RunAccepted, RunOutput
 from .retry import ReconnectPolicy
-from .sse import DEFAULT_MAX_EVENT_BYTES
+from .sse import DEFAULT_MAX_EVENT_BYTES, TruncatedFrame, iter_events
 from .streams import RunStream
 from .transports.base import FileField, Response
 
@@ -46,6 +46,13 @@ def _check_callback(on_reconnect: Any) -> None:
         from .concurrency import _reject_async
 
         _reject_async(on_reconnect, "on_reconnect")
+
+
+def _check_index(last_event_index: Any) -> None:
+    if last_event_index is not None and (
+        isinstance(last_event_index, bool) or not isinstance(last_event_index, int) or last_event_index < 0
+    ):
+        raise ValueError(f"last_event_index must be an int >= 0 or None, got {last_event_index!r}")
 
 
 def _check_deadline(deadline: Any) -> None:
@@ -274,10 +281,7 @@ class Runs:
     ) -> RunStream:
         _check_deadline(deadline)
         _check_callback(on_reconnect)
-        if last_event_index is not None and (
-            isinstance(last_event_index, bool) or not isinstance(last_event_index, int) or last_event_index < 0
-        ):
-            raise ValueError(f"last_event_index must be an int >= 0 or None, got {last_event_index!r}")
+        _check_index(last_event_index)
         segment(run_id, "run_id")
         response = self.open_resume(entity_id, run_id, session_id, last_event_index)
         return self._new_stream(
@@ -356,19 +360,40 @@ class Runs:
         on_reconnect: OnReconnect = None,
         reconnect: Optional[ReconnectPolicy] = None,
         deadline: Optional[float] = None,
+        last_event_index: Optional[int] = None,
         extra: Mapping[str, Any],
     ) -> RunStream:
         _check_deadline(deadline)
         _check_callback(on_reconnect)
+        _check_index(last_event_index)
         form = self._continue_form(
             tools, session_id=session_id, stream=True, background=background, user_id=user_id, extra=extra
         )
+        if background and last_event_index is None:
+            # A continued run keeps its run_id and its events go on from the paused leg's indices;
+            # a resume after a cut must start past the paused leg, or it would replay it (and end
+            # at its RunPaused). The paused stream's last index is the floor; read it if not given.
+            last_event_index = self._last_index(entity_id, run_id, session_id)
         segments = self._runs_path(entity_id, segment(run_id, "run_id"), "continue")
-        response = _check_stream_response(
-            self._http.send("POST", segments, form=form, stream=True, idempotent=False),
-            f"POST /{'/'.join(segments)}",
-        )
-        # A continued run keeps its run_id, and its events continue the run's index sequence.
+        try:
+            response: Optional[Response] = _check_stream_response(
+                self._http.send("POST", segments, form=form, stream=True, idempotent=False),
+                f"POST /{'/'.join(segments)}",
+            )
+            initial_error: Optional[BaseException] = None
+        except errors.APIConnectionError as exc:
+            if not exc.reached_server:
+                raise
+            if not background:
+                raise errors.StreamInterruptedError(
+                    f"The stream continuing run {run_id} was cut before its first event ({exc}); a "
+                    "foreground continue is not sent again (the tools may have run). Check the run with "
+                    "get_*_run.",
+                    run_id=run_id,
+                    session_id=session_id,
+                ) from exc
+            # The server got the continue (the run is known): resume it instead of sending it twice.
+            response, initial_error = None, exc
         return self._new_stream(
             _Source(self, entity_id, None, None),
             response,
@@ -376,9 +401,23 @@ class Runs:
             reconnect=reconnect,
             on_reconnect=on_reconnect,
             deadline=deadline,
+            initial_error=initial_error,
             run_id=run_id,
             session_id=session_id,
+            last_event_index=last_event_index,
         )
+
+    def _last_index(self, entity_id: str, run_id: str, session_id: Optional[str]) -> Optional[int]:
+        """The highest event_index the server holds for a run (one ``/resume`` from the start)."""
+        last: Optional[int] = None
+        try:
+            with self.open_resume(entity_id, run_id, session_id, None) as response:
+                for ev in iter_events(response.iter_bytes(), self._max_event_bytes):
+                    if ev.event_index is not None and (last is None or ev.event_index > last):
+                        last = ev.event_index
+        except (errors.AgentOSError, TruncatedFrame):
+            return last  # without a floor a resume may replay the paused leg; never fail the continue
+        return last
 
     # -- inspect and control ---------------------------------------------------------------
 

@@ -401,9 +401,15 @@ class AgentOSClient:
         on_reconnect: Optional[Callable[[events.StreamMetaEvent], Any]] = None,
         reconnect: Optional[ReconnectPolicy] = None,
         deadline: Optional[float] = None,
+        last_event_index: Optional[int] = None,
         **kwargs: Any,
     ) -> RunStream:
-        """Continue a paused agent run and stream the rest (resumable with ``background=True``)."""
+        """Continue a paused agent run and stream the rest (resumable with ``background=True``).
+
+        ``last_event_index``: the paused stream's last index (``stream.last_event_index``), so a
+        resume after a cut starts past the paused part; when omitted for a background continue,
+        the client reads it from the server first (one ``/resume`` request).
+        """
         return self._agents.continue_stream(
             agent_id,
             run_id,
@@ -414,6 +420,7 @@ class AgentOSClient:
             on_reconnect=on_reconnect,
             reconnect=reconnect,
             deadline=deadline,
+            last_event_index=last_event_index,
             extra=kwargs,
         )
 
@@ -602,9 +609,15 @@ class AgentOSClient:
         on_reconnect: Optional[Callable[[events.StreamMetaEvent], Any]] = None,
         reconnect: Optional[ReconnectPolicy] = None,
         deadline: Optional[float] = None,
+        last_event_index: Optional[int] = None,
         **kwargs: Any,
     ) -> RunStream:
-        """Continue a paused team run and stream the rest (resumable with ``background=True``)."""
+        """Continue a paused team run and stream the rest (resumable with ``background=True``).
+
+        ``last_event_index``: the paused stream's last index (``stream.last_event_index``), so a
+        resume after a cut starts past the paused part; when omitted for a background continue,
+        the client reads it from the server first (one ``/resume`` request).
+        """
         return self._teams.continue_stream(
             team_id,
             run_id,
@@ -615,6 +628,7 @@ class AgentOSClient:
             on_reconnect=on_reconnect,
             reconnect=reconnect,
             deadline=deadline,
+            last_event_index=last_event_index,
             extra=kwargs,
         )
 
@@ -803,9 +817,15 @@ class AgentOSClient:
         on_reconnect: Optional[Callable[[events.StreamMetaEvent], Any]] = None,
         reconnect: Optional[ReconnectPolicy] = None,
         deadline: Optional[float] = None,
+        last_event_index: Optional[int] = None,
         **kwargs: Any,
     ) -> RunStream:
-        """Continue a paused workflow run and stream the rest (resumable with ``background=True``)."""
+        """Continue a paused workflow run and stream the rest (resumable with ``background=True``).
+
+        ``last_event_index``: the paused stream's last index (``stream.last_event_index``), so a
+        resume after a cut starts past the paused part; when omitted for a background continue,
+        the client reads it from the server first (one ``/resume`` request).
+        """
         return self._workflows.continue_stream(
             workflow_id,
             run_id,
@@ -816,6 +836,7 @@ class AgentOSClient:
             on_reconnect=on_reconnect,
             reconnect=reconnect,
             deadline=deadline,
+            last_event_index=last_event_index,
             extra=kwargs,
         )
 

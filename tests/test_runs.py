@@ -233,3 +233,50 @@ def test_session_argument_validation(client: AgentOSClient) -> None:
         client.delete_sessions(["a"], ["agent", "team"])
     with pytest.raises(ValueError, match="at least one"):
         client.update_session("s")
+
+
+@pytest.mark.parametrize("fault", ["cut_first", "cut_headers"])
+def test_background_continue_cut_before_first_event_skips_the_paused_leg(
+    client: AgentOSClient, full_fake: FakeAgentOS, fault: str
+) -> None:
+    stream = client.run_agent_stream("confirmer", "clean up", background=True)
+    paused = list(stream)[-1]
+    assert isinstance(paused, events.RunPausedEvent) and paused.tools
+    if fault == "cut_first":
+        full_fake.faults.cut(after_events=0, path="/continue")
+    else:
+        full_fake.faults.cut_headers(path="/continue")
+    answered = [dict(t.model_dump(exclude_none=True), confirmed=True) for t in paused.tools]
+    cont = client.continue_agent_run_stream(
+        "confirmer", stream.run_id or "", answered, session_id=stream.session_id or "", background=True
+    )
+    rest = list(cont)
+    assert rest and not any(isinstance(e, events.RunPausedEvent) for e in rest)
+    assert rest[0].event_index == (paused.event_index or 0) + 1
+    assert rest[-1].event == "RunCompleted" and cont.get_final_output().status == "COMPLETED"
+    assert len(full_fake.requests_to("/continue")) == 1  # never sent twice
+
+
+def test_continue_floor_can_be_given(client: AgentOSClient, full_fake: FakeAgentOS) -> None:
+    stream = client.run_agent_stream("confirmer", "clean up", background=True)
+    paused = list(stream)[-1]
+    answered = [dict(t.model_dump(exclude_none=True), confirmed=True) for t in paused.tools or []]
+    before = len(full_fake.requests_to("/resume"))
+    cont = client.continue_agent_run_stream(
+        "confirmer",
+        stream.run_id or "",
+        answered,
+        session_id=stream.session_id or "",
+        background=True,
+        last_event_index=stream.last_event_index,
+    )
+    assert list(cont)[-1].event == "RunCompleted"
+    assert len(full_fake.requests_to("/resume")) == before  # no look-up needed
+
+
+def test_foreground_continue_cut_in_headers_is_interrupted(client: AgentOSClient, full_fake: FakeAgentOS) -> None:
+    paused = client.run_agent("confirmer", "clean up")
+    full_fake.faults.cut_headers(path="/continue")
+    tools = [dict(t.model_dump(exclude_none=True), confirmed=True) for t in paused.tools or []]
+    with pytest.raises(errors.StreamInterruptedError, match="not sent again"):
+        client.continue_agent_run_stream("confirmer", paused.run_id or "", tools, session_id=paused.session_id or "")
