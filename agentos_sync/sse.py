@@ -76,10 +76,12 @@ def _parse_block(block: bytes, complete: bool = True) -> Optional[SSEFrame]:
     return SSEFrame(event or "message", payload, frame_id, retry, complete)
 
 
-def _iter_blocks(chunks: Iterable[bytes], max_event_bytes: int) -> Iterator[bytes]:
+def _iter_batches(chunks: Iterable[bytes], max_event_bytes: int) -> Iterator[List[bytes]]:
     """Body chunks -> the text of each frame (between blank lines, line ends normalised to LF),
-    incrementally and in linear time. What follows the last blank line at the end of the body is
-    yielded as a :class:`_Tail`. Raises ProtocolError past ``max_event_bytes``."""
+    a list per chunk (one generator step per chunk, not per frame: measured on the hot path),
+    incrementally and in linear time. A list may hold empty blocks, to be skipped. What follows
+    the last blank line at the end of the body comes last, as a :class:`_Tail`. Raises
+    ProtocolError past ``max_event_bytes``."""
     # Bytes of an unfinished frame wait in ``parts`` and are joined only once a chunk can end the
     # frame, so a 4 MiB frame arriving in 128-byte chunks costs one join, not thousands of copies.
     parts: List[bytes] = []
@@ -119,19 +121,14 @@ def _iter_blocks(chunks: Iterable[bytes], max_event_bytes: int) -> Iterator[byte
             parts, pending = [], 0
         else:
             data = chunk
-        start = 0
-        find = data.find
-        end = find(b"\n\n")
-        while end != -1:
-            if end > start:
-                yield data[start:end]
-            start = end + 2
-            end = find(b"\n\n", start)
-        if start < len(data):
-            rest = data[start:] if start else data
+        blocks = data.split(b"\n\n")
+        rest = blocks.pop()  # after the last blank line: the start of the next frame, or b""
+        if rest:
             parts, pending = [rest], len(rest)
             if pending > max_event_bytes:
                 raise _too_large(max_event_bytes)
+        if blocks:
+            yield blocks
     if not parts:
         return
     tail = b"".join(parts)
@@ -139,7 +136,7 @@ def _iter_blocks(chunks: Iterable[bytes], max_event_bytes: int) -> Iterator[byte
         return  # the whole body was (part of) a BOM
     tail = tail.strip(b"\n")
     if tail:
-        yield _Tail(tail)
+        yield [_Tail(tail)]
 
 
 class _Tail(bytes):
@@ -158,10 +155,11 @@ def iter_frames(chunks: Iterable[bytes], max_event_bytes: int = DEFAULT_MAX_EVEN
         >>> [f.event for f in iter_frames([b"event: RunContent\\ndata: {}\\n\\n"])]
         ['RunContent']
     """
-    for block in _iter_blocks(chunks, max_event_bytes):
-        frame = _parse_block(block, complete=type(block) is not _Tail)
-        if frame is not None:
-            yield frame
+    for batch in _iter_batches(chunks, max_event_bytes):
+        for block in batch:
+            frame = _parse_block(block, complete=type(block) is not _Tail) if block else None
+            if frame is not None:
+                yield frame
 
 
 class TruncatedFrame(Exception):
@@ -226,24 +224,26 @@ def iter_events(chunks: Iterable[bytes], max_event_bytes: int = DEFAULT_MAX_EVEN
     errors, as decoding :func:`iter_frames` one by one (a test holds them equal).
     """
     validators = _VALIDATORS_BY_RAW_NAME
-    for block in _iter_blocks(chunks, max_event_bytes):
-        if block[:7] == b"event: " and type(block) is bytes:
-            nl = block.find(b"\n", 7)
-            if nl != -1 and block[nl + 1 : nl + 7] == b"data: " and block.find(b"\n", nl + 1) == -1:
-                raw_name = block[7:nl]
-                validate = validators.get(raw_name)
-                if validate is None:
-                    validate = _raw_name_validator(raw_name)
-                try:
-                    ev = validate(block[nl + 7 :])
-                except ValueError:
-                    pass  # the general path below reports it properly
-                else:
-                    yield ev
-                    continue
-        frame = _parse_block(block, complete=type(block) is not _Tail)
-        if frame is not None:
-            yield decode_event(frame)
+    for batch in _iter_batches(chunks, max_event_bytes):
+        for block in batch:
+            if block.startswith(b"event: ") and type(block) is bytes:
+                nl = block.find(b"\n", 7)
+                if nl != -1 and block.startswith(b"data: ", nl + 1) and block.find(b"\n", nl + 1) == -1:
+                    raw_name = block[7:nl]
+                    validate = validators.get(raw_name)
+                    if validate is None:
+                        validate = _raw_name_validator(raw_name)
+                    try:
+                        ev = validate(block[nl + 7 :])
+                    except ValueError:
+                        pass  # the general path below reports it properly
+                    else:
+                        yield ev
+                        continue
+            if block:
+                frame = _parse_block(block, complete=type(block) is not _Tail)
+                if frame is not None:
+                    yield decode_event(frame)
 
 
 _VALIDATORS_BY_RAW_NAME: Dict[bytes, Callable[[Any], RunEvent]] = {}

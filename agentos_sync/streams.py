@@ -25,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 import logging
-import threading
 import time
 from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Generator, Iterator, List, Optional, Protocol
 
@@ -176,9 +175,8 @@ class RunStream:
         # Held from the start: a stream closed before its first next() still closes its response.
         self._response: Optional[Response] = response
         self._closed = False
-        self._exhausted = False
-        self._busy = threading.Lock()
         self._gen: Generator[RunEvent, None, None] = self._iterate(response, initial_error)
+        self._next: Callable[[], RunEvent] = self._gen.__next__
 
     # -- iteration -------------------------------------------------------------------------
 
@@ -186,108 +184,113 @@ class RunStream:
         return self
 
     def __next__(self) -> RunEvent:
-        if not self._busy.acquire(blocking=False):
-            raise RuntimeError(
-                "This RunStream is being iterated by another thread; a stream has one consumer "
-                "(share the client, not the stream)."
-            )
+        # Kept minimal: it runs once per event (a lock here cost ~15% of the throughput). The
+        # generator's own guard detects a second consumer; its `finally` does the cleanup.
         try:
-            if self._closed and not self._exhausted:
-                raise errors.StreamError(
-                    "This stream was closed; open a new one (or resume_run_stream with its run_id).",
-                    run_id=self.run_id,
-                    session_id=self.session_id,
-                    last_event_index=self.last_event_index,
-                )
-            return next(self._gen)
-        except BaseException:
-            self._exhausted = True
-            self._close_response()
-            self._closed = True
+            return self._next()
+        except ValueError as exc:
+            if getattr(self._gen, "gi_running", False):  # "generator already executing": another thread is in next()
+                raise RuntimeError(
+                    "This RunStream is being iterated by another thread; a stream has one consumer "
+                    "(share the client, not the stream)."
+                ) from exc
             raise
-        finally:
-            self._busy.release()
+
+    def _after_close(self) -> RunEvent:
+        raise errors.StreamError(
+            "This stream was closed; open a new one (or resume_run_stream with its run_id).",
+            run_id=self.run_id,
+            session_id=self.session_id,
+            last_event_index=self.last_event_index,
+        )
 
     def _iterate(
         self, response: Optional[Response], initial_error: Optional[BaseException]
     ) -> Generator[RunEvent, None, None]:
-        if response is not None:
-            events: Iterator[RunEvent] = self._connection_events(response)
-        else:
-            assert initial_error is not None
-            events = self._after_cut(initial_error)
-        while True:
-            try:
-                for ev in events:
-                    if isinstance(ev, StreamMetaEvent):
-                        if self._hide_meta:
-                            if self._on_reconnect is not None:
-                                self._on_reconnect(ev)
-                            continue
-                        yield ev
-                        continue
-                    index = ev.event_index
-                    if index is not None:
-                        last = self.last_event_index
-                        if last is not None and index <= last:
-                            continue  # a resume replays what we already delivered
-                        self.last_event_index = index
-                    if self.run_id is None:
-                        self.run_id = ev.run_id
-                    if self.session_id is None:
-                        self.session_id = ev.session_id
-                    if ev.event in self._terminal_names and ev.run_id == self.run_id:
-                        self._terminal.append(ev)
-                    self._delivered += 1
-                    yield ev
-                if self._finished(at_close=True):
-                    return
-                raise _Cut("the server closed the stream before the run's terminal event")
-            except _CUTS as exc:
-                if isinstance(exc, _DeadlineExceeded):
-                    raise
-                if self._finished(at_close=False) or self._closed:
-                    return  # a cut after the terminal event, or close() from another thread
-                if not self._resumable:
-                    raise errors.StreamInterruptedError(
-                        f"The stream of run {self.run_id or '(not started)'} was cut after "
-                        f"{self._delivered} events ({exc}). A foreground run cannot be resumed and "
-                        "is not re-run; use background=True for runs that must survive a dropped "
-                        "connection.",
-                        events_received=self._delivered,
-                        run_id=self.run_id,
-                        session_id=self.session_id,
-                    ) from exc
+        try:
+            if response is not None:
+                events: Iterator[RunEvent] = self._open_events(response)
+            else:
+                assert initial_error is not None
+                events = self._after_cut(initial_error)
+            while True:
                 try:
-                    events = self._after_cut(exc)
-                except _Closed:
-                    return
-                # Meta frames of the connections that follow are the client's business, not
-                # the caller's: they go to on_reconnect.
-                self._hide_meta = True
+                    for ev in events:
+                        if isinstance(ev, StreamMetaEvent):
+                            self._on_meta(ev)
+                            if self._hide_meta:
+                                if self._on_reconnect is not None:
+                                    self._on_reconnect(ev)
+                                continue
+                            yield ev
+                            continue
+                        index = ev.event_index
+                        if index is not None:
+                            last = self.last_event_index
+                            if last is not None and index <= last:
+                                continue  # a resume replays what we already delivered
+                            self.last_event_index = index
+                        if self.run_id is None:
+                            self.run_id = ev.run_id
+                        if self.session_id is None:
+                            self.session_id = ev.session_id
+                        if ev.event in self._terminal_names and ev.run_id == self.run_id:
+                            self._terminal.append(ev)
+                        self._delivered += 1
+                        yield ev
+                    self._close_response()
+                    if self._finished(at_close=True):
+                        return
+                    raise _Cut("the server closed the stream before the run's terminal event")
+                except _CUTS as exc:
+                    self._close_response()
+                    if isinstance(exc, _DeadlineExceeded):
+                        raise
+                    if self._finished(at_close=False) or self._closed:
+                        return  # a cut after the terminal event, or close() from another thread
+                    if not self._resumable:
+                        raise errors.StreamInterruptedError(
+                            f"The stream of run {self.run_id or '(not started)'} was cut after "
+                            f"{self._delivered} events ({exc}). A foreground run cannot be resumed and "
+                            "is not re-run; use background=True for runs that must survive a dropped "
+                            "connection.",
+                            events_received=self._delivered,
+                            run_id=self.run_id,
+                            session_id=self.session_id,
+                        ) from exc
+                    try:
+                        events = self._after_cut(exc)
+                    except _Closed:
+                        return
+                    # Meta frames of the connections that follow are the client's business, not
+                    # the caller's: they go to on_reconnect.
+                    self._hide_meta = True
+        finally:
+            # Exhausted, failed or closed: no more events, and the connection goes back or away.
+            self._closed = True
+            self._close_response()
 
     def _finished(self, *, at_close: bool) -> bool:
         if self._terminal:
             return True
         return at_close and self._replay_status is not None and self._replay_status.upper() in RunStatus.TERMINAL
 
-    def _connection_events(self, response: Response) -> Generator[RunEvent, None, None]:
-        """The events of one HTTP response, meta frames included; error frames become errors."""
+    def _open_events(self, response: Response) -> Iterator[RunEvent]:
+        """The events of one HTTP response as they are decoded, meta frames included. The response
+        becomes the stream's current one (closed by the loop, by close(), or on error)."""
         self._response = response
         self._replay_status = None
-        try:
-            chunks = response.iter_bytes()
-            if self._deadline_at is not None:
-                chunks = self._within_deadline(chunks)
-            for ev in iter_events(chunks, self._max_event_bytes):
-                if isinstance(ev, StreamMetaEvent):
-                    if isinstance(ev, StreamErrorEvent):
-                        self._raise_error_frame(ev)
-                    if isinstance(ev, ReplayEvent):
-                        self._replay_status = ev.status
-                yield ev
-        finally:
-            response.close()
+        chunks = response.iter_bytes()
+        if self._deadline_at is not None:
+            chunks = self._within_deadline(chunks)
+        return iter_events(chunks, self._max_event_bytes)
+
+    def _on_meta(self, ev: StreamMetaEvent) -> None:
+        """Error frames become errors; a replay's status decides whether its end is the run's."""
+        if isinstance(ev, StreamErrorEvent):
+            self._raise_error_frame(ev)
+        if isinstance(ev, ReplayEvent):
+            self._replay_status = ev.status
 
     def _within_deadline(self, chunks: Iterator[bytes]) -> Iterator[bytes]:
         for chunk in chunks:
@@ -371,12 +374,14 @@ class RunStream:
             response = self._open_unlocated(outage)
         else:
             response = self._source.resume(self.run_id, self.session_id, self.last_event_index)
-        events = self._connection_events(response)
+        events = self._open_events(response)
         pending: List[RunEvent] = []
         try:
             for ev in events:
                 pending.append(ev)
-                if not isinstance(ev, StreamMetaEvent) and (
+                if isinstance(ev, StreamMetaEvent):
+                    self._on_meta(ev)
+                elif (
                     ev.event_index is None or self.last_event_index is None or ev.event_index > self.last_event_index
                 ):
                     break
@@ -388,7 +393,7 @@ class RunStream:
                             raise self._lost()
                     raise _Cut(self._no_progress_reason())
         except BaseException:
-            events.close()
+            self._close_response()
             raise
         self.reconnects += 1
         return itertools.chain(pending, events)
@@ -499,11 +504,10 @@ class RunStream:
             return
         self._closed = True
         self._close_response()
-        if self._busy.acquire(blocking=False):
-            try:
-                self._gen.close()
-            finally:
-                self._busy.release()
+        self._next = self._after_close
+        # ValueError: another thread is inside next(); its read fails on the closed response, and it stops.
+        with contextlib.suppress(ValueError):
+            self._gen.close()
 
     def _close_response(self) -> None:
         response, self._response = self._response, None

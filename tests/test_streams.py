@@ -495,6 +495,7 @@ def test_two_threads_iterating_one_stream_is_refused(fake: FakeAgentOS) -> None:
             yield ev
 
     stream._gen = slow_gen()
+    stream._next = stream._gen.__next__
     worker = threading.Thread(target=lambda: next(stream))
     worker.start()
     assert gate.wait(5)

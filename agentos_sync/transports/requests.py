@@ -121,9 +121,9 @@ def _dechunk(fp: Any) -> Iterator[bytes]:
             if nl == -1:
                 break
             try:
-                size = int(buf[pos:nl].split(b";", 1)[0], 16)
+                size = int(buf[pos:nl], 16)
             except ValueError:
-                raise _Truncated(f"invalid chunk size {buf[pos:nl][:20]!r}") from None
+                size = _chunk_size_with_extension(buf[pos:nl])
             start = nl + 2
             if size == 0:
                 # The last chunk: optional trailers, then a blank line.
@@ -148,13 +148,20 @@ def _dechunk(fp: Any) -> Iterator[bytes]:
                 if len(more) < missing:
                     raise _Truncated("the connection closed inside a chunk")
                 buf += more
-            if buf[end : end + 2] != b"\r\n":
+            if not buf.startswith(b"\r\n", end):
                 raise _Truncated("a chunk did not end with CRLF")
             out.append(buf[start:end])
             pos = end + 2
         if out:
             yield out[0] if len(out) == 1 else b"".join(out)
         buf = buf[pos:]
+
+
+def _chunk_size_with_extension(line: bytes) -> int:
+    try:
+        return int(line.split(b";", 1)[0], 16)  # "1a;name=value": extensions are ignored
+    except ValueError:
+        raise _Truncated(f"invalid chunk size {line[:20]!r}") from None
 
 
 class _RequestsResponse(Response):
