@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, TypeVar
+from typing import Callable, Optional
 
 import tenacity
 
@@ -19,7 +19,6 @@ from .errors import APIConnectionError, APIStatusError
 
 __all__ = ["ReconnectPolicy", "request_retrying"]
 
-T = TypeVar("T")
 
 _RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
 
@@ -165,8 +164,3 @@ def request_retrying(
         sleep=sleep or (lambda seconds: _sleep(seconds)),
         reraise=True,
     )
-
-
-def call_with_retries(retrying: tenacity.Retrying, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run ``fn`` under ``retrying``; the last error propagates as itself."""
-    return retrying(fn, *args, **kwargs)

@@ -315,3 +315,41 @@ def test_truncated_error_body_still_reports_status() -> None:
     client, _ = handler_client(lambda r: IteratorResponse(500, JSON, chunks()), max_retries=0)
     with pytest.raises(errors.InternalServerError):
         client.list_agents()
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("continue_agent_run", "/agents/a1/runs/r1/continue"),
+        ("continue_team_run", "/teams/a1/runs/r1/continue"),
+        ("continue_workflow_run", "/workflows/a1/runs/r1/continue"),
+    ],
+)
+def test_continue_of_every_kind_posts_the_answered_tools(method: str, path: str) -> None:
+    client, transport = handler_client(lambda r: json_response(200, {"run_id": "r1", "status": "COMPLETED"}))
+    tool = {"tool_call_id": "c1", "tool_name": "delete_file", "requires_confirmation": True, "confirmed": True}
+    out = getattr(client, method)("a1", "r1", [tool], session_id="s1")
+    assert out.status == "COMPLETED"
+    request = transport.requests[0]
+    assert request.url == "http://test.local" + path
+    assert request.form is not None and json.loads(request.form["tools"]) == [tool]
+    assert request.form["session_id"] == "s1" and request.form["stream"] == "false"
+
+
+@pytest.mark.parametrize("kind", ["agent", "team", "workflow"])
+def test_continue_stream_of_every_kind(kind: str) -> None:
+    body = (
+        f'event: RunContinued\ndata: {{"event":"RunContinued","run_id":"r1","event_index":5}}\n\n'
+        f"event: {'Run' if kind == 'agent' else kind.title() + 'Run' if kind == 'team' else 'Workflow'}Completed\n"
+        f'data: {{"event":"{"Run" if kind == "agent" else "TeamRun" if kind == "team" else "Workflow"}Completed",'
+        f'"run_id":"r1","event_index":6}}\n\n'
+    ).encode()
+    client, transport = handler_client(lambda r: BytesResponse(200, {"content-type": "text/event-stream"}, body))
+    stream = getattr(client, f"continue_{kind}_run_stream")("a1", "r1", [], session_id="s1", last_event_index=4)
+    evs = list(stream)
+    assert [e.event_index for e in evs] == [5, 6] and stream.terminal_event is evs[-1]
+    assert transport.requests[0].url.endswith(f"/{kind}s/a1/runs/r1/continue")
+
+
+def test_resume_agent_run_stream_is_resume_run_stream() -> None:
+    assert AgentOSClient.resume_agent_run_stream is AgentOSClient.resume_run_stream

@@ -75,10 +75,6 @@ class Output:
         self._status = self.err.status(Text(message, style="dim"), spinner="dots")
         self._status.start()
 
-    def update_spinner(self, message: str) -> None:
-        if self._status is not None:
-            self._status.update(Text(message, style="dim"))
-
     def stop_spinner(self) -> None:
         status, self._status = self._status, None
         if status is not None:
