@@ -171,6 +171,9 @@ class RunStream:
         self._deadline_at = None if deadline is None else time.monotonic() + deadline
         self._terminal: List[RunEvent] = []
         self._replay_status: Optional[str] = None
+        # What the current connection's replay promised, to tell its end from an early close.
+        self._replay_expected: Optional[int] = None
+        self._delivered_before_replay = 0
         self._delivered = 0
         # Held from the start: a stream closed before its first next() still closes its response.
         self._response: Optional[Response] = response
@@ -273,13 +276,18 @@ class RunStream:
     def _finished(self, *, at_close: bool) -> bool:
         if self._terminal:
             return True
-        return at_close and self._replay_status is not None and self._replay_status.upper() in RunStatus.TERMINAL
+        if not at_close or self._replay_status is None or self._replay_status.upper() not in RunStatus.TERMINAL:
+            return False
+        # A replay of a finished run ends the stream once it has delivered what it announced.
+        expected = self._replay_expected
+        return expected is None or self._delivered - self._delivered_before_replay >= expected
 
     def _open_events(self, response: Response) -> Iterator[RunEvent]:
         """The events of one HTTP response as they are decoded, meta frames included. The response
         becomes the stream's current one (closed by the loop, by close(), or on error)."""
         self._response = response
         self._replay_status = None
+        self._replay_expected = None
         chunks = response.iter_bytes()
         if self._deadline_at is not None:
             chunks = self._within_deadline(chunks)
@@ -291,6 +299,8 @@ class RunStream:
             self._raise_error_frame(ev)
         if isinstance(ev, ReplayEvent):
             self._replay_status = ev.status
+            self._replay_expected = ev.total_events
+            self._delivered_before_replay = self._delivered
 
     def _within_deadline(self, chunks: Iterator[bytes]) -> Iterator[bytes]:
         for chunk in chunks:
@@ -381,9 +391,7 @@ class RunStream:
                 pending.append(ev)
                 if isinstance(ev, StreamMetaEvent):
                     self._on_meta(ev)
-                elif (
-                    ev.event_index is None or self.last_event_index is None or ev.event_index > self.last_event_index
-                ):
+                elif ev.event_index is None or self.last_event_index is None or ev.event_index > self.last_event_index:
                     break
             else:
                 if not self._finished(at_close=True):

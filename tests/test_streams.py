@@ -504,3 +504,33 @@ def test_two_threads_iterating_one_stream_is_refused(fake: FakeAgentOS) -> None:
     release.set()
     worker.join(5)
     stream.close()
+
+
+def test_replay_closed_before_it_delivered_what_it_announced_is_a_cut(
+    client: AgentOSClient, long_fake: FakeAgentOS
+) -> None:
+    stream = client.run_agent_stream("assistant", "go", background=True)
+    first = [next(stream) for _ in range(3)]
+    run_id, session_id = first[0].run_id or "", first[0].session_id or ""
+    long_fake.finish_run(run_id)
+    long_fake.faults.cut(after_events=2, path="/resume")
+    # A cut on a replay whose status is COMPLETED must not end the stream: 3 + 2 events are not all.
+    stream.close()
+    resumed = client.resume_run_stream("assistant", run_id, 2, session_id)
+    evs = [e for e in resumed if not isinstance(e, events.StreamMetaEvent)]
+    assert_exactly_once(first + evs)
+    assert resumed.reconnects == 1
+
+
+def test_replay_that_ends_cleanly_but_short_is_resumed(client: AgentOSClient, long_fake: FakeAgentOS) -> None:
+    stream = client.run_agent_stream("assistant", "go", background=True)
+    first = [next(stream) for _ in range(3)]
+    stream.close()
+    run_id, session_id = first[0].run_id or "", first[0].session_id
+    long_fake.finish_run(run_id)
+    # An HTTP-aware proxy closing the body cleanly at a frame boundary: a complete-looking short replay.
+    long_fake.faults.inject(b"", after_events=4, close=True, path="/resume")
+    resumed = client.resume_run_stream("assistant", run_id, 2, session_id)
+    evs = [e for e in resumed if not isinstance(e, events.StreamMetaEvent)]
+    assert_exactly_once(first + evs)
+    assert resumed.reconnects == 1
