@@ -173,8 +173,9 @@ class RunStream:
         self._replay_status: Optional[str] = None
         # What the current connection's replay promised, to tell its end from an early close.
         self._replay_expected: Optional[int] = None
-        self._delivered_before_replay = 0
+        self._received_before_replay = 0
         self._delivered = 0
+        self._received = 0  # delivered plus dropped duplicates
         # Held from the start: a stream closed before its first next() still closes its response.
         self._response: Optional[Response] = response
         self._closed = False
@@ -231,6 +232,7 @@ class RunStream:
                         if index is not None:
                             last = self.last_event_index
                             if last is not None and index <= last:
+                                self._received += 1
                                 continue  # a resume replays what we already delivered
                             self.last_event_index = index
                         if self.run_id is None:
@@ -240,6 +242,7 @@ class RunStream:
                         if ev.event in self._terminal_names and ev.run_id == self.run_id:
                             self._terminal.append(ev)
                         self._delivered += 1
+                        self._received += 1
                         yield ev
                     self._close_response()
                     if self._finished(at_close=True):
@@ -280,7 +283,7 @@ class RunStream:
             return False
         # A replay of a finished run ends the stream once it has delivered what it announced.
         expected = self._replay_expected
-        return expected is None or self._delivered - self._delivered_before_replay >= expected
+        return expected is None or self._received - self._received_before_replay >= expected
 
     def _open_events(self, response: Response) -> Iterator[RunEvent]:
         """The events of one HTTP response as they are decoded, meta frames included. The response
@@ -300,7 +303,7 @@ class RunStream:
         if isinstance(ev, ReplayEvent):
             self._replay_status = ev.status
             self._replay_expected = ev.total_events
-            self._delivered_before_replay = self._delivered
+            self._received_before_replay = self._received
 
     def _within_deadline(self, chunks: Iterator[bytes]) -> Iterator[bytes]:
         for chunk in chunks:
