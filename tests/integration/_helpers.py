@@ -96,6 +96,17 @@ def assert_exactly_once(delivered: Sequence[events.RunEvent], server: Sequence[e
     assert got == want, f"delivered != server's events\n delivered: {got}\n server:    {want}"
 
 
+def read_then_close(stream: Any, n: int) -> List[events.RunEvent]:
+    """Read ``n`` events of a stream, then close it (the connection drops; the run goes on)."""
+    got: List[events.RunEvent] = []
+    for ev in stream:
+        got.append(ev)
+        if len(got) == n:
+            break
+    stream.close()
+    return got
+
+
 def wait_until(predicate: Callable[[], Any], timeout: float, interval: float = 0.02) -> Any:
     """Poll until ``predicate()`` is truthy; returns its last value (falsy at timeout)."""
     deadline = time.monotonic() + timeout

@@ -13,6 +13,7 @@ from _helpers import (
     new_session,
     offset_after_frame,
     raw_response,
+    read_then_close,
     run_events,
     server_events,
     text_of,
@@ -38,16 +39,6 @@ WORKFLOW_EVENTS = (
     * 2
     + ["WorkflowCompleted"]
 )
-
-
-def _read_then_close(stream: Any, n: int) -> List[events.RunEvent]:
-    got: List[events.RunEvent] = []
-    for ev in stream:
-        got.append(ev)
-        if len(got) == n:
-            break
-    stream.close()
-    return got
 
 
 # -- teams -----------------------------------------------------------------------------------------
@@ -94,7 +85,7 @@ def test_team_stream_cut_and_resumed(agentos, proxy):  # type: ignore[no-untyped
 
 def test_resume_team_run_stream(agentos):  # type: ignore[no-untyped-def]
     with AgentOSClient(agentos.url) as client:
-        first = _read_then_close(client.run_team_stream("duo", "[tokens=60 delay=0.02]", background=True), 5)
+        first = read_then_close(client.run_team_stream("duo", "[tokens=60 delay=0.02]", background=True), 5)
         run_id, session_id = first[0].run_id, first[0].session_id
         stream = client.resume_team_run_stream("duo", run_id, first[-1].event_index, session_id)
         with stream:

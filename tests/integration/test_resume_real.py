@@ -15,6 +15,7 @@ from _helpers import (
     assert_strictly_increasing,
     indices,
     new_session,
+    read_then_close,
     run_events,
     server_events,
     text_of,
@@ -25,20 +26,9 @@ from _helpers import (
 from agentos_sync import AgentOSClient, errors, events
 
 
-def _read_then_close(stream: Any, n: int) -> List[events.RunEvent]:
-    """Read ``n`` events of a stream, then close it (the connection drops; the run goes on)."""
-    got: List[events.RunEvent] = []
-    for ev in stream:
-        got.append(ev)
-        if len(got) == n:
-            break
-    stream.close()
-    return got
-
-
 def test_resume_live_run(agentos):  # type: ignore[no-untyped-def]
     with AgentOSClient(agentos.url) as client:
-        first = _read_then_close(client.run_agent_stream("assistant", "[tokens=60 delay=0.02]", background=True), 5)
+        first = read_then_close(client.run_agent_stream("assistant", "[tokens=60 delay=0.02]", background=True), 5)
         stream = client.resume_run_stream("assistant", first[0].run_id, first[-1].event_index, first[0].session_id)
         with stream:
             rest = list(stream)
@@ -91,7 +81,7 @@ def test_resume_unknown_run(agentos):  # type: ignore[no-untyped-def]
 
 def test_resumed_stream_is_resumed_again_when_cut(agentos, proxy):  # type: ignore[no-untyped-def]
     with AgentOSClient(agentos.url) as direct, AgentOSClient(proxy.url, reconnect=FAST) as client:
-        first = _read_then_close(direct.run_agent_stream("assistant", "[tokens=60 delay=0.01]", background=True), 5)
+        first = read_then_close(direct.run_agent_stream("assistant", "[tokens=60 delay=0.01]", background=True), 5)
         run_id, session_id = first[0].run_id, first[0].session_id
         proxy.cut_after_bytes(1500, times=2, path="/resume$")
         seen_by_hook: List[events.StreamMetaEvent] = []
@@ -115,7 +105,7 @@ def test_resumed_stream_is_resumed_again_when_cut(agentos, proxy):  # type: igno
 
 def test_cross_replica_resume(replicas):  # type: ignore[no-untyped-def]
     with AgentOSClient(replicas.a.url) as on_a, AgentOSClient(replicas.b.url) as on_b:
-        first = _read_then_close(on_a.run_agent_stream("assistant", "[tokens=60 delay=0.02]", background=True), 5)
+        first = read_then_close(on_a.run_agent_stream("assistant", "[tokens=60 delay=0.02]", background=True), 5)
         run_id, session_id = first[0].run_id, first[0].session_id
         stream = on_b.resume_run_stream("assistant", run_id, first[-1].event_index, session_id)
         with stream:
@@ -171,7 +161,7 @@ def test_server_restart_after_completion_replays_from_db(agentos):  # type: igno
     """A run that finished before the restart is resumed from the database: a replay without
     RunContent (agno does not store it by default) whose RunCompleted carries the whole text."""
     with AgentOSClient(agentos.url, reconnect=SHORT) as client:
-        first = _read_then_close(client.run_agent_stream("assistant", "[tokens=10 delay=0]", background=True), 3)
+        first = read_then_close(client.run_agent_stream("assistant", "[tokens=10 delay=0]", background=True), 3)
         run_id, session_id = first[0].run_id, first[0].session_id
         done = client.wait_for_agent_run("assistant", run_id, session_id, timeout=30, poll_interval=0.05)
         assert done.status == "COMPLETED"
