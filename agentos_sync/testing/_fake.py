@@ -174,6 +174,16 @@ def _decode_field(value: str) -> Any:
         return value
 
 
+def _display_name(component_id: str, name: Optional[str]) -> str:
+    """The name a component gets when none is given: "my-agent" -> "My Agent"."""
+    return name if name is not None else component_id.replace("-", " ").replace("_", " ").title()
+
+
+def _check_index_step(index_step: int) -> None:
+    if index_step < 1:
+        raise ValueError("index_step must be >= 1")
+
+
 class FakeAgentOS:
     """A stateful in-memory AgentOS server, for tests (the client's and users') and demos.
 
@@ -301,12 +311,11 @@ class FakeAgentOS:
             fake.add_agent("hitl", confirm_tool="delete_file", tool_args={"path": "/tmp/x"})
             fake.add_agent("slow", reply=" ".join(f"tok{i}" for i in range(200)))
         """
-        if index_step < 1:
-            raise ValueError("index_step must be >= 1")
+        _check_index_step(index_step)
         spec = _AgentSpec(
             kind="agent",
             id=agent_id,
-            name=name if name is not None else agent_id.replace("-", " ").replace("_", " ").title(),
+            name=_display_name(agent_id, name),
             description=description,
             db=db,
             store_events=store_events,
@@ -347,6 +356,7 @@ class FakeAgentOS:
 
             fake.add_agent("writer").add_team("duo", members=["assistant", "writer"], name="Duo")
         """
+        _check_index_step(index_step)
         with self._lock:
             unknown = [m for m in members if m not in self._agents]
             if unknown:
@@ -354,7 +364,7 @@ class FakeAgentOS:
             self._teams[team_id] = _TeamSpec(
                 kind="team",
                 id=team_id,
-                name=name if name is not None else team_id.replace("-", " ").replace("_", " ").title(),
+                name=_display_name(team_id, name),
                 description=description,
                 db=db,
                 store_events=store_events,
@@ -388,6 +398,7 @@ class FakeAgentOS:
             fake.add_agent("writer", name="Writer")
             fake.add_workflow("pipeline", steps=[("draft", "writer"), ("review", "assistant")])
         """
+        _check_index_step(index_step)
         with self._lock:
             unknown = [a for _, a in steps if a not in self._agents]
             if unknown:
@@ -395,7 +406,7 @@ class FakeAgentOS:
             self._workflows[workflow_id] = _WorkflowSpec(
                 kind="workflow",
                 id=workflow_id,
-                name=name if name is not None else workflow_id.replace("-", " ").replace("_", " ").title(),
+                name=_display_name(workflow_id, name),
                 description=description,
                 db=db,
                 store_events=store_events,
