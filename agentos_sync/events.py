@@ -19,6 +19,7 @@ Example::
 
 from __future__ import annotations
 
+import threading
 from typing import Any, Callable, Dict, FrozenSet, List, Optional, Type
 
 from pydantic import BaseModel, ConfigDict
@@ -977,6 +978,7 @@ for _cls in _subclasses(RunEvent):
 #: Direct JSON validators per type, filled on first use: skips pydantic's Python-level wrapper on
 #: the hot path without building every model's validator at import.
 _VALIDATE_JSON: Dict[str, Callable[[Any], RunEvent]] = {}
+_BUILD_LOCK = threading.Lock()
 
 
 def event_validator(event_type: str) -> Callable[[Any], RunEvent]:
@@ -984,12 +986,18 @@ def event_validator(event_type: str) -> Callable[[Any], RunEvent]:
     known = _VALIDATE_JSON.get(event_type)
     if known is not None:
         return known
-    cls = _REGISTRY.get(event_type, UnknownEvent)
-    if not cls.__pydantic_complete__:
-        cls.model_rebuild()
-    validate: Callable[[Any], RunEvent] = cls.__pydantic_validator__.validate_json
-    _VALIDATE_JSON[event_type] = validate  # a benign race: two threads store the same function
-    return validate
+    # First use of a type: build its validator once, under a lock (streams on many threads meet
+    # their first RunContent together, and model_rebuild is not documented as thread-safe).
+    with _BUILD_LOCK:
+        known = _VALIDATE_JSON.get(event_type)
+        if known is not None:
+            return known
+        cls = _REGISTRY.get(event_type, UnknownEvent)
+        if not cls.__pydantic_complete__:
+            cls.model_rebuild()
+        validate: Callable[[Any], RunEvent] = cls.__pydantic_validator__.validate_json
+        _VALIDATE_JSON[event_type] = validate
+        return validate
 
 
 def validate_event_json(event_type: str, data: bytes) -> RunEvent:

@@ -234,3 +234,28 @@ def test_fused_iter_events_equals_frame_by_frame(
     fused = _outcome(lambda: list(iter_events(chunks)))
     reference = _outcome(lambda: [decode_event(f) for f in iter_frames(chunks)])
     assert fused == reference
+
+
+def test_first_use_of_event_types_from_many_threads_at_once() -> None:
+    import subprocess
+    import sys
+
+    code = """
+import json, threading
+from agentos_sync.events import validate_event_json
+names = ["RunStarted", "RunContent", "RunCompleted", "ToolCallStarted", "TeamRunContent", "WorkflowStarted"]
+errors, barrier = [], threading.Barrier(16)
+def work():
+    barrier.wait()
+    try:
+        for n in names:
+            assert validate_event_json(n, json.dumps({"event": n, "content": "x"}).encode()).event == n
+    except Exception as exc:
+        errors.append(repr(exc))
+threads = [threading.Thread(target=work) for _ in range(16)]
+[t.start() for t in threads]; [t.join() for t in threads]
+print(errors)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
