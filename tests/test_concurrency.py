@@ -13,7 +13,7 @@ import time
 from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 import pytest
-from _support import FAST_RECONNECT, handler_client
+from _support import FAST_RECONNECT, established_sockets, handler_client, pool_state
 
 from agentos_sync import AgentOSClient, errors, events
 from agentos_sync.concurrency import RunRequest, RunResult, StreamWorker, run_many, stream_in_thread
@@ -438,43 +438,6 @@ def test_a_closed_client_raises_a_clear_error(fake: FakeAgentOS) -> None:
 
 
 # -- 32 threads, one client, real sockets ------------------------------------------------------------
-
-
-def established_sockets(port: int) -> int:
-    """ESTABLISHED TCP sockets of this process whose peer is ``port`` (Linux /proc)."""
-    inodes = set()
-    for fd in os.listdir("/proc/self/fd"):
-        try:
-            target = os.readlink(f"/proc/self/fd/{fd}")
-        except OSError:
-            continue
-        if target.startswith("socket:["):
-            inodes.add(target[8:-1])
-    count = 0
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            with open(table) as fh:
-                next(fh)
-                for line in fh:
-                    cols = line.split()
-                    remote, state, inode = cols[2], cols[3], cols[9]
-                    if state == "01" and int(remote.rsplit(":", 1)[1], 16) == port and inode in inodes:
-                        count += 1
-        except OSError:
-            continue
-    return count
-
-
-def pool_state(client: AgentOSClient) -> Dict[str, int]:
-    """urllib3's view of the client's pool: connections made, and idle ones holding a socket."""
-    session = client.transport._session  # type: ignore[attr-defined]
-    made = idle = 0
-    for adapter in {id(a): a for a in session.adapters.values()}.values():
-        for key in list(adapter.poolmanager.pools.keys()):
-            pool = adapter.poolmanager.pools[key]
-            made += pool.num_connections
-            idle += sum(1 for conn in list(pool.pool.queue) if conn is not None and conn.sock is not None)
-    return {"made": made, "idle": idle}
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/fd"), reason="counts sockets through /proc")

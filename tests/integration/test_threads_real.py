@@ -11,7 +11,9 @@ import json
 import os
 import threading
 import time
-from typing import Any, Callable, Dict, List, Set, Tuple
+from typing import Any, Callable, Dict, List, Tuple
+
+from _support import established_sockets, local_ports, pool_state
 
 from agentos_sync import AgentOSClient, events
 from agentos_sync.streams import RunStream
@@ -26,47 +28,6 @@ def observe(name: str, value: Any) -> None:
     if path:
         with open(path, "a") as f:
             f.write(json.dumps({"name": name, "value": value}, default=str) + "\n")
-
-
-def established_sockets(port: int) -> int:
-    """How many ESTABLISHED TCP sockets this process has to ``port`` (Linux /proc)."""
-    return len(local_ports(port))
-
-
-def local_ports(port: int) -> Set[int]:
-    """The local ports of this process's ESTABLISHED TCP sockets whose peer is ``port``."""
-    inodes = set()
-    for fd in os.listdir("/proc/self/fd"):
-        try:
-            target = os.readlink(f"/proc/self/fd/{fd}")
-        except OSError:
-            continue
-        if target.startswith("socket:["):
-            inodes.add(target[8:-1])
-    ports: Set[int] = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            with open(table) as fh:
-                next(fh)
-                for line in fh:
-                    cols = line.split()
-                    if cols[3] == "01" and int(cols[2].rsplit(":", 1)[1], 16) == port and cols[9] in inodes:
-                        ports.add(int(cols[1].rsplit(":", 1)[1], 16))
-        except OSError:
-            continue
-    return ports
-
-
-def pool_state(client: AgentOSClient) -> Dict[str, int]:
-    """urllib3's view of the pool: connections it made, and idle ones holding an open socket."""
-    session = client.transport._session  # type: ignore[attr-defined]
-    made = idle = 0
-    for adapter in {id(a): a for a in session.adapters.values()}.values():
-        for key in list(adapter.poolmanager.pools.keys()):
-            pool = adapter.poolmanager.pools[key]
-            made += pool.num_connections
-            idle += sum(1 for conn in list(pool.pool.queue) if conn is not None and conn.sock is not None)
-    return {"made": made, "idle": idle}
 
 
 def _round(
