@@ -21,9 +21,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
-
 from . import errors, events
+from ._version import __version__
 from .client import AgentOSClient
 from .errors import (
     AgentOSError,

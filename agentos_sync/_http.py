@@ -15,7 +15,8 @@ from urllib.parse import quote, urlsplit
 
 from pydantic import BaseModel, ValidationError
 
-from . import __version__, errors
+from . import errors
+from ._version import __version__
 from .retry import request_retrying
 from .transports.base import FileField, Request, Response, Timeout, Transport
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
 
 from . import errors
+from ._callables import reject_async
 from ._http import HTTPCore, encode_form, segment, validate
 from .events import StreamMetaEvent
 from .models import RunAccepted, RunOutput
@@ -42,10 +43,7 @@ WORKFLOW = RunKind("workflow", "workflows", "workflow_id")
 
 
 def _check_callback(on_reconnect: Any) -> None:
-    if on_reconnect is not None:
-        from .concurrency import _reject_async
-
-        _reject_async(on_reconnect, "on_reconnect")
+    reject_async(on_reconnect, "on_reconnect")
 
 
 def _check_index(last_event_index: Any) -> None:

@@ -33,11 +33,7 @@ Example::
 
 from __future__ import annotations
 
-import contextlib
-import inspect
 import logging
-import queue
-import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -46,7 +42,6 @@ from typing import (
     Any,
     Callable,
     Iterable,
-    Iterator,
     List,
     Mapping,
     Optional,
@@ -55,12 +50,13 @@ from typing import (
 )
 
 from . import errors
-from .events import RunEvent
+from ._callables import call_sync as _call_sync
+from ._callables import reject_async as _reject_async
+from ._worker import StreamWorker, stream_in_thread
 from .models import RunOutput, RunStatus
 
 if TYPE_CHECKING:
     from .client import AgentOSClient
-    from .streams import RunStream
 
 __all__ = ["RunRequest", "RunRequestLike", "RunResult", "StreamWorker", "run_many", "stream_in_thread"]
 
@@ -68,57 +64,6 @@ logger = logging.getLogger("agentos_sync")
 
 #: The kinds of component a run can target.
 RUN_KINDS = ("agent", "team", "workflow")
-
-
-# -- sync-only callables ---------------------------------------------------------------------
-
-
-def _is_async_callable(fn: Any) -> bool:
-    # iscoroutinefunction sees through functools.partial (3.8+); an object whose __call__ is async
-    # is not a coroutine function itself.
-    if inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn):
-        return True
-    call = getattr(type(fn), "__call__", None)  # noqa: B004 - the class's __call__, not callable()
-    return call is not None and (inspect.iscoroutinefunction(call) or inspect.isasyncgenfunction(call))
-
-
-def _reject_async(fn: Any, what: str) -> None:
-    """Raise ``TypeError`` unless ``fn`` is None or a plain (synchronous) callable.
-
-    Also used by the client for ``on_reconnect`` and by the framework helpers for ``transform``.
-    """
-    if fn is None:
-        return
-    if inspect.isawaitable(fn):
-        if inspect.iscoroutine(fn):
-            fn.close()  # not ours to run; closing it spares the "never awaited" warning
-        raise TypeError(
-            f"{what} must be a plain function, got an awaitable ({type(fn).__name__}); agentos_sync is "
-            "synchronous and never awaits anything."
-        )
-    if not callable(fn):
-        raise TypeError(f"{what} must be callable, got {type(fn).__name__}")
-    if _is_async_callable(fn):
-        name = getattr(fn, "__qualname__", None) or type(fn).__name__
-        raise TypeError(
-            f"{what} is an async function ({name}); agentos_sync is synchronous and calls {what} from a "
-            "plain thread, where nothing would await it. Pass a regular function (to reach an event "
-            "loop from it, use asyncio.run_coroutine_threadsafe)."
-        )
-
-
-def _call_sync(fn: Callable[..., Any], what: str, *args: Any) -> Any:
-    """Call a callback; an awaitable result (an async callable that slipped past the check, such
-    as a lambda returning a coroutine) is a TypeError, never silently dropped."""
-    result = fn(*args)
-    if inspect.isawaitable(result):
-        if inspect.iscoroutine(result):
-            result.close()
-        raise TypeError(
-            f"{what} returned an awaitable ({type(result).__name__}); agentos_sync is synchronous and "
-            "never awaits it. Pass a regular function."
-        )
-    return result
 
 
 # -- run_many ----------------------------------------------------------------------------------
@@ -309,284 +254,3 @@ def run_many(
         # caller is not held until the running ones end.
         executor.shutdown(wait=finished, cancel_futures=not finished)
     return [r for r in results if r is not None]
-
-
-# -- StreamWorker ------------------------------------------------------------------------------
-
-
-class _End:
-    """The last item a worker queues: the stream ended, with ``error`` when it failed."""
-
-    __slots__ = ("error",)
-
-    def __init__(self, error: Optional[BaseException]) -> None:
-        self.error = error
-
-
-_CANCELLED = _End(None)
-
-#: How often a worker blocked on a full queue looks whether it was cancelled.
-_PUT_POLL = 0.05
-
-
-class _Shared:
-    """State shared by a worker thread and its :class:`StreamWorker`. The thread holds only this
-    (never the StreamWorker), so a worker dropped without ``cancel()`` is garbage collected, and
-    its finaliser closes the stream instead of leaving a thread blocked on a full queue."""
-
-    def __init__(self, maxsize: int) -> None:
-        self.queue: queue.Queue[Any] = queue.Queue(maxsize)
-        self.cancelled = threading.Event()
-        self.finished = threading.Event()
-        self.error: Optional[BaseException] = None
-
-    def put(self, item: Any) -> bool:
-        """Queue ``item``, waiting while the queue is full; False when cancelled meanwhile."""
-        while not self.cancelled.is_set():
-            try:
-                self.queue.put(item, timeout=_PUT_POLL)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-
-def _pump(
-    shared: _Shared,
-    stream: RunStream,
-    on_event: Optional[Callable[[RunEvent], Any]],
-    on_error: Optional[Callable[[BaseException], Any]],
-    on_done: Optional[Callable[[], Any]],
-) -> None:
-    """The worker thread: read the stream to its end, then report how it ended."""
-    error: Optional[BaseException] = None
-    try:
-        for event in stream:
-            if shared.cancelled.is_set():
-                break
-            if on_event is not None:
-                _call_sync(on_event, "on_event", event)
-            elif not shared.put(event):
-                break
-    except BaseException as exc:  # delivered to the consumer, re-raised there
-        if not shared.cancelled.is_set():
-            error = exc  # after cancel(), what the closed stream raises is the cancel itself
-    finally:
-        with contextlib.suppress(Exception):
-            stream.close()
-    shared.error = error
-    if error is not None:
-        logger.debug("agentos_sync: stream worker of run %s ended with %r", getattr(stream, "run_id", None), error)
-        if on_error is not None:
-            try:
-                _call_sync(on_error, "on_error", error)
-            except Exception:
-                logger.exception("agentos_sync: the on_error callback of a StreamWorker raised")
-    if on_done is not None:
-        try:
-            _call_sync(on_done, "on_done")
-        except Exception:
-            logger.exception("agentos_sync: the on_done callback of a StreamWorker raised")
-    if shared.cancelled.is_set():
-        with contextlib.suppress(queue.Full):
-            shared.queue.put_nowait(_CANCELLED)
-    else:
-        shared.put(_End(error))
-    shared.finished.set()
-
-
-class StreamWorker:
-    """Reads one :class:`~agentos_sync.RunStream` on a daemon thread, so the caller can wait with a
-    timeout, do other work, or be called back.
-
-    Events go to a bounded ``queue.Queue`` (``maxsize``; a slow consumer slows the reading, it
-    never drops events): take them with :meth:`get` (``timeout`` in seconds), :meth:`events` or a
-    plain ``for`` loop. An exception of the stream is re-raised to the consumer after the events
-    that preceded it. With ``on_event``, events go to that callback (on the worker thread) instead
-    of the queue; ``on_error(exc)`` sees a failure, ``on_done()`` runs once at the end, whatever the
-    outcome. All callbacks have run when :meth:`get` reports the end or :meth:`join` returns.
-
-    :meth:`cancel` (also on leaving a ``with`` block, and when the worker is garbage collected)
-    closes the stream, which releases its connection to the pool, and stops the thread. The run
-    itself is not cancelled on the server (``client.cancel_agent_run(run_id)`` does that).
-
-    One StreamWorker is the stream's one consumer: do not iterate the stream yourself meanwhile.
-    The worker's queue may be read from any thread.
-
-    Example::
-
-        with client.run_agent_stream("assistant", "Write a story", background=True) as stream:
-            worker = StreamWorker(stream)
-            while True:
-                try:
-                    ev = worker.get(timeout=1.0)
-                except queue.Empty:
-                    print("still waiting...")
-                    continue
-                if ev is None:
-                    break
-                print(ev.event)
-
-        StreamWorker(stream, on_event=print, on_done=lambda: print("done"))   # callbacks only
-    """
-
-    def __init__(
-        self,
-        stream: RunStream,
-        *,
-        on_event: Optional[Callable[[RunEvent], Any]] = None,
-        on_error: Optional[Callable[[BaseException], Any]] = None,
-        on_done: Optional[Callable[[], Any]] = None,
-        maxsize: int = 1024,
-        start: bool = True,
-        name: Optional[str] = None,
-    ) -> None:
-        _reject_async(on_event, "on_event")
-        _reject_async(on_error, "on_error")
-        _reject_async(on_done, "on_done")
-        if isinstance(maxsize, bool) or not isinstance(maxsize, int) or maxsize < 0:
-            raise ValueError(f"maxsize must be an int >= 0 (0: unbounded), got {maxsize!r}")
-        if not hasattr(stream, "__next__") or not callable(getattr(stream, "close", None)):
-            raise TypeError(f"stream must be a RunStream, got {type(stream).__name__}")
-        if getattr(stream, "closed", False):
-            raise errors.StreamError(
-                "This stream is already closed; open a new one (or resume_*_run_stream with its run_id).",
-                run_id=getattr(stream, "run_id", None),
-                session_id=getattr(stream, "session_id", None),
-                last_event_index=getattr(stream, "last_event_index", None),
-            )
-        self.stream = stream
-        self._shared = _Shared(maxsize)
-        self._ended = False
-        self._thread = threading.Thread(
-            target=_pump,
-            args=(self._shared, stream, on_event, on_error, on_done),
-            name=name or f"agentos_sync-stream-{getattr(stream, 'run_id', None) or 'new'}",
-            daemon=True,
-        )
-        self._start_lock = threading.Lock()
-        self._started = False
-        if start:
-            self.start()
-
-    def start(self) -> StreamWorker:
-        """Start the thread (done by the constructor unless ``start=False``). Returns self."""
-        with self._start_lock:
-            if self._started:
-                raise RuntimeError("This StreamWorker is already started.")
-            self._started = True
-        self._thread.start()
-        return self
-
-    # -- consuming -------------------------------------------------------------------------
-
-    def get(self, timeout: Optional[float] = None) -> Optional[RunEvent]:
-        """The next event; None once the stream has ended (or was cancelled), and on every call
-        after that. Raises the stream's exception if it failed (once its earlier events are taken),
-        and ``queue.Empty`` when no event came within ``timeout`` seconds (the stream goes on:
-        call again, or :meth:`cancel`)."""
-        if self._ended or self._shared.cancelled.is_set():
-            self._end()
-            return None
-        if not self._started:
-            raise RuntimeError("This StreamWorker was created with start=False and not started.")
-        item = self._shared.queue.get(timeout=timeout)
-        if isinstance(item, _End):
-            self._ended = True
-            # Put the end back for any other thread blocked in get().
-            with contextlib.suppress(queue.Full):
-                self._shared.queue.put_nowait(item)
-            self._end()
-            return None
-        assert isinstance(item, RunEvent)
-        return item
-
-    def _end(self) -> None:
-        """Mark the end as seen; raise the stream's error if it failed (and was not cancelled)."""
-        self._ended = True
-        error = self._shared.error
-        if error is not None and not self._shared.cancelled.is_set():
-            raise error
-
-    def events(self, timeout: Optional[float] = None) -> Iterator[RunEvent]:
-        """Iterate the events until the stream ends. With ``timeout``, raise ``TimeoutError`` when
-        no event comes within that many seconds (the worker keeps reading; call again or cancel)."""
-        while True:
-            try:
-                event = self.get(timeout)
-            except queue.Empty:
-                raise TimeoutError(
-                    f"No event from run {self.stream.run_id or '(not started)'} within {timeout} s; "
-                    "the stream is still open: wait again, or cancel()."
-                ) from None
-            if event is None:
-                return
-            yield event
-
-    def __iter__(self) -> Iterator[RunEvent]:
-        return self.events()
-
-    # -- lifecycle -------------------------------------------------------------------------
-
-    def cancel(self) -> None:
-        """Stop reading: close the stream (its connection returns to the pool) and end the thread.
-        Idempotent; a consumer blocked in :meth:`get` wakes with None. The run goes on on the server."""
-        shared = self._shared
-        if shared.finished.is_set() or shared.cancelled.is_set():
-            return
-        shared.cancelled.set()
-        with contextlib.suppress(Exception):
-            self.stream.close()
-        with contextlib.suppress(queue.Full):
-            shared.queue.put_nowait(_CANCELLED)
-
-    def join(self, timeout: Optional[float] = None) -> bool:
-        """Wait for the thread to end (at most ``timeout`` seconds); True when it has."""
-        if not self._started:
-            return self._shared.finished.is_set()
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
-
-    @property
-    def done(self) -> bool:
-        """The thread has ended (stream exhausted, failed or cancelled) and its callbacks have run."""
-        return self._shared.finished.is_set()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._shared.cancelled.is_set()
-
-    @property
-    def error(self) -> Optional[BaseException]:
-        """The exception that ended the stream, once it has ended (None if it completed)."""
-        return self._shared.error if self._shared.finished.is_set() else None
-
-    def __enter__(self) -> StreamWorker:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.cancel()
-
-    def __del__(self) -> None:
-        with contextlib.suppress(Exception):
-            self.cancel()
-
-    def __repr__(self) -> str:
-        state = "cancelled" if self.cancelled else "done" if self.done else "running" if self._started else "new"
-        return f"<StreamWorker {state} run_id={getattr(self.stream, 'run_id', None)}>"
-
-
-def stream_in_thread(
-    stream: RunStream,
-    *,
-    on_event: Optional[Callable[[RunEvent], Any]] = None,
-    on_error: Optional[Callable[[BaseException], Any]] = None,
-    on_done: Optional[Callable[[], Any]] = None,
-    maxsize: int = 1024,
-) -> StreamWorker:
-    """Start reading ``stream`` on a worker thread; see :class:`StreamWorker`. Example::
-
-    worker = stream_in_thread(client.run_agent_stream("assistant", "Hi", background=True))
-    ev = worker.get(timeout=5)
-    """
-    return StreamWorker(stream, on_event=on_event, on_error=on_error, on_done=on_done, maxsize=maxsize)

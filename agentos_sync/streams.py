@@ -43,7 +43,7 @@ from .sse import DEFAULT_MAX_EVENT_BYTES, TruncatedFrame, iter_events
 from .transports.base import Response
 
 if TYPE_CHECKING:
-    from .concurrency import StreamWorker
+    from ._worker import StreamWorker
 
 __all__ = ["RunSource", "RunStream"]
 
@@ -460,7 +460,7 @@ class RunStream:
                 while (ev := worker.get(timeout=30)) is not None:
                     print(ev.event)
         """
-        from .concurrency import StreamWorker
+        from ._worker import StreamWorker
 
         return StreamWorker(self, on_event=on_event, on_error=on_error, on_done=on_done, maxsize=maxsize)
 

@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 import logging
-import os
 import shlex
 import signal
 import threading
 import time
-from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional, Sequence, TypeVar
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import click
 from rich.table import Table
 
-from .. import __version__, errors
+from .. import errors
+from .._version import __version__
 from ..client import AgentOSClient
 from ..models import RunAccepted, RunOutput
 from ..streams import RunStream
+from ._config import (
+    DEFAULT_BASE_URL,
+    META,
+    Settings,
+    client_for,
+    connection_options,
+    env,
+    make_client,
+    settings,
+)
 from ._render import EventPrinter, Output, dump_json, summary_line, tokens_of_output
 
 __all__ = [
@@ -40,91 +49,7 @@ EXIT_UNREACHABLE = 3
 EXIT_AUTH = 4
 EXIT_INTERRUPTED = 130
 
-DEFAULT_BASE_URL = "http://localhost:7777"
-DEFAULT_READ_TIMEOUT = 300.0
-CONNECT_TIMEOUT = 10.0
 KINDS = ("agent", "team", "workflow")
-
-_META = "agentos_sync.cli."
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-# -- configuration -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Where to connect. Each value comes from a flag, then the environment, then the default."""
-
-    base_url: str
-    api_key: Optional[str]
-    read_timeout: float
-    key_from_flag: bool
-
-
-def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
-    # Connection options are accepted before and after the subcommand; the later one wins.
-    if value is not None and param.name:
-        ctx.meta[_META + param.name] = value
-    return value
-
-
-def _connection_options(
-    url_help: str = f"AgentOS URL [default: $AGENTOS_URL, else {DEFAULT_BASE_URL}].",
-) -> Callable[[F], F]:
-    def decorate(f: F) -> F:
-        f = click.option(
-            "--read-timeout",
-            type=click.FloatRange(min=0.1),
-            default=None,
-            expose_value=False,
-            callback=_remember,
-            metavar="SECONDS",
-            help=f"Longest silence tolerated on a stream before it counts as cut [default: {DEFAULT_READ_TIMEOUT:g}].",
-        )(f)
-        f = click.option(
-            "--api-key",
-            default=None,
-            expose_value=False,
-            callback=_remember,
-            metavar="KEY",
-            help="API key (the server's OS_SECURITY_KEY) [default: $AGENTOS_API_KEY]. Never printed.",
-        )(f)
-        f = click.option(
-            "--base-url", default=None, expose_value=False, callback=_remember, metavar="URL", help=url_help
-        )(f)
-        return f
-
-    return decorate
-
-
-def _env(name: str) -> Optional[str]:
-    value = os.environ.get(name, "").strip()
-    return value or None
-
-
-def settings(ctx: click.Context, *, use_env_url: bool = True) -> Settings:
-    meta = ctx.meta
-    flag_url = meta.get(_META + "base_url")
-    flag_key = meta.get(_META + "api_key")
-    url = flag_url or (_env("AGENTOS_URL") if use_env_url else None) or DEFAULT_BASE_URL
-    key = flag_key or _env("AGENTOS_API_KEY")
-    timeout = meta.get(_META + "read_timeout") or DEFAULT_READ_TIMEOUT
-    return Settings(base_url=url, api_key=key, read_timeout=float(timeout), key_from_flag=bool(flag_key))
-
-
-def make_client(ctx: click.Context, config: Settings) -> AgentOSClient:
-    try:
-        client = AgentOSClient(config.base_url, api_key=config.api_key, timeout=(CONNECT_TIMEOUT, config.read_timeout))
-    except (TypeError, ValueError) as exc:
-        raise click.BadParameter(str(exc), ctx=ctx, param_hint="'--base-url' / AGENTOS_URL") from None
-    ctx.call_on_close(client.close)
-    ctx.meta[_META + "settings"] = config
-    return client
-
-
-def _client(ctx: click.Context) -> AgentOSClient:
-    return make_client(ctx, settings(ctx))
 
 
 # -- errors and exit codes -------------------------------------------------------------------------
@@ -149,7 +74,7 @@ def report(ctx: Optional[click.Context], exc: errors.AgentOSError, output: Optio
     out = output or Output()
     out.error(exc.message)
     code = exit_code_for(exc)
-    config: Optional[Settings] = ctx.meta.get(_META + "settings") if ctx is not None else None
+    config: Optional[Settings] = ctx.meta.get(META + "settings") if ctx is not None else None
     where = config.base_url if config is not None else "the server"
     if code == EXIT_AUTH:
         if config is not None and config.api_key is None:
@@ -259,7 +184,7 @@ Exit codes:
 @click.group(cls=_CLI, help=_HELP, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "-V", "--version", prog_name="agentos-sync", message="%(prog)s %(version)s")
 @click.option("-v", "--verbose", count=True, help="Show the client's debug log (requests sent) on stderr.")
-@_connection_options()
+@connection_options()
 @click.pass_context
 def cli(ctx: click.Context, verbose: int) -> None:
     _setup_logging(ctx, verbose)
@@ -269,7 +194,7 @@ def cli(ctx: click.Context, verbose: int) -> None:
 
 
 @cli.command()
-@_connection_options("A real AgentOS to run the demo against [default: an embedded fake one; AGENTOS_URL is not read].")
+@connection_options("A real AgentOS to run the demo against [default: an embedded fake one; AGENTOS_URL is not read].")
 @click.option(
     "--agent", "agent_id", default=None, metavar="ID", help="Agent to run [default: assistant, else the first one]."
 )
@@ -300,7 +225,7 @@ def demo(ctx: click.Context, agent_id: Optional[str], delay: float) -> None:
     from ._demo import run_demo
 
     config = settings(ctx, use_env_url=False)
-    real = ctx.meta.get(_META + "base_url") is not None
+    real = ctx.meta.get(META + "base_url") is not None
     output = Output()
     try:
         ok = run_demo(ctx, output, config, real=real, agent_id=agent_id, delay=delay)
@@ -342,7 +267,7 @@ def serve_fake(host: str, port: int, event_delay: float, security_key: Optional[
     """
     from ._demo import build_fake
 
-    key = security_key or _env("OS_SECURITY_KEY")
+    key = security_key or env("OS_SECURITY_KEY")
     fake = build_fake(security_key=key)
     try:
         server = fake.serve(host, port, event_delay=event_delay)
@@ -408,30 +333,30 @@ _json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON 
 
 
 @cli.command()
-@_connection_options()
+@connection_options()
 @_json_option
 @click.pass_context
 def agents(ctx: click.Context, as_json: bool) -> None:
     """List the agents (id, name, model, description)."""
-    _print_components(_client(ctx).list_agents(), as_json, "agents")
+    _print_components(client_for(ctx).list_agents(), as_json, "agents")
 
 
 @cli.command()
-@_connection_options()
+@connection_options()
 @_json_option
 @click.pass_context
 def teams(ctx: click.Context, as_json: bool) -> None:
     """List the teams (id, name, model, description)."""
-    _print_components(_client(ctx).list_teams(), as_json, "teams")
+    _print_components(client_for(ctx).list_teams(), as_json, "teams")
 
 
 @cli.command()
-@_connection_options()
+@connection_options()
 @_json_option
 @click.pass_context
 def workflows(ctx: click.Context, as_json: bool) -> None:
     """List the workflows (id, name, description)."""
-    _print_components(_client(ctx).list_workflows(), as_json, "workflows")
+    _print_components(client_for(ctx).list_workflows(), as_json, "workflows")
 
 
 # -- runs --------------------------------------------------------------------------------------------
@@ -682,7 +607,7 @@ def _no_stream(
 
 
 @cli.command()
-@_connection_options()
+@connection_options()
 @click.argument("kind", type=_KIND)
 @click.argument("entity_id", metavar="ID")
 @click.argument("message")
@@ -769,7 +694,7 @@ def run(
 
 
 @cli.command()
-@_connection_options()
+@connection_options()
 @click.argument("kind", type=_KIND)
 @click.argument("entity_id", metavar="ID")
 @click.argument("run_id")
@@ -833,7 +758,7 @@ def _created(output: RunOutput) -> str:
 
 
 @cli.command()
-@_connection_options()
+@connection_options()
 @click.argument("kind", type=_KIND)
 @click.argument("entity_id", metavar="ID")
 @click.option("--session-id", required=True, metavar="S", help="The session whose runs to list.")
@@ -843,7 +768,7 @@ def _created(output: RunOutput) -> str:
 def runs(ctx: click.Context, kind: str, entity_id: str, session_id: str, status: Optional[str], as_json: bool) -> None:
     """List the runs of an agent, team or workflow in a session."""
     kind = kind.lower()
-    found: List[RunOutput] = _method(_client(ctx), kind, "list")(entity_id, session_id, status=status)
+    found: List[RunOutput] = _method(client_for(ctx), kind, "list")(entity_id, session_id, status=status)
     out = Output(json_mode=as_json)
     if as_json:
         out.json_line("[" + ",".join(dump_json(r) for r in found) + "]")
@@ -868,7 +793,7 @@ def runs(ctx: click.Context, kind: str, entity_id: str, session_id: str, status:
 
 
 @cli.command("get-run")
-@_connection_options()
+@connection_options()
 @click.argument("kind", type=_KIND)
 @click.argument("entity_id", metavar="ID")
 @click.argument("run_id")
@@ -882,14 +807,14 @@ def get_run(
 
     Exits 0 whatever the run's status (use `wait` to wait for the end)."""
     kind = kind.lower()
-    output: RunOutput = _method(_client(ctx), kind, "get")(entity_id, run_id, session_id)
+    output: RunOutput = _method(client_for(ctx), kind, "get")(entity_id, run_id, session_id)
     out = Output(json_mode=as_json)
     _report_output(out, output, None, as_json=as_json)
     out.close()
 
 
 @cli.command()
-@_connection_options()
+@connection_options()
 @click.argument("kind", type=_KIND)
 @click.argument("entity_id", metavar="ID")
 @click.argument("run_id")
@@ -925,7 +850,7 @@ def wait(
 ) -> None:
     """Poll a run until it is over; print its content. Exit 0 if it completed, 1 otherwise."""
     kind = kind.lower()
-    client = _client(ctx)
+    client = client_for(ctx)
     out = Output(json_mode=as_json)
     started = time.monotonic()
     out.start_spinner(f"Waiting for run {run_id}…")
@@ -946,7 +871,7 @@ def wait(
 
 
 @cli.command()
-@_connection_options()
+@connection_options()
 @click.argument("kind", type=_KIND)
 @click.argument("entity_id", metavar="ID")
 @click.argument("run_id")
@@ -954,7 +879,7 @@ def wait(
 def cancel(ctx: click.Context, kind: str, entity_id: str, run_id: str) -> None:
     """Ask the server to cancel a run (its stream then ends with a cancelled event)."""
     kind = kind.lower()
-    _method(_client(ctx), kind, "cancel")(entity_id, run_id)
+    _method(client_for(ctx), kind, "cancel")(entity_id, run_id)
     Output().note(f"cancel requested for run {run_id}")
 
 

@@ -16,7 +16,7 @@ from rich.text import Text
 
 from .. import events
 from ..client import AgentOSClient
-from ._app import Settings, make_client
+from ._config import Settings, make_client
 from ._render import Output, tokens_of_output
 
 if TYPE_CHECKING:

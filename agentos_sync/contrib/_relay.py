@@ -16,7 +16,9 @@ from typing import Any, Callable, Collection, Dict, FrozenSet, Generator, Option
 from pydantic import BaseModel
 
 from .. import errors
-from ..concurrency import StreamWorker, _call_sync, _reject_async
+from .._callables import call_sync as _call_sync
+from .._callables import reject_async as _reject_async
+from .._worker import StreamWorker
 from ..events import RunEvent, StreamMetaEvent
 from ..streams import RunStream
 
