@@ -1,8 +1,9 @@
-"""Runs of agents, teams and workflows: one implementation, parameterised by kind.
+"""Runs of agents, teams and workflows: one resource class, three instances.
 
-The three kinds differ only in their URL path (``/agents``, ``/teams``, ``/workflows``) and their
-event family (which events are terminal). Everything else, from form encoding to resume, is here
-once.
+``client.agents``, ``client.teams`` and ``client.workflows`` are :class:`Runs` objects. The three
+kinds differ only in their URL path (``/agents``, ``/teams``, ``/workflows``), the form fields
+their routes read, their summary model and their event family (which events are terminal).
+Everything else, from form encoding to resume, is here once.
 """
 
 from __future__ import annotations
@@ -10,36 +11,167 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Collection,
+    Dict,
+    FrozenSet,
+    Generic,
+    List,
+    Literal,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    Type,
+    TypeVar,
+    Union,
+    overload,
+)
+
+from pydantic import BaseModel
 
 from . import errors
 from ._callables import reject_async
-from ._http import HTTPCore, encode_form, segment, validate
-from .events import StreamMetaEvent
+from ._http import HTTPCore, TimeoutArg, encode_form, segment, validate
+from ._resource import APIResource, CallOptions, unknown_keyword
+from ._uploads import FileInput, file_fields
+from .events import StreamMetaEvent, ToolExecution
 from .models import RunAccepted, RunOutput
 from .retry import ReconnectPolicy
 from .sse import DEFAULT_MAX_EVENT_BYTES, TruncatedFrame, iter_events
 from .streams import RunStream
 from .transports.base import FileField, Response
 
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+__all__ = ["AGENT", "TEAM", "WORKFLOW", "ContinueFields", "CreateFields", "RunKind", "Runs"]
+
 OnReconnect = Optional[Callable[[StreamMetaEvent], Any]]
+S = TypeVar("S", bound=BaseModel)
+
+#: A tool execution answered by the caller (confirmed, given user input, or run externally).
+ToolAnswer = Union[ToolExecution, Dict[str, Any]]
+
+
+class CreateFields(CallOptions, total=False):
+    """The form fields of a run create (``POST /{agents|teams|workflows}/{id}/runs``) that
+    agno 3.1.10's routers read, besides ``message``, ``stream`` and ``background``.
+
+    Dicts and lists are sent JSON-encoded, booleans as ``true``/``false``. A field a kind's route
+    does not read raises ``TypeError`` (see :data:`AGENT` ...); anything else the server should
+    get goes in ``extra_body``, a mapping of form fields sent as they are.
+    """
+
+    session_id: Optional[str]
+    user_id: Optional[str]
+    #: Uploads (multipart ``files``): paths, ``(name, bytes[, content type])``, binary files.
+    files: Optional[Sequence[FileInput]]
+    files_metadata: Optional[Sequence[Optional[Dict[str, Any]]]]
+    version: Optional[int]
+    session_state: Optional[Dict[str, Any]]
+    dependencies: Optional[Dict[str, Any]]
+    metadata: Optional[Dict[str, Any]]
+    knowledge_filters: Optional[Union[Dict[str, Any], List[Any]]]
+    output_schema: Optional[Dict[str, Any]]
+    use_json_schema: Optional[bool]
+    add_history_to_context: Optional[bool]
+    add_dependencies_to_context: Optional[bool]
+    add_session_state_to_context: Optional[bool]
+    stream_events: Optional[bool]
+    #: Media as JSON (agno's ``Image.to_dict()`` shape, e.g. ``[{"url": ...}]``).
+    images: Optional[Sequence[Dict[str, Any]]]
+    audio: Optional[Sequence[Dict[str, Any]]]
+    videos: Optional[Sequence[Dict[str, Any]]]
+    input_files: Optional[Sequence[Dict[str, Any]]]
+    factory_input: Optional[Dict[str, Any]]
+    #: Teams only.
+    monitor: Optional[bool]
+    #: Workflows only.
+    additional_data: Optional[Dict[str, Any]]
+    extra_body: Optional[Mapping[str, Any]]
+
+
+class ContinueFields(CallOptions, total=False):
+    """The form fields of a continue (``POST .../runs/{run_id}/continue``) that agno 3.1.10's
+    routers read, besides ``tools``, ``session_id``, ``stream`` and ``background``.
+
+    Agents answer with ``tools`` (the third argument), teams with ``requirements``, workflows
+    with ``step_requirements``; ``input`` ... ``additional_instructions`` re-open or regenerate
+    a run (agents and teams).
+    """
+
+    requirements: Optional[Sequence[Any]]
+    step_requirements: Optional[Sequence[Any]]
+    input: Optional[str]
+    continue_from: Optional[Union[str, int]]
+    fork: Optional[bool]
+    regenerate: Optional[bool]
+    replace_original: Optional[bool]
+    additional_instructions: Optional[str]
+    user_id: Optional[str]
+    knowledge_filters: Optional[Union[Dict[str, Any], List[Any]]]
+    dependencies: Optional[Dict[str, Any]]
+    metadata: Optional[Dict[str, Any]]
+    stream_events: Optional[bool]
+    factory_input: Optional[Dict[str, Any]]
+    extra_body: Optional[Mapping[str, Any]]
+
+
+_CREATE_NAMES = frozenset(CreateFields.__annotations__)
+_CONTINUE_NAMES = frozenset(ContinueFields.__annotations__) | {"tools"}
+#: What the client itself sets on every create/continue: never through fields or extra_body.
+_RESERVED = frozenset({"message", "stream", "background"})
+
+# What each route reads, from agno 3.1.10's routers (Form parameters, plus the run keyword
+# arguments get_request_kwargs passes on to Agent/Team/Workflow.arun and acontinue_run).
+_CREATE_COMMON = frozenset(
+    {
+        "session_id", "user_id", "version", "factory_input", "session_state", "dependencies", "metadata",
+        "add_dependencies_to_context", "add_session_state_to_context", "stream_events",
+        "images", "audio", "videos", "input_files",
+    }
+)  # fmt: skip
+_CREATE_AGENT = _CREATE_COMMON | {
+    "files", "files_metadata", "knowledge_filters", "output_schema", "use_json_schema", "add_history_to_context",
+}  # fmt: skip
+_CONTINUE_AGENT = frozenset(
+    {
+        "input", "continue_from", "fork", "regenerate", "replace_original", "additional_instructions",
+        "user_id", "knowledge_filters", "dependencies", "metadata", "stream_events",
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
 class RunKind:
-    """One family of runnables."""
+    """One family of runnables: its URL, its id's name, and the fields its routes read."""
 
     name: str  # "agent", "team", "workflow": the key of events.TERMINAL_EVENTS
-    path: str  # URL collection
+    path: str  # URL collection, and the client attribute (client.agents)
     id_name: str  # argument name, for error messages
+    create_fields: FrozenSet[str]
+    continue_fields: FrozenSet[str]
 
     def label(self, entity_id: str) -> str:
         return f"{self.name} {entity_id!r}"
 
 
-AGENT = RunKind("agent", "agents", "agent_id")
-TEAM = RunKind("team", "teams", "team_id")
-WORKFLOW = RunKind("workflow", "workflows", "workflow_id")
+AGENT = RunKind("agent", "agents", "agent_id", _CREATE_AGENT, _CONTINUE_AGENT | {"tools"})
+TEAM = RunKind("team", "teams", "team_id", _CREATE_AGENT | {"monitor"}, _CONTINUE_AGENT | {"requirements"})
+WORKFLOW = RunKind(
+    "workflow",
+    "workflows",
+    "workflow_id",
+    _CREATE_COMMON | {"additional_data"},
+    frozenset({"step_requirements", "user_id", "factory_input"}),
+)
+
+#: How each kind answers a paused run's questions on continue.
+_ANSWERS = ("tools", "requirements", "step_requirements")
 
 
 def _check_callback(on_reconnect: Any) -> None:
@@ -80,21 +212,39 @@ def _check_stream_response(response: Response, what: str) -> Response:
     return response
 
 
-class Runs:
-    """Run operations for one kind (agents, teams or workflows)."""
+class Runs(APIResource, Generic[S]):
+    """The runs of one kind: ``client.agents``, ``client.teams`` or ``client.workflows``.
+
+    The same methods for each kind: :meth:`list` / :meth:`get` (what the server serves),
+    :meth:`run` / :meth:`stream` (create a run), :meth:`resume` (re-attach to a background
+    run's stream), :meth:`continue_run` / :meth:`continue_stream` (human in the loop),
+    :meth:`get_run`, :meth:`list_runs`, :meth:`wait`, :meth:`cancel`. Every method also takes
+    ``timeout=`` and ``extra_headers=`` for that call (:class:`~agentos_sync._resource.CallOptions`).
+
+    Example::
+
+        out = client.agents.run("assistant", "What is 2 + 2?")
+        for ev in client.teams.stream("duo", "Plan a trip", background=True):
+            print(ev.event, ev.event_index)
+    """
 
     def __init__(
         self,
         http: HTTPCore,
         kind: RunKind,
+        summary: Type[S],
         *,
         reconnect: ReconnectPolicy,
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     ) -> None:
-        self._http = http
+        super().__init__(http)
         self.kind = kind
+        self._summary = summary
         self._reconnect = reconnect
         self._max_event_bytes = max_event_bytes
+
+    def __repr__(self) -> str:
+        return f"<Runs of {self.kind.path}>"
 
     def _new_stream(
         self,
@@ -125,56 +275,157 @@ class Runs:
     def _runs_path(self, entity_id: str, *rest: str) -> List[str]:
         return [self.kind.path, segment(entity_id, self.kind.id_name), "runs", *rest]
 
+    # -- fields ----------------------------------------------------------------------------
+
+    def _fields(
+        self,
+        what: str,
+        fields: Mapping[str, Any],
+        *,
+        declared: FrozenSet[str],
+        accepted: FrozenSet[str],
+        own: Collection[str],
+    ) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+        """Split a method's ``**fields`` into form fields (``extra_body`` merged) and HTTP options.
+
+        A name the method does not declare is a TypeError naming the nearest known one (a typo
+        such as ``sesion_id`` would otherwise reach the server as an unknown field and be
+        ignored); a declared field this kind's route does not read is one too."""
+        form: Dict[str, Any] = {}
+        options: Dict[str, Any] = {}
+        for name, value in fields.items():
+            if name in ("timeout", "extra_headers"):
+                options[name] = value
+            elif name == "extra_body":
+                continue
+            elif name not in declared:
+                raise unknown_keyword(what, name, declared | set(own), self._hint(name))
+            elif value is None:
+                continue
+            elif name not in accepted:
+                raise TypeError(self._not_read(what, name, accepted))
+            else:
+                form[name] = value
+        extra = fields.get("extra_body") or {}
+        if not isinstance(extra, Mapping) or not all(isinstance(k, str) for k in extra):
+            raise TypeError("extra_body must be a mapping of form field names to values")
+        clash = sorted((_RESERVED | set(form)) & set(extra))
+        if clash:
+            raise TypeError(
+                f"{what}: extra_body must not set {', '.join(clash)}: the client sets message, stream "
+                "and background itself, and the others are this method's own keyword arguments."
+            )
+        form.update(extra)
+        return form, self._options(options, what=what)
+
+    def _hint(self, name: str) -> str:
+        if name == "stream":
+            return (
+                f". run() and continue_run() wait for the whole answer; to stream, call "
+                f"client.{self.kind.path}.stream(...) / continue_stream(...) (agno's names: "
+                f"run_{self.kind.name}_stream, continue_{self.kind.name}_run_stream)"
+            )
+        return ". Fields the server reads without this client knowing them go in extra_body={...}"
+
+    def _not_read(self, what: str, name: str, accepted: FrozenSet[str]) -> str:
+        answer = next((a for a in _ANSWERS if a in accepted), None)
+        if name in _ANSWERS and answer is not None:
+            return f"{what}: {self.kind.path} answer a paused run with {answer}=, not {name}= (agno 3.1.10)."
+        return (
+            f"{what}: agno 3.1.10's {self.kind.path} routes do not read {name!r}; pass "
+            f"extra_body={{{name!r}: ...}} to send it anyway."
+        )
+
+    # -- discovery ---------------------------------------------------------------------------
+
+    def list(self, **options: Unpack[CallOptions]) -> List[S]:
+        """What this AgentOS serves of this kind (``GET /agents``, ``/teams``, ``/workflows``).
+
+        Example::
+
+            print([a.id for a in client.agents.list()])
+        """
+        data = self._http.json("GET", [self.kind.path], **self._options(options, what=f"{self.kind.path}.list()"))
+        if not isinstance(data, list):
+            raise errors.ProtocolError(f"GET /{self.kind.path} did not return a list: {str(data)[:200]!r}")
+        return [validate(self._summary, item, "AgentOS") for item in data]
+
+    def get(self, entity_id: str, **options: Unpack[CallOptions]) -> S:
+        """One agent, team or workflow; ``NotFoundError`` when the server does not have it.
+
+        Example::
+
+            print(client.agents.get("assistant").name)
+        """
+        data = self._http.json(
+            "GET",
+            [self.kind.path, segment(entity_id, self.kind.id_name)],
+            **self._options(options, what=f"{self.kind.path}.get()"),
+        )
+        return validate(self._summary, data, "AgentOS")
+
     # -- create ----------------------------------------------------------------------------
 
     def _create_form(
         self,
+        what: str,
         message: Any,
         *,
         stream: bool,
         background: bool,
-        session_id: Optional[str],
-        user_id: Optional[str],
-        extra: Mapping[str, Any],
-    ) -> Dict[str, str]:
-        reserved = {"message", "stream", "background"} & set(extra)
-        if reserved:
-            raise TypeError(f"pass {', '.join(sorted(reserved))} as the method's own argument")
-        for name, value in (("session_id", session_id), ("user_id", user_id)):
+        fields: Mapping[str, Any],
+        own: Collection[str],
+    ) -> Tuple[Dict[str, str], Optional[List[FileField]], Dict[str, Any]]:
+        values, options = self._fields(what, fields, declared=_CREATE_NAMES, accepted=self.kind.create_fields, own=own)
+        for name in ("session_id", "user_id"):
+            value = values.get(name)
             if value is not None and not isinstance(value, str):
                 raise TypeError(f"{name} must be a str, got {type(value).__name__}")
-        return encode_form(
-            {
-                "message": _check_message(message),
-                "stream": stream,
-                "background": background,
-                "session_id": session_id,
-                "user_id": user_id,
-                **extra,
-            }
-        )
+        uploads = file_fields(values.pop("files", None))
+        form = encode_form({"message": _check_message(message), "stream": stream, "background": background, **values})
+        return form, uploads, options
+
+    @overload
+    def run(
+        self, entity_id: str, message: str, *, background: Literal[False] = False, **fields: Unpack[CreateFields]
+    ) -> RunOutput: ...
+
+    @overload
+    def run(
+        self, entity_id: str, message: str, *, background: Literal[True], **fields: Unpack[CreateFields]
+    ) -> RunAccepted: ...
+
+    @overload
+    def run(
+        self, entity_id: str, message: str, *, background: bool, **fields: Unpack[CreateFields]
+    ) -> Union[RunOutput, RunAccepted]: ...
 
     def run(
-        self,
-        entity_id: str,
-        message: str,
-        *,
-        background: bool = False,
-        session_id: Optional[str] = None,
-        user_id: Optional[str] = None,
-        files: Optional[Sequence[FileField]] = None,
-        extra: Mapping[str, Any],
+        self, entity_id: str, message: str, *, background: bool = False, **fields: Unpack[CreateFields]
     ) -> Union[RunOutput, RunAccepted]:
-        form = self._create_form(
-            message, stream=False, background=background, session_id=session_id, user_id=user_id, extra=extra
+        """Run and wait for the answer (``RunOutput``); with ``background=True`` return at once with
+        ``RunAccepted`` (then :meth:`get_run` / :meth:`wait`).
+
+        ``fields`` are the form fields AgentOS reads (:class:`CreateFields`: ``session_id``,
+        ``user_id``, ``files``, ``session_state``, ``dependencies``, ``metadata``, ...), plus
+        ``extra_body``, ``timeout`` and ``extra_headers``. An unknown keyword raises ``TypeError``.
+
+        Example::
+
+            out = client.agents.run("assistant", "What is 2 + 2?", session_state={"user": "ada"})
+            print(out.run_id, out.content)
+        """
+        form, uploads, options = self._create_form(
+            f"{self.kind.path}.run()", message, stream=False, background=background, fields=fields, own=("background",)
         )
         data = self._http.json(
             "POST",
             self._runs_path(entity_id),
             form=form,
-            files=files,
+            files=uploads,
             idempotent=False,
-            headers={"Idempotency-Key": uuid.uuid4().hex},
+            headers={**options.pop("headers", {}), "Idempotency-Key": uuid.uuid4().hex},
+            **options,
         )
         if background:
             return validate(RunAccepted, data, "AgentOS")
@@ -186,25 +437,43 @@ class Runs:
         message: str,
         *,
         background: bool = False,
-        session_id: Optional[str] = None,
-        user_id: Optional[str] = None,
-        files: Optional[Sequence[FileField]] = None,
         on_reconnect: OnReconnect = None,
         reconnect: Optional[ReconnectPolicy] = None,
         deadline: Optional[float] = None,
-        extra: Mapping[str, Any],
+        **fields: Unpack[CreateFields],
     ) -> RunStream:
+        """Run and stream its typed events. The request is sent now (errors such as 404 raise
+        here); iterate the returned :class:`~agentos_sync.RunStream` for the events.
+
+        With ``background=True`` the run survives a dropped connection and the stream resumes it
+        by itself (``on_reconnect`` sees the resume's meta events; ``reconnect`` overrides the
+        client's policy). ``deadline`` bounds the whole stream in seconds (``APITimeoutError``
+        past it). ``fields`` as for :meth:`run`.
+
+        Example::
+
+            with client.agents.stream("assistant", "Tell me a joke", background=True) as stream:
+                for ev in stream:
+                    print(ev.event, ev.event_index)
+        """
         _check_deadline(deadline)
         _check_callback(on_reconnect)
+        session_id = fields.get("session_id")
         if background and session_id is None:
             # A run is found again through its session when the create is cut before the first
             # event, so a resumable create always names one.
             session_id = str(uuid.uuid4())
-        form = self._create_form(
-            message, stream=True, background=background, session_id=session_id, user_id=user_id, extra=extra
+        form, files, options = self._create_form(
+            f"{self.kind.path}.stream()",
+            message,
+            stream=True,
+            background=background,
+            fields={**fields, "session_id": session_id},
+            own=("background", "on_reconnect", "reconnect", "deadline"),
         )
         segments = self._runs_path(entity_id)
         idempotency_key = uuid.uuid4().hex
+        headers = {**options.pop("headers", {}), "Idempotency-Key": idempotency_key}
 
         def send() -> Response:
             response = self._http.send(
@@ -214,7 +483,8 @@ class Runs:
                 files=files,
                 stream=True,
                 idempotent=False,
-                headers={"Idempotency-Key": idempotency_key},
+                headers=headers,
+                **options,
             )
             return _check_stream_response(response, f"POST /{'/'.join(segments)}")
 
@@ -254,6 +524,7 @@ class Runs:
         last_event_index: Optional[int],
         *,
         retries: Optional[int] = None,
+        options: Optional[Mapping[str, Any]] = None,
     ) -> Response:
         segments = self._runs_path(entity_id, segment(run_id, "run_id"), "resume")
         response = self._http.send(
@@ -263,25 +534,39 @@ class Runs:
             stream=True,
             idempotent=True,
             retries=retries,
+            **(options or {}),
         )
         return _check_stream_response(response, f"POST /{'/'.join(segments)}")
 
-    def resume_stream(
+    def resume(
         self,
         entity_id: str,
         run_id: str,
-        *,
         last_event_index: Optional[int] = None,
         session_id: Optional[str] = None,
+        *,
         on_reconnect: OnReconnect = None,
         reconnect: Optional[ReconnectPolicy] = None,
         deadline: Optional[float] = None,
+        **options: Unpack[CallOptions],
     ) -> RunStream:
+        """Re-attach to a background run's stream after ``last_event_index`` (None: from the start).
+
+        Yields the server's meta events first (``CatchUpEvent``, ``ReplayEvent``,
+        ``SubscribedEvent``), then the missed and live events; it resumes again by itself if it
+        drops. An unknown run raises ``RunNotFoundError``.
+
+        Example::
+
+            for ev in client.agents.resume("assistant", run_id, last_event_index=4, session_id=sid):
+                ...
+        """
         _check_deadline(deadline)
         _check_callback(on_reconnect)
         _check_index(last_event_index)
         segment(run_id, "run_id")
-        response = self.open_resume(entity_id, run_id, session_id, last_event_index)
+        http_options = self._options(options, what=f"{self.kind.path}.resume()")
+        response = self.open_resume(entity_id, run_id, session_id, last_event_index, options=http_options)
         return self._new_stream(
             _Source(self, entity_id, None, None),
             response,
@@ -299,48 +584,99 @@ class Runs:
 
     def _continue_form(
         self,
+        what: str,
         tools: Any,
         *,
         session_id: str,
         stream: bool,
         background: bool,
-        user_id: Optional[str],
-        extra: Mapping[str, Any],
-    ) -> Dict[str, str]:
+        fields: Mapping[str, Any],
+        own: Collection[str],
+    ) -> Tuple[Dict[str, str], Dict[str, Any]]:
         if not isinstance(session_id, str) or not session_id:
             raise ValueError("session_id is required to continue a run (the server looks the run up in it)")
-        if tools is not None and not isinstance(tools, (list, tuple)):
-            raise TypeError("tools must be a list of tool executions (dicts or ToolExecution)")
-        tool_list = [
-            t.model_dump(mode="json", exclude_none=True) if hasattr(t, "model_dump") else t for t in tools or []
-        ]
-        return encode_form(
-            {
-                "tools": tool_list if tools is not None else None,
-                "session_id": session_id,
-                "stream": stream,
-                "background": background,
-                "user_id": user_id,
-                **extra,
-            }
+        values, options = self._fields(
+            what, {"tools": tools, **fields}, declared=_CONTINUE_NAMES, accepted=self.kind.continue_fields, own=own
         )
+        for name in _ANSWERS:
+            if name in values:
+                values[name] = _answers(values[name], name)
+        form = encode_form({**values, "session_id": session_id, "stream": stream, "background": background})
+        return form, options
+
+    @overload
+    def continue_run(
+        self,
+        entity_id: str,
+        run_id: str,
+        tools: Optional[Sequence[ToolAnswer]] = None,
+        *,
+        session_id: str,
+        background: Literal[False] = False,
+        **fields: Unpack[ContinueFields],
+    ) -> RunOutput: ...
+
+    @overload
+    def continue_run(
+        self,
+        entity_id: str,
+        run_id: str,
+        tools: Optional[Sequence[ToolAnswer]] = None,
+        *,
+        session_id: str,
+        background: Literal[True],
+        **fields: Unpack[ContinueFields],
+    ) -> RunAccepted: ...
+
+    @overload
+    def continue_run(
+        self,
+        entity_id: str,
+        run_id: str,
+        tools: Optional[Sequence[ToolAnswer]] = None,
+        *,
+        session_id: str,
+        background: bool,
+        **fields: Unpack[ContinueFields],
+    ) -> Union[RunOutput, RunAccepted]: ...
 
     def continue_run(
         self,
         entity_id: str,
         run_id: str,
-        tools: Any,
+        tools: Optional[Sequence[ToolAnswer]] = None,
         *,
         session_id: str,
         background: bool = False,
-        user_id: Optional[str] = None,
-        extra: Mapping[str, Any],
+        **fields: Unpack[ContinueFields],
     ) -> Union[RunOutput, RunAccepted]:
-        form = self._continue_form(
-            tools, session_id=session_id, stream=False, background=background, user_id=user_id, extra=extra
+        """Continue a paused run and wait for the rest (``RunAccepted`` with ``background=True``).
+
+        Agents take their answered ``tools`` (``ToolExecution``s or dicts: confirmed, given user
+        input, or executed externally), teams ``requirements=``, workflows ``step_requirements=``;
+        other fields: :class:`ContinueFields`.
+
+        Example::
+
+            paused = client.agents.get_run("confirmer", run_id, session_id)
+            answered = [{**t.model_dump(), "confirmed": True} for t in paused.tools or []]
+            out = client.agents.continue_run("confirmer", run_id, answered, session_id=session_id)
+        """
+        form, options = self._continue_form(
+            f"{self.kind.path}.continue_run()",
+            tools,
+            session_id=session_id,
+            stream=False,
+            background=background,
+            fields=fields,
+            own=("tools", "session_id", "background"),
         )
         data = self._http.json(
-            "POST", self._runs_path(entity_id, segment(run_id, "run_id"), "continue"), form=form, idempotent=False
+            "POST",
+            self._runs_path(entity_id, segment(run_id, "run_id"), "continue"),
+            form=form,
+            idempotent=False,
+            **options,
         )
         if background:
             return validate(RunAccepted, data, "AgentOS")
@@ -350,22 +686,39 @@ class Runs:
         self,
         entity_id: str,
         run_id: str,
-        tools: Any,
+        tools: Optional[Sequence[ToolAnswer]] = None,
         *,
         session_id: str,
         background: bool = False,
-        user_id: Optional[str] = None,
         on_reconnect: OnReconnect = None,
         reconnect: Optional[ReconnectPolicy] = None,
         deadline: Optional[float] = None,
         last_event_index: Optional[int] = None,
-        extra: Mapping[str, Any],
+        **fields: Unpack[ContinueFields],
     ) -> RunStream:
+        """Continue a paused run and stream the rest (resumable with ``background=True``).
+
+        ``last_event_index``: the paused stream's last index (``stream.last_event_index``), so a
+        resume after a cut starts past the paused part; when omitted for a background continue,
+        the client reads it from the server first (one ``/resume`` request). Other arguments as
+        for :meth:`continue_run` and :meth:`stream`.
+
+        Example::
+
+            for ev in client.agents.continue_stream("confirmer", run_id, answered, session_id=sid):
+                print(ev.event)
+        """
         _check_deadline(deadline)
         _check_callback(on_reconnect)
         _check_index(last_event_index)
-        form = self._continue_form(
-            tools, session_id=session_id, stream=True, background=background, user_id=user_id, extra=extra
+        form, options = self._continue_form(
+            f"{self.kind.path}.continue_stream()",
+            tools,
+            session_id=session_id,
+            stream=True,
+            background=background,
+            fields=fields,
+            own=("tools", "session_id", "background", "on_reconnect", "reconnect", "deadline", "last_event_index"),
         )
         if background and last_event_index is None:
             # A continued run keeps its run_id and its events go on from the paused leg's indices;
@@ -375,7 +728,7 @@ class Runs:
         segments = self._runs_path(entity_id, segment(run_id, "run_id"), "continue")
         try:
             response: Optional[Response] = _check_stream_response(
-                self._http.send("POST", segments, form=form, stream=True, idempotent=False),
+                self._http.send("POST", segments, form=form, stream=True, idempotent=False, **options),
                 f"POST /{'/'.join(segments)}",
             )
             initial_error: Optional[BaseException] = None
@@ -419,43 +772,96 @@ class Runs:
 
     # -- inspect and control ---------------------------------------------------------------
 
-    def get_run(self, entity_id: str, run_id: str, session_id: Optional[str] = None) -> RunOutput:
+    def get_run(self, entity_id: str, run_id: str, session_id: str, **options: Unpack[CallOptions]) -> RunOutput:
+        """One run as the server stores it, with its ``status`` (AgentOS looks runs up by session,
+        so ``session_id`` is required).
+
+        Example::
+
+            run = client.agents.get_run("assistant", acc.run_id, acc.session_id)
+            print(run.status, run.content)
+        """
+        return self._fetch_run(entity_id, run_id, _required(session_id, "session_id", "get_run"), options)
+
+    def _fetch_run(
+        self, entity_id: str, run_id: str, session_id: Optional[str], options: Mapping[str, Any]
+    ) -> RunOutput:
         data = self._http.json(
             "GET",
             self._runs_path(entity_id, segment(run_id, "run_id")),
             params={"session_id": session_id} if session_id else None,
+            **self._options(options, what=f"{self.kind.path}.get_run()"),
         )
         return validate(RunOutput, data, "AgentOS")
 
-    def list_runs(self, entity_id: str, session_id: str, *, status: Optional[str] = None) -> List[RunOutput]:
-        if not isinstance(session_id, str) or not session_id:
-            raise ValueError("session_id is required to list runs")
-        data = self._http.json("GET", self._runs_path(entity_id), params={"session_id": session_id, "status": status})
+    def list_runs(
+        self, entity_id: str, session_id: str, *, status: Optional[str] = None, **options: Unpack[CallOptions]
+    ) -> List[RunOutput]:
+        """The runs of a session (optionally only those with ``status``: RUNNING, COMPLETED, ...).
+
+        Example::
+
+            for run in client.agents.list_runs("assistant", session_id):
+                print(run.run_id, run.status)
+        """
+        data = self._http.json(
+            "GET",
+            self._runs_path(entity_id),
+            params={"session_id": _required(session_id, "session_id", "list_runs"), "status": status},
+            **self._options(options, what=f"{self.kind.path}.list_runs()"),
+        )
         if isinstance(data, dict) and isinstance(data.get("data"), list):
             data = data["data"]
         if not isinstance(data, list):
             raise errors.ProtocolError(f"Listing runs of {self.kind.label(entity_id)} did not return a list")
         return [validate(RunOutput, item, "AgentOS") for item in data]
 
-    def cancel(self, entity_id: str, run_id: str) -> None:
-        self._http.json("POST", self._runs_path(entity_id, segment(run_id, "run_id"), "cancel"), idempotent=True)
+    def cancel(
+        self, entity_id: str, run_id: str, session_id: Optional[str] = None, **options: Unpack[CallOptions]
+    ) -> None:
+        """Ask the server to cancel a run (its stream then ends with a cancelled event).
+        ``session_id`` proves ownership on servers with per-user access control.
+
+        Example::
+
+            client.agents.cancel("assistant", stream.run_id)
+        """
+        self._http.json(
+            "POST",
+            self._runs_path(entity_id, segment(run_id, "run_id"), "cancel"),
+            params={"session_id": session_id} if session_id else None,
+            idempotent=True,
+            **self._options(options, what=f"{self.kind.path}.cancel()"),
+        )
 
     def wait(
         self,
         entity_id: str,
         run_id: str,
-        session_id: Optional[str] = None,
+        session_id: str,
         *,
         timeout: float = 120.0,
         poll_interval: float = 1.0,
+        request_timeout: TimeoutArg = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> RunOutput:
+        """Poll a run until it completes, fails, is cancelled or pauses; ``APITimeoutError`` when
+        ``timeout`` seconds pass first (``request_timeout`` is each poll's own HTTP timeout).
+
+        Example::
+
+            acc = client.agents.run("assistant", "Summarise the report", background=True)
+            done = client.agents.wait("assistant", acc.run_id, acc.session_id, timeout=120)
+        """
+        _required(session_id, "session_id", "wait")
         for name, value in (("timeout", timeout), ("poll_interval", poll_interval)):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
                 raise ValueError(f"{name} must be a number of seconds > 0, got {value!r}")
+        options: CallOptions = {"timeout": request_timeout, "extra_headers": extra_headers}
         deadline = time.monotonic() + timeout
         while True:
-            run = self.get_run(entity_id, run_id, session_id)
+            run = self._fetch_run(entity_id, run_id, session_id, options)
             if run.is_terminal:
                 return run
             remaining = deadline - time.monotonic()
@@ -471,7 +877,7 @@ class _Source:
     """What a RunStream of one run needs from the client (see streams.RunSource)."""
 
     def __init__(
-        self, runs: Runs, entity_id: str, create: Optional[Callable[[], Response]], message: Optional[str]
+        self, runs: Runs[Any], entity_id: str, create: Optional[Callable[[], Response]], message: Optional[str]
     ) -> None:
         self._runs = runs
         self._entity_id = entity_id
@@ -501,7 +907,7 @@ class _Source:
         return self._create()
 
     def get_run(self, run_id: str, session_id: Optional[str]) -> RunOutput:
-        return self._runs.get_run(self._entity_id, run_id, session_id)
+        return self._runs._fetch_run(self._entity_id, run_id, session_id, {})
 
 
 def _input_text(run: RunOutput) -> Optional[str]:
@@ -513,3 +919,27 @@ def _input_text(run: RunOutput) -> Optional[str]:
         text = value.get("input_content")
         return text if isinstance(text, str) else None
     return None
+
+
+def _required(value: Any, name: str, method: str) -> str:
+    # The server answers a raw 422 validation list without these; say which argument is missing.
+    if not isinstance(value, str):
+        raise TypeError(f"{method}() needs {name} (a str), got {type(value).__name__}: AgentOS finds runs by session")
+    if not value:
+        raise ValueError(f"{name} is required to {method.replace('_', ' ')} (AgentOS looks runs up by session)")
+    return value
+
+
+def _answers(items: Any, name: str) -> List[Any]:
+    """Tool executions / requirements as JSON: pydantic models dumped, agno objects via to_dict."""
+    if not isinstance(items, (list, tuple)):
+        raise TypeError(f"{name} must be a list (of dicts, ToolExecution or agno requirement objects)")
+    out: List[Any] = []
+    for item in items:
+        if hasattr(item, "model_dump"):
+            out.append(item.model_dump(mode="json", exclude_none=True))
+        elif hasattr(item, "to_dict"):
+            out.append(item.to_dict())
+        else:
+            out.append(item)
+    return out

@@ -1,12 +1,23 @@
-"""Sessions: the ``/sessions`` endpoints (JSON bodies, ``type`` query parameter)."""
+"""``client.sessions``: the ``/sessions`` endpoints (JSON bodies, ``type`` query parameter).
+
+The methods keep the parameters (names and order) of agno's ``AgentOSClient`` session methods,
+which are their one-line aliases on :class:`~agentos_sync.AgentOSClient` (``create_session``,
+``get_sessions``, ...).
+"""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Union
 
 from . import errors
-from ._http import HTTPCore, segment, validate
+from ._http import segment, validate
+from ._resource import APIResource, CallOptions
 from .models import RunOutput, SessionRecord, SessionsPage
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+__all__ = ["SESSION_TYPES", "Sessions"]
 
 SESSION_TYPES = ("agent", "team", "workflow")
 
@@ -26,26 +37,37 @@ def _params(**values: Any) -> Dict[str, Union[str, List[str]]]:
     return {k: str(v) for k, v in values.items() if v is not None}
 
 
-class Sessions:
-    """Session operations; one instance per client."""
+class Sessions(APIResource):
+    """Session operations: ``client.sessions``. Every method also takes ``timeout=`` and
+    ``extra_headers=`` for that call.
 
-    def __init__(self, http: HTTPCore) -> None:
-        self._http = http
+    Example::
+
+        s = client.sessions.create(agent_id="assistant", session_name="Support chat")
+        client.agents.run("assistant", "Hi", session_id=s.session_id)
+        print([r.run_id for r in client.sessions.runs(s.session_id)])
+    """
 
     def create(
         self,
-        *,
-        session_type: str,
-        session_id: Optional[str],
-        user_id: Optional[str],
-        session_name: Optional[str],
-        session_state: Optional[Dict[str, Any]],
-        metadata: Optional[Dict[str, Any]],
-        agent_id: Optional[str],
-        team_id: Optional[str],
-        workflow_id: Optional[str],
-        db_id: Optional[str],
+        session_type: str = "agent",
+        session_id: Optional[str] = None,
+        user_id: Optional[str] = None,
+        session_name: Optional[str] = None,
+        session_state: Optional[Dict[str, Any]] = None,
+        metadata: Optional[Dict[str, Any]] = None,
+        agent_id: Optional[str] = None,
+        team_id: Optional[str] = None,
+        workflow_id: Optional[str] = None,
+        db_id: Optional[str] = None,
+        **options: Unpack[CallOptions],
     ) -> SessionRecord:
+        """Create a session (``session_type``: agent, team or workflow).
+
+        Example::
+
+            s = client.sessions.create(agent_id="assistant", session_name="Support chat")
+        """
         body = {
             "session_id": session_id,
             "session_name": session_name,
@@ -62,23 +84,31 @@ class Sessions:
             params=_params(type=_session_type(session_type, required=True), db_id=db_id),
             json_body={k: v for k, v in body.items() if v is not None},
             idempotent=session_id is not None,
+            **self._options(options, what="sessions.create()"),
         )
         return validate(SessionRecord, data, "AgentOS")
 
     def list(
         self,
-        *,
-        session_type: Optional[str],
-        component_id: Optional[str],
-        user_id: Optional[str],
-        session_name: Optional[str],
-        limit: int,
-        page: int,
-        sort_by: str,
-        sort_order: str,
-        db_id: Optional[str],
-        table: Optional[str],
+        session_type: Optional[str] = None,
+        component_id: Optional[str] = None,
+        user_id: Optional[str] = None,
+        session_name: Optional[str] = None,
+        limit: int = 20,
+        page: int = 1,
+        sort_by: str = "created_at",
+        sort_order: str = "desc",
+        db_id: Optional[str] = None,
+        table: Optional[str] = None,
+        **options: Unpack[CallOptions],
     ) -> SessionsPage:
+        """One page of sessions, filtered; ``.data`` holds them, ``.meta`` the pagination.
+
+        Example::
+
+            page = client.sessions.list(session_type="agent", component_id="assistant", limit=50)
+            print(len(page.data), page.meta)
+        """
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             raise ValueError(f"limit must be an int >= 1, got {limit!r}")
         if isinstance(page, bool) or not isinstance(page, int) or page < 0:
@@ -100,32 +130,52 @@ class Sessions:
                 db_id=db_id,
                 table=table,
             ),
+            **self._options(options, what="sessions.list()"),
         )
         if isinstance(data, list):
             data = {"data": data}
         return validate(SessionsPage, data, "AgentOS")
 
     def get(
-        self, session_id: str, *, session_type: Optional[str], user_id: Optional[str], db_id: Optional[str]
+        self,
+        session_id: str,
+        session_type: Optional[str] = None,
+        user_id: Optional[str] = None,
+        db_id: Optional[str] = None,
+        **options: Unpack[CallOptions],
     ) -> SessionRecord:
+        """One session with its state; ``NotFoundError`` when unknown.
+
+        Example::
+
+            print(client.sessions.get(session_id).session_state)
+        """
         data = self._http.json(
             "GET",
             ["sessions", segment(session_id, "session_id")],
             params=_params(type=_session_type(session_type), user_id=user_id, db_id=db_id),
+            **self._options(options, what="sessions.get()"),
         )
         return validate(SessionRecord, data, "AgentOS")
 
     def runs(
         self,
         session_id: str,
-        *,
-        session_type: Optional[str],
-        user_id: Optional[str],
-        created_after: Optional[int],
-        created_before: Optional[int],
-        status: Optional[Sequence[str]],
-        db_id: Optional[str],
+        session_type: Optional[str] = None,
+        user_id: Optional[str] = None,
+        created_after: Optional[int] = None,
+        created_before: Optional[int] = None,
+        status: Optional[Sequence[str]] = None,
+        db_id: Optional[str] = None,
+        **options: Unpack[CallOptions],
     ) -> List[RunOutput]:
+        """The runs of a session (agent, team or workflow runs), optionally filtered.
+
+        Example::
+
+            for run in client.sessions.runs(session_id, status=["COMPLETED"]):
+                print(run.run_id, run.content)
+        """
         params = _params(
             type=_session_type(session_type),
             user_id=user_id,
@@ -135,18 +185,36 @@ class Sessions:
         )
         if status:
             params["status"] = [str(s) for s in status]  # the server reads a repeated key
-        data = self._http.json("GET", ["sessions", segment(session_id, "session_id"), "runs"], params=params)
+        data = self._http.json(
+            "GET",
+            ["sessions", segment(session_id, "session_id"), "runs"],
+            params=params,
+            **self._options(options, what="sessions.runs()"),
+        )
         if not isinstance(data, list):
             raise errors.ProtocolError(f"GET /sessions/{session_id}/runs did not return a list")
         return [validate(RunOutput, item, "AgentOS") for item in data]
 
-    def run(
-        self, session_id: str, run_id: str, *, session_type: Optional[str], user_id: Optional[str], db_id: Optional[str]
+    def get_run(
+        self,
+        session_id: str,
+        run_id: str,
+        session_type: Optional[str] = None,
+        user_id: Optional[str] = None,
+        db_id: Optional[str] = None,
+        **options: Unpack[CallOptions],
     ) -> RunOutput:
+        """One run of a session.
+
+        Example::
+
+            run = client.sessions.get_run(session_id, run_id)
+        """
         data = self._http.json(
             "GET",
             ["sessions", segment(session_id, "session_id"), "runs", segment(run_id, "run_id")],
             params=_params(type=_session_type(session_type), user_id=user_id, db_id=db_id),
+            **self._options(options, what="sessions.get_run()"),
         )
         return validate(RunOutput, data, "AgentOS")
 
@@ -154,11 +222,17 @@ class Sessions:
         self,
         session_id: str,
         session_name: str,
-        *,
-        session_type: Optional[str],
-        user_id: Optional[str],
-        db_id: Optional[str],
+        session_type: Optional[str] = None,
+        user_id: Optional[str] = None,
+        db_id: Optional[str] = None,
+        **options: Unpack[CallOptions],
     ) -> SessionRecord:
+        """Rename a session.
+
+        Example::
+
+            client.sessions.rename(session_id, "Billing question")
+        """
         if not isinstance(session_name, str) or not session_name:
             raise ValueError("session_name must be a non-empty str")
         data = self._http.json(
@@ -167,21 +241,28 @@ class Sessions:
             params=_params(type=_session_type(session_type), user_id=user_id, db_id=db_id),
             json_body={"session_name": session_name},
             idempotent=True,
+            **self._options(options, what="sessions.rename()"),
         )
         return validate(SessionRecord, data, "AgentOS")
 
     def update(
         self,
         session_id: str,
-        *,
-        session_type: Optional[str],
-        session_name: Optional[str],
-        session_state: Optional[Dict[str, Any]],
-        metadata: Optional[Dict[str, Any]],
-        summary: Optional[Dict[str, Any]],
-        user_id: Optional[str],
-        db_id: Optional[str],
+        session_type: Optional[str] = None,
+        session_name: Optional[str] = None,
+        session_state: Optional[Dict[str, Any]] = None,
+        metadata: Optional[Dict[str, Any]] = None,
+        summary: Optional[Dict[str, Any]] = None,
+        user_id: Optional[str] = None,
+        db_id: Optional[str] = None,
+        **options: Unpack[CallOptions],
     ) -> SessionRecord:
+        """Update a session's name, state, metadata or summary (at least one).
+
+        Example::
+
+            client.sessions.update(session_id, session_state={"cart": ["book"]})
+        """
         body = {"session_name": session_name, "session_state": session_state, "metadata": metadata, "summary": summary}
         body = {k: v for k, v in body.items() if v is not None}
         if not body:
@@ -192,17 +273,44 @@ class Sessions:
             params=_params(type=_session_type(session_type), user_id=user_id, db_id=db_id),
             json_body=body,
             idempotent=True,
+            **self._options(options, what="sessions.update()"),
         )
         return validate(SessionRecord, data, "AgentOS")
 
-    def delete(self, session_id: str, *, user_id: Optional[str], db_id: Optional[str]) -> None:
+    def delete(
+        self,
+        session_id: str,
+        user_id: Optional[str] = None,
+        db_id: Optional[str] = None,
+        **options: Unpack[CallOptions],
+    ) -> None:
+        """Delete a session and its runs.
+
+        Example::
+
+            client.sessions.delete(session_id)
+        """
         self._http.json(
-            "DELETE", ["sessions", segment(session_id, "session_id")], params=_params(user_id=user_id, db_id=db_id)
+            "DELETE",
+            ["sessions", segment(session_id, "session_id")],
+            params=_params(user_id=user_id, db_id=db_id),
+            **self._options(options, what="sessions.delete()"),
         )
 
     def delete_many(
-        self, session_ids: Sequence[str], session_types: Sequence[str], *, user_id: Optional[str], db_id: Optional[str]
+        self,
+        session_ids: Sequence[str],
+        session_types: Sequence[str],
+        user_id: Optional[str] = None,
+        db_id: Optional[str] = None,
+        **options: Unpack[CallOptions],
     ) -> None:
+        """Delete several sessions; ``session_types`` gives each one's type, in the same order.
+
+        Example::
+
+            client.sessions.delete_many([s1, s2], ["agent", "team"])
+        """
         ids = list(session_ids)
         types = [_session_type(t, required=True) for t in session_types]
         if not ids or len(ids) != len(types):
@@ -214,4 +322,5 @@ class Sessions:
             ["sessions"],
             params=_params(user_id=user_id, db_id=db_id),
             json_body={"session_ids": ids, "session_types": types},
+            **self._options(options, what="sessions.delete_many()"),
         )

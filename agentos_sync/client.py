@@ -1,90 +1,71 @@
-"""Layer 1: ``AgentOSClient``, the public, blocking client.
+"""Layer 1: ``AgentOSClient``, the public, blocking client: a composition of resources.
 
-It builds requests, maps status codes to exceptions, turns JSON into models and hands run streams
-to :class:`~agentos_sync.streams.RunStream`. It knows nothing of sockets (that is the transport's
-business) and holds no per-call state, so one client is safe to share between threads: the usual
-module-level client of a Django project. A stream is not: one stream, one consumer.
+``client.agents``, ``client.teams``, ``client.workflows`` (one :class:`~agentos_sync._runs.Runs`
+class, three kinds) and ``client.sessions`` share one :class:`~agentos_sync._http.HTTPCore`, which
+builds requests, maps status codes to exceptions and hands bodies to the resources. The client
+knows nothing of sockets (that is the transport's business) and holds no per-call state, so one
+client is safe to share between threads: the usual module-level client of a Django project. A
+stream is not: one stream, one consumer.
 """
 
 from __future__ import annotations
 
-import mimetypes
-import os
 from typing import (
-    IO,
     TYPE_CHECKING,
     Any,
     Callable,
     Dict,
+    Generic,
     Iterable,
     List,
-    Literal,
     Mapping,
     Optional,
-    Sequence,
     Tuple,
+    Type,
+    TypeVar,
     Union,
     overload,
 )
 
-from . import events
-from ._http import HTTPCore, TimeoutArg, normalize_base_url, normalize_timeout, segment, validate
+from ._http import HTTPCore, TimeoutArg, normalize_base_url, normalize_timeout, validate
 from ._runs import AGENT, TEAM, WORKFLOW, Runs
 from ._sessions import Sessions
-from .models import (
-    AgentSummary,
-    ConfigResponse,
-    RunAccepted,
-    RunOutput,
-    SessionRecord,
-    SessionsPage,
-    TeamSummary,
-    WorkflowSummary,
-)
+from ._uploads import FileInput
+from .models import AgentSummary, ConfigResponse, TeamSummary, WorkflowSummary
 from .retry import ReconnectPolicy
 from .sse import DEFAULT_MAX_EVENT_BYTES
-from .streams import RunStream
-from .transports.base import FileField, Transport
+from .transports.base import Transport
 
 if TYPE_CHECKING:
     from .concurrency import RunRequestLike, RunResult
 
 __all__ = ["AgentOSClient", "FileInput"]
 
-#: A file to upload with a run: a path, raw bytes with a name ``(filename, content[, content_type])``,
-#: or an open binary file.
-FileInput = Union[str, "os.PathLike[str]", Tuple[str, bytes], Tuple[str, bytes, str], IO[bytes]]
+
+T = TypeVar("T")
 
 
-def _files(files: Optional[Sequence[FileInput]]) -> Optional[List[FileField]]:
-    if not files:
-        return None
-    if isinstance(files, (str, bytes)):
-        raise TypeError("files must be a list of files, not a single str/bytes")
-    out: List[FileField] = []
-    for item in files:
-        if isinstance(item, (str, os.PathLike)):
-            path = os.fspath(item)
-            with open(path, "rb") as fh:
-                content = fh.read()
-            name = os.path.basename(path)
-            out.append(("files", (name, content, mimetypes.guess_type(name)[0] or "application/octet-stream")))
-        elif isinstance(item, tuple) and len(item) in (2, 3) and isinstance(item[1], (bytes, bytearray)):
-            name = str(item[0])
-            ctype = item[2] if len(item) == 3 else (mimetypes.guess_type(name)[0] or "application/octet-stream")
-            out.append(("files", (name, bytes(item[1]), str(ctype))))
-        elif not isinstance(item, tuple) and hasattr(item, "read"):
-            content = item.read()
-            if not isinstance(content, bytes):
-                raise TypeError("file objects passed in files must be opened in binary mode")
-            name = os.path.basename(str(getattr(item, "name", "upload")))
-            out.append(("files", (name, content, mimetypes.guess_type(name)[0] or "application/octet-stream")))
-        else:
-            raise TypeError(
-                "each file must be a path, a (filename, bytes[, content_type]) tuple, or a binary file object; "
-                f"got {type(item).__name__}"
-            )
-    return out
+class _alias(Generic[T]):
+    """A compatibility name: on an instance, the resource method it names (so ``help()`` and
+    editors show that method's parameters and docstring); on the class, a function taking the
+    client first, so it can be wrapped or monkeypatched like a method."""
+
+    def __init__(self, get: Callable[[AgentOSClient], T]) -> None:
+        self._get = get
+        self.__doc__ = "agno's name for a resource method; on an instance it is that method."
+
+    @overload
+    def __get__(self, obj: None, owner: Type[AgentOSClient]) -> _alias[T]: ...
+
+    @overload
+    def __get__(self, obj: AgentOSClient, owner: Type[AgentOSClient]) -> T: ...
+
+    def __get__(self, obj: Optional[AgentOSClient], owner: Type[AgentOSClient]) -> Union[T, _alias[T]]:
+        return self if obj is None else self._get(obj)
+
+    def __call__(self, client: AgentOSClient, *args: Any, **kwargs: Any) -> Any:
+        method: Callable[..., Any] = self._get(client)  # type: ignore[assignment]
+        return method(*args, **kwargs)
 
 
 class AgentOSClient:
@@ -96,15 +77,23 @@ class AgentOSClient:
     created twice). ``reconnect`` governs resumable streams. ``api_key`` is sent as
     ``Authorization: Bearer`` and never shown.
 
+    The client is a composition of resources, one per AgentOS area, over one shared request
+    core: ``client.agents``, ``client.teams``, ``client.workflows`` (:class:`~agentos_sync._runs.Runs`:
+    ``run``, ``stream``, ``resume``, ``continue_run``, ``continue_stream``, ``get_run``,
+    ``list_runs``, ``wait``, ``cancel``, ``list``, ``get``) and ``client.sessions``
+    (:class:`~agentos_sync._sessions.Sessions`). agno's ``AgentOSClient`` names (``run_agent``,
+    ``run_team_stream``, ``get_sessions``, ...) are the same methods under their agno names.
+
     Example::
 
         from agentos_sync import AgentOSClient, events
 
         client = AgentOSClient("http://localhost:7777")
-        print(client.run_agent("assistant", "What is 2 + 2?").content)
-        for ev in client.run_agent_stream("assistant", "Tell me a joke"):
+        print(client.agents.run("assistant", "What is 2 + 2?").content)
+        for ev in client.agents.stream("assistant", "Tell me a joke"):
             if isinstance(ev, events.RunContentEvent):
                 print(ev.content, end="")
+        client.run_agent("assistant", "Hi")          # agno's name for client.agents.run
     """
 
     def __init__(
@@ -147,19 +136,28 @@ class AgentOSClient:
             transport=transport,
             headers=headers,
         )
-        self._agents = Runs(self._http, AGENT, reconnect=self.reconnect, max_event_bytes=max_event_bytes)
-        self._teams = Runs(self._http, TEAM, reconnect=self.reconnect, max_event_bytes=max_event_bytes)
-        self._workflows = Runs(self._http, WORKFLOW, reconnect=self.reconnect, max_event_bytes=max_event_bytes)
-        self._sessions = Sessions(self._http)
+        #: Agents: run, stream, resume, continue, inspect and cancel their runs; list and get them.
+        self.agents = Runs(self._http, AGENT, AgentSummary, reconnect=self.reconnect, max_event_bytes=max_event_bytes)
+        #: Teams: the same methods as :attr:`agents`.
+        self.teams = Runs(self._http, TEAM, TeamSummary, reconnect=self.reconnect, max_event_bytes=max_event_bytes)
+        #: Workflows: the same methods as :attr:`agents`.
+        self.workflows = Runs(
+            self._http, WORKFLOW, WorkflowSummary, reconnect=self.reconnect, max_event_bytes=max_event_bytes
+        )
+        #: Sessions: create, list, get, runs, get_run, rename, update, delete, delete_many.
+        self.sessions = Sessions(self._http)
+        self._by_kind: Dict[str, Runs[Any]] = {"agent": self.agents, "team": self.teams, "workflow": self.workflows}
 
     # -- lifecycle -------------------------------------------------------------------------
 
     @property
     def transport(self) -> Transport:
+        """The transport every request goes through."""
         return self._http.transport
 
     @property
     def timeout(self) -> Tuple[float, float]:
+        """The default ``(connect, read)`` timeout of every request."""
         return self._http.timeout
 
     def close(self) -> None:
@@ -168,6 +166,7 @@ class AgentOSClient:
 
     @property
     def closed(self) -> bool:
+        """True once :meth:`close` ran."""
         return self._http.closed
 
     def __enter__(self) -> AgentOSClient:
@@ -179,816 +178,85 @@ class AgentOSClient:
     def __repr__(self) -> str:
         return f"AgentOSClient(base_url={self.base_url!r})"
 
-    # -- discovery -------------------------------------------------------------------------
+    # -- agno's AgentOSClient names ------------------------------------------------------------
+    # Each is the resource method itself (same parameters, same docstring): one line, no logic.
+
+    list_agents = _alias(lambda c: c.agents.list)
+    get_agent = _alias(lambda c: c.agents.get)
+    run_agent = _alias(lambda c: c.agents.run)
+    run_agent_stream = _alias(lambda c: c.agents.stream)
+    resume_run_stream = _alias(lambda c: c.agents.resume)
+    resume_agent_run_stream = _alias(lambda c: c.agents.resume)
+    continue_agent_run = _alias(lambda c: c.agents.continue_run)
+    continue_agent_run_stream = _alias(lambda c: c.agents.continue_stream)
+    get_agent_run = _alias(lambda c: c.agents.get_run)
+    list_agent_runs = _alias(lambda c: c.agents.list_runs)
+    wait_for_agent_run = _alias(lambda c: c.agents.wait)
+    cancel_agent_run = _alias(lambda c: c.agents.cancel)
+    list_teams = _alias(lambda c: c.teams.list)
+    get_team = _alias(lambda c: c.teams.get)
+    run_team = _alias(lambda c: c.teams.run)
+    run_team_stream = _alias(lambda c: c.teams.stream)
+    resume_team_run_stream = _alias(lambda c: c.teams.resume)
+    continue_team_run = _alias(lambda c: c.teams.continue_run)
+    continue_team_run_stream = _alias(lambda c: c.teams.continue_stream)
+    get_team_run = _alias(lambda c: c.teams.get_run)
+    list_team_runs = _alias(lambda c: c.teams.list_runs)
+    wait_for_team_run = _alias(lambda c: c.teams.wait)
+    cancel_team_run = _alias(lambda c: c.teams.cancel)
+    list_workflows = _alias(lambda c: c.workflows.list)
+    get_workflow = _alias(lambda c: c.workflows.get)
+    run_workflow = _alias(lambda c: c.workflows.run)
+    run_workflow_stream = _alias(lambda c: c.workflows.stream)
+    resume_workflow_run_stream = _alias(lambda c: c.workflows.resume)
+    continue_workflow_run = _alias(lambda c: c.workflows.continue_run)
+    continue_workflow_run_stream = _alias(lambda c: c.workflows.continue_stream)
+    get_workflow_run = _alias(lambda c: c.workflows.get_run)
+    list_workflow_runs = _alias(lambda c: c.workflows.list_runs)
+    wait_for_workflow_run = _alias(lambda c: c.workflows.wait)
+    cancel_workflow_run = _alias(lambda c: c.workflows.cancel)
+    create_session = _alias(lambda c: c.sessions.create)
+    get_sessions = _alias(lambda c: c.sessions.list)
+    get_session = _alias(lambda c: c.sessions.get)
+    get_session_runs = _alias(lambda c: c.sessions.runs)
+    get_session_run = _alias(lambda c: c.sessions.get_run)
+    rename_session = _alias(lambda c: c.sessions.rename)
+    update_session = _alias(lambda c: c.sessions.update)
+    delete_session = _alias(lambda c: c.sessions.delete)
+    delete_sessions = _alias(lambda c: c.sessions.delete_many)
+
+    # -- the server ------------------------------------------------------------------------
 
     def health(self) -> Dict[str, Any]:
-        """``GET /health``: ``{"status": "ok", ...}`` when the server is up."""
+        """``GET /health``: ``{"status": "ok", ...}`` when the server is up.
+
+        Example::
+
+            assert client.health()["status"] == "ok"
+        """
         data = self._http.json("GET", ["health"])
         return data if isinstance(data, dict) else {"status": data}
 
     def get_config(self) -> ConfigResponse:
-        """What this AgentOS serves: its agents, teams, workflows and databases."""
+        """What this AgentOS serves: its agents, teams, workflows and databases.
+
+        Example::
+
+            print([a.id for a in client.get_config().agents])
+        """
         return validate(ConfigResponse, self._http.json("GET", ["config"]), "AgentOS")
 
-    def list_agents(self) -> List[AgentSummary]:
-        """The agents this AgentOS serves."""
-        return [validate(AgentSummary, a, "AgentOS") for a in _as_list(self._http.json("GET", ["agents"]), "/agents")]
+    def for_kind(self, kind: str) -> Runs[Any]:
+        """The runs resource of a kind named at run time: ``"agent"``, ``"team"`` or ``"workflow"``.
 
-    def get_agent(self, agent_id: str) -> AgentSummary:
-        """One agent; ``NotFoundError`` when the server does not have it."""
-        return validate(AgentSummary, self._http.json("GET", ["agents", segment(agent_id, "agent_id")]), "AgentOS")
+        Example::
 
-    def list_teams(self) -> List[TeamSummary]:
-        """The teams this AgentOS serves."""
-        return [validate(TeamSummary, t, "AgentOS") for t in _as_list(self._http.json("GET", ["teams"]), "/teams")]
-
-    def get_team(self, team_id: str) -> TeamSummary:
-        """One team; ``NotFoundError`` when the server does not have it."""
-        return validate(TeamSummary, self._http.json("GET", ["teams", segment(team_id, "team_id")]), "AgentOS")
-
-    def list_workflows(self) -> List[WorkflowSummary]:
-        """The workflows this AgentOS serves."""
-        data = self._http.json("GET", ["workflows"])
-        return [validate(WorkflowSummary, w, "AgentOS") for w in _as_list(data, "/workflows")]
-
-    def get_workflow(self, workflow_id: str) -> WorkflowSummary:
-        """One workflow; ``NotFoundError`` when the server does not have it."""
-        data = self._http.json("GET", ["workflows", segment(workflow_id, "workflow_id")])
-        return validate(WorkflowSummary, data, "AgentOS")
-
-    # -- agents ----------------------------------------------------------------------------------
-
-    @overload
-    def run_agent(
-        self,
-        agent_id: str,
-        message: str,
-        *,
-        background: Literal[False] = False,
-        session_id: Optional[str] = None,
-        user_id: Optional[str] = None,
-        files: Optional[Sequence[FileInput]] = None,
-        **kwargs: Any,
-    ) -> RunOutput: ...
-
-    @overload
-    def run_agent(
-        self,
-        agent_id: str,
-        message: str,
-        *,
-        background: Literal[True],
-        session_id: Optional[str] = None,
-        user_id: Optional[str] = None,
-        files: Optional[Sequence[FileInput]] = None,
-        **kwargs: Any,
-    ) -> RunAccepted: ...
-
-    def run_agent(
-        self,
-        agent_id: str,
-        message: str,
-        *,
-        background: bool = False,
-        session_id: Optional[str] = None,
-        user_id: Optional[str] = None,
-        files: Optional[Sequence[FileInput]] = None,
-        **kwargs: Any,
-    ) -> Union[RunOutput, RunAccepted]:
-        """Run a agent and wait for its answer (``RunOutput``); with ``background=True`` return at
-        once with ``RunAccepted`` (poll with ``get_agent_run`` / ``wait_for_agent_run``).
-
-        Extra run fields (``session_state``, ``dependencies``, ``metadata``, ...) pass as keyword
-        arguments. Example::
-
-            out = client.run_agent("assistant", "What is 2 + 2?")
-            print(out.run_id, out.content)
+            client.for_kind("team").run("duo", "Plan a trip")     # same as client.teams.run(...)
         """
-        return self._agents.run(
-            agent_id,
-            message,
-            background=background,
-            session_id=session_id,
-            user_id=user_id,
-            files=_files(files),
-            extra=kwargs,
-        )
-
-    def run_agent_stream(
-        self,
-        agent_id: str,
-        message: str,
-        *,
-        background: bool = False,
-        session_id: Optional[str] = None,
-        user_id: Optional[str] = None,
-        files: Optional[Sequence[FileInput]] = None,
-        on_reconnect: Optional[Callable[[events.StreamMetaEvent], Any]] = None,
-        reconnect: Optional[ReconnectPolicy] = None,
-        deadline: Optional[float] = None,
-        **kwargs: Any,
-    ) -> RunStream:
-        """Run a agent and stream its typed events. The request is sent now (errors such as 404 raise
-        here); iterate the returned :class:`RunStream` for the events.
-
-        With ``background=True`` the run survives a dropped connection and the stream resumes it
-        transparently (``on_reconnect`` sees the resume's meta events). ``deadline`` bounds the whole
-        stream in seconds (``APITimeoutError`` past it), for servers that trickle. Example::
-
-            for ev in client.run_agent_stream("assistant", "Tell me a joke", background=True):
-                print(ev.event, ev.event_index)
-        """
-        return self._agents.stream(
-            agent_id,
-            message,
-            background=background,
-            session_id=session_id,
-            user_id=user_id,
-            files=_files(files),
-            on_reconnect=on_reconnect,
-            reconnect=reconnect,
-            deadline=deadline,
-            extra=kwargs,
-        )
-
-    def resume_run_stream(
-        self,
-        agent_id: str,
-        run_id: str,
-        last_event_index: Optional[int] = None,
-        session_id: Optional[str] = None,
-        *,
-        on_reconnect: Optional[Callable[[events.StreamMetaEvent], Any]] = None,
-        reconnect: Optional[ReconnectPolicy] = None,
-        deadline: Optional[float] = None,
-    ) -> RunStream:
-        """Re-attach to a agent run's stream after ``last_event_index`` (None: from the start).
-
-        Yields the server's meta events first (``CatchUpEvent``, ``ReplayEvent``,
-        ``SubscribedEvent``), then the missed and live events; it resumes again by itself if it
-        drops. An unknown run raises ``RunNotFoundError``. Example::
-
-            for ev in client.resume_run_stream("assistant", run_id, last_event_index=4, session_id=sid):
-                ...
-        """
-        return self._agents.resume_stream(
-            agent_id,
-            run_id,
-            last_event_index=last_event_index,
-            session_id=session_id,
-            on_reconnect=on_reconnect,
-            reconnect=reconnect,
-            deadline=deadline,
-        )
-
-    def get_agent_run(self, agent_id: str, run_id: str, session_id: Optional[str] = None) -> RunOutput:
-        """One agent run as the server stores it, with its ``status``."""
-        return self._agents.get_run(agent_id, run_id, session_id)
-
-    def list_agent_runs(self, agent_id: str, session_id: str, *, status: Optional[str] = None) -> List[RunOutput]:
-        """The agent's runs in a session (optionally only those with ``status``)."""
-        return self._agents.list_runs(agent_id, session_id, status=status)
-
-    def wait_for_agent_run(
-        self,
-        agent_id: str,
-        run_id: str,
-        session_id: Optional[str] = None,
-        *,
-        timeout: float = 120.0,
-        poll_interval: float = 1.0,
-    ) -> RunOutput:
-        """Poll a agent run until it completes, fails, is cancelled or pauses; raise
-        ``APITimeoutError`` when ``timeout`` seconds pass first."""
-        return self._agents.wait(agent_id, run_id, session_id, timeout=timeout, poll_interval=poll_interval)
-
-    def cancel_agent_run(self, agent_id: str, run_id: str) -> None:
-        """Ask the server to cancel a agent run (its stream then ends with a cancelled event)."""
-        self._agents.cancel(agent_id, run_id)
-
-    def continue_agent_run(
-        self,
-        agent_id: str,
-        run_id: str,
-        tools: Optional[Sequence[Union[events.ToolExecution, Dict[str, Any]]]] = None,
-        *,
-        session_id: str,
-        background: bool = False,
-        user_id: Optional[str] = None,
-        **kwargs: Any,
-    ) -> Union[RunOutput, RunAccepted]:
-        """Continue a paused agent run with its answered tools (confirmed, given user input, or
-        executed externally) and wait for the rest."""
-        return self._agents.continue_run(
-            agent_id,
-            run_id,
-            tools,
-            session_id=session_id,
-            background=background,
-            user_id=user_id,
-            extra=kwargs,
-        )
-
-    def continue_agent_run_stream(
-        self,
-        agent_id: str,
-        run_id: str,
-        tools: Optional[Sequence[Union[events.ToolExecution, Dict[str, Any]]]] = None,
-        *,
-        session_id: str,
-        background: bool = False,
-        user_id: Optional[str] = None,
-        on_reconnect: Optional[Callable[[events.StreamMetaEvent], Any]] = None,
-        reconnect: Optional[ReconnectPolicy] = None,
-        deadline: Optional[float] = None,
-        last_event_index: Optional[int] = None,
-        **kwargs: Any,
-    ) -> RunStream:
-        """Continue a paused agent run and stream the rest (resumable with ``background=True``).
-
-        ``last_event_index``: the paused stream's last index (``stream.last_event_index``), so a
-        resume after a cut starts past the paused part; when omitted for a background continue,
-        the client reads it from the server first (one ``/resume`` request).
-        """
-        return self._agents.continue_stream(
-            agent_id,
-            run_id,
-            tools,
-            session_id=session_id,
-            background=background,
-            user_id=user_id,
-            on_reconnect=on_reconnect,
-            reconnect=reconnect,
-            deadline=deadline,
-            last_event_index=last_event_index,
-            extra=kwargs,
-        )
-
-    # -- teams ----------------------------------------------------------------------------------
-
-    @overload
-    def run_team(
-        self,
-        team_id: str,
-        message: str,
-        *,
-        background: Literal[False] = False,
-        session_id: Optional[str] = None,
-        user_id: Optional[str] = None,
-        files: Optional[Sequence[FileInput]] = None,
-        **kwargs: Any,
-    ) -> RunOutput: ...
-
-    @overload
-    def run_team(
-        self,
-        team_id: str,
-        message: str,
-        *,
-        background: Literal[True],
-        session_id: Optional[str] = None,
-        user_id: Optional[str] = None,
-        files: Optional[Sequence[FileInput]] = None,
-        **kwargs: Any,
-    ) -> RunAccepted: ...
-
-    def run_team(
-        self,
-        team_id: str,
-        message: str,
-        *,
-        background: bool = False,
-        session_id: Optional[str] = None,
-        user_id: Optional[str] = None,
-        files: Optional[Sequence[FileInput]] = None,
-        **kwargs: Any,
-    ) -> Union[RunOutput, RunAccepted]:
-        """Run a team and wait for its answer (``RunOutput``); with ``background=True`` return at
-        once with ``RunAccepted`` (poll with ``get_team_run`` / ``wait_for_team_run``).
-
-        Extra run fields (``session_state``, ``dependencies``, ``metadata``, ...) pass as keyword
-        arguments. Example::
-
-            out = client.run_team("duo", "What is 2 + 2?")
-            print(out.run_id, out.content)
-        """
-        return self._teams.run(
-            team_id,
-            message,
-            background=background,
-            session_id=session_id,
-            user_id=user_id,
-            files=_files(files),
-            extra=kwargs,
-        )
-
-    def run_team_stream(
-        self,
-        team_id: str,
-        message: str,
-        *,
-        background: bool = False,
-        session_id: Optional[str] = None,
-        user_id: Optional[str] = None,
-        files: Optional[Sequence[FileInput]] = None,
-        on_reconnect: Optional[Callable[[events.StreamMetaEvent], Any]] = None,
-        reconnect: Optional[ReconnectPolicy] = None,
-        deadline: Optional[float] = None,
-        **kwargs: Any,
-    ) -> RunStream:
-        """Run a team and stream its typed events. The request is sent now (errors such as 404 raise
-        here); iterate the returned :class:`RunStream` for the events.
-
-        With ``background=True`` the run survives a dropped connection and the stream resumes it
-        transparently (``on_reconnect`` sees the resume's meta events). ``deadline`` bounds the whole
-        stream in seconds (``APITimeoutError`` past it), for servers that trickle. Example::
-
-            for ev in client.run_team_stream("duo", "Tell me a joke", background=True):
-                print(ev.event, ev.event_index)
-        """
-        return self._teams.stream(
-            team_id,
-            message,
-            background=background,
-            session_id=session_id,
-            user_id=user_id,
-            files=_files(files),
-            on_reconnect=on_reconnect,
-            reconnect=reconnect,
-            deadline=deadline,
-            extra=kwargs,
-        )
-
-    def resume_team_run_stream(
-        self,
-        team_id: str,
-        run_id: str,
-        last_event_index: Optional[int] = None,
-        session_id: Optional[str] = None,
-        *,
-        on_reconnect: Optional[Callable[[events.StreamMetaEvent], Any]] = None,
-        reconnect: Optional[ReconnectPolicy] = None,
-        deadline: Optional[float] = None,
-    ) -> RunStream:
-        """Re-attach to a team run's stream after ``last_event_index`` (None: from the start).
-
-        Yields the server's meta events first (``CatchUpEvent``, ``ReplayEvent``,
-        ``SubscribedEvent``), then the missed and live events; it resumes again by itself if it
-        drops. An unknown run raises ``RunNotFoundError``. Example::
-
-            for ev in client.resume_team_run_stream("duo", run_id, last_event_index=4, session_id=sid):
-                ...
-        """
-        return self._teams.resume_stream(
-            team_id,
-            run_id,
-            last_event_index=last_event_index,
-            session_id=session_id,
-            on_reconnect=on_reconnect,
-            reconnect=reconnect,
-            deadline=deadline,
-        )
-
-    def get_team_run(self, team_id: str, run_id: str, session_id: Optional[str] = None) -> RunOutput:
-        """One team run as the server stores it, with its ``status``."""
-        return self._teams.get_run(team_id, run_id, session_id)
-
-    def list_team_runs(self, team_id: str, session_id: str, *, status: Optional[str] = None) -> List[RunOutput]:
-        """The team's runs in a session (optionally only those with ``status``)."""
-        return self._teams.list_runs(team_id, session_id, status=status)
-
-    def wait_for_team_run(
-        self,
-        team_id: str,
-        run_id: str,
-        session_id: Optional[str] = None,
-        *,
-        timeout: float = 120.0,
-        poll_interval: float = 1.0,
-    ) -> RunOutput:
-        """Poll a team run until it completes, fails, is cancelled or pauses; raise
-        ``APITimeoutError`` when ``timeout`` seconds pass first."""
-        return self._teams.wait(team_id, run_id, session_id, timeout=timeout, poll_interval=poll_interval)
-
-    def cancel_team_run(self, team_id: str, run_id: str) -> None:
-        """Ask the server to cancel a team run (its stream then ends with a cancelled event)."""
-        self._teams.cancel(team_id, run_id)
-
-    def continue_team_run(
-        self,
-        team_id: str,
-        run_id: str,
-        tools: Optional[Sequence[Union[events.ToolExecution, Dict[str, Any]]]] = None,
-        *,
-        session_id: str,
-        background: bool = False,
-        user_id: Optional[str] = None,
-        **kwargs: Any,
-    ) -> Union[RunOutput, RunAccepted]:
-        """Continue a paused team run with its answered tools (confirmed, given user input, or
-        executed externally) and wait for the rest."""
-        return self._teams.continue_run(
-            team_id,
-            run_id,
-            tools,
-            session_id=session_id,
-            background=background,
-            user_id=user_id,
-            extra=kwargs,
-        )
-
-    def continue_team_run_stream(
-        self,
-        team_id: str,
-        run_id: str,
-        tools: Optional[Sequence[Union[events.ToolExecution, Dict[str, Any]]]] = None,
-        *,
-        session_id: str,
-        background: bool = False,
-        user_id: Optional[str] = None,
-        on_reconnect: Optional[Callable[[events.StreamMetaEvent], Any]] = None,
-        reconnect: Optional[ReconnectPolicy] = None,
-        deadline: Optional[float] = None,
-        last_event_index: Optional[int] = None,
-        **kwargs: Any,
-    ) -> RunStream:
-        """Continue a paused team run and stream the rest (resumable with ``background=True``).
-
-        ``last_event_index``: the paused stream's last index (``stream.last_event_index``), so a
-        resume after a cut starts past the paused part; when omitted for a background continue,
-        the client reads it from the server first (one ``/resume`` request).
-        """
-        return self._teams.continue_stream(
-            team_id,
-            run_id,
-            tools,
-            session_id=session_id,
-            background=background,
-            user_id=user_id,
-            on_reconnect=on_reconnect,
-            reconnect=reconnect,
-            deadline=deadline,
-            last_event_index=last_event_index,
-            extra=kwargs,
-        )
-
-    # -- workflows ----------------------------------------------------------------------------------
-
-    @overload
-    def run_workflow(
-        self,
-        workflow_id: str,
-        message: str,
-        *,
-        background: Literal[False] = False,
-        session_id: Optional[str] = None,
-        user_id: Optional[str] = None,
-        files: Optional[Sequence[FileInput]] = None,
-        **kwargs: Any,
-    ) -> RunOutput: ...
-
-    @overload
-    def run_workflow(
-        self,
-        workflow_id: str,
-        message: str,
-        *,
-        background: Literal[True],
-        session_id: Optional[str] = None,
-        user_id: Optional[str] = None,
-        files: Optional[Sequence[FileInput]] = None,
-        **kwargs: Any,
-    ) -> RunAccepted: ...
-
-    def run_workflow(
-        self,
-        workflow_id: str,
-        message: str,
-        *,
-        background: bool = False,
-        session_id: Optional[str] = None,
-        user_id: Optional[str] = None,
-        files: Optional[Sequence[FileInput]] = None,
-        **kwargs: Any,
-    ) -> Union[RunOutput, RunAccepted]:
-        """Run a workflow and wait for its answer (``RunOutput``); with ``background=True`` return at
-        once with ``RunAccepted`` (poll with ``get_workflow_run`` / ``wait_for_workflow_run``).
-
-        Extra run fields (``session_state``, ``dependencies``, ``metadata``, ...) pass as keyword
-        arguments. Example::
-
-            out = client.run_workflow("pipeline", "What is 2 + 2?")
-            print(out.run_id, out.content)
-        """
-        return self._workflows.run(
-            workflow_id,
-            message,
-            background=background,
-            session_id=session_id,
-            user_id=user_id,
-            files=_files(files),
-            extra=kwargs,
-        )
-
-    def run_workflow_stream(
-        self,
-        workflow_id: str,
-        message: str,
-        *,
-        background: bool = False,
-        session_id: Optional[str] = None,
-        user_id: Optional[str] = None,
-        files: Optional[Sequence[FileInput]] = None,
-        on_reconnect: Optional[Callable[[events.StreamMetaEvent], Any]] = None,
-        reconnect: Optional[ReconnectPolicy] = None,
-        deadline: Optional[float] = None,
-        **kwargs: Any,
-    ) -> RunStream:
-        """Run a workflow and stream its typed events. The request is sent now (errors such as 404 raise
-        here); iterate the returned :class:`RunStream` for the events.
-
-        With ``background=True`` the run survives a dropped connection and the stream resumes it
-        transparently (``on_reconnect`` sees the resume's meta events). ``deadline`` bounds the whole
-        stream in seconds (``APITimeoutError`` past it), for servers that trickle. Example::
-
-            for ev in client.run_workflow_stream("pipeline", "Tell me a joke", background=True):
-                print(ev.event, ev.event_index)
-        """
-        return self._workflows.stream(
-            workflow_id,
-            message,
-            background=background,
-            session_id=session_id,
-            user_id=user_id,
-            files=_files(files),
-            on_reconnect=on_reconnect,
-            reconnect=reconnect,
-            deadline=deadline,
-            extra=kwargs,
-        )
-
-    def resume_workflow_run_stream(
-        self,
-        workflow_id: str,
-        run_id: str,
-        last_event_index: Optional[int] = None,
-        session_id: Optional[str] = None,
-        *,
-        on_reconnect: Optional[Callable[[events.StreamMetaEvent], Any]] = None,
-        reconnect: Optional[ReconnectPolicy] = None,
-        deadline: Optional[float] = None,
-    ) -> RunStream:
-        """Re-attach to a workflow run's stream after ``last_event_index`` (None: from the start).
-
-        Yields the server's meta events first (``CatchUpEvent``, ``ReplayEvent``,
-        ``SubscribedEvent``), then the missed and live events; it resumes again by itself if it
-        drops. An unknown run raises ``RunNotFoundError``. Example::
-
-            for ev in client.resume_workflow_run_stream("pipeline", run_id, last_event_index=4, session_id=sid):
-                ...
-        """
-        return self._workflows.resume_stream(
-            workflow_id,
-            run_id,
-            last_event_index=last_event_index,
-            session_id=session_id,
-            on_reconnect=on_reconnect,
-            reconnect=reconnect,
-            deadline=deadline,
-        )
-
-    def get_workflow_run(self, workflow_id: str, run_id: str, session_id: Optional[str] = None) -> RunOutput:
-        """One workflow run as the server stores it, with its ``status``."""
-        return self._workflows.get_run(workflow_id, run_id, session_id)
-
-    def list_workflow_runs(self, workflow_id: str, session_id: str, *, status: Optional[str] = None) -> List[RunOutput]:
-        """The workflow's runs in a session (optionally only those with ``status``)."""
-        return self._workflows.list_runs(workflow_id, session_id, status=status)
-
-    def wait_for_workflow_run(
-        self,
-        workflow_id: str,
-        run_id: str,
-        session_id: Optional[str] = None,
-        *,
-        timeout: float = 120.0,
-        poll_interval: float = 1.0,
-    ) -> RunOutput:
-        """Poll a workflow run until it completes, fails, is cancelled or pauses; raise
-        ``APITimeoutError`` when ``timeout`` seconds pass first."""
-        return self._workflows.wait(workflow_id, run_id, session_id, timeout=timeout, poll_interval=poll_interval)
-
-    def cancel_workflow_run(self, workflow_id: str, run_id: str) -> None:
-        """Ask the server to cancel a workflow run (its stream then ends with a cancelled event)."""
-        self._workflows.cancel(workflow_id, run_id)
-
-    def continue_workflow_run(
-        self,
-        workflow_id: str,
-        run_id: str,
-        tools: Optional[Sequence[Union[events.ToolExecution, Dict[str, Any]]]] = None,
-        *,
-        session_id: str,
-        background: bool = False,
-        user_id: Optional[str] = None,
-        **kwargs: Any,
-    ) -> Union[RunOutput, RunAccepted]:
-        """Continue a paused workflow run with its answered tools (confirmed, given user input, or
-        executed externally) and wait for the rest."""
-        return self._workflows.continue_run(
-            workflow_id,
-            run_id,
-            tools,
-            session_id=session_id,
-            background=background,
-            user_id=user_id,
-            extra=kwargs,
-        )
-
-    def continue_workflow_run_stream(
-        self,
-        workflow_id: str,
-        run_id: str,
-        tools: Optional[Sequence[Union[events.ToolExecution, Dict[str, Any]]]] = None,
-        *,
-        session_id: str,
-        background: bool = False,
-        user_id: Optional[str] = None,
-        on_reconnect: Optional[Callable[[events.StreamMetaEvent], Any]] = None,
-        reconnect: Optional[ReconnectPolicy] = None,
-        deadline: Optional[float] = None,
-        last_event_index: Optional[int] = None,
-        **kwargs: Any,
-    ) -> RunStream:
-        """Continue a paused workflow run and stream the rest (resumable with ``background=True``).
-
-        ``last_event_index``: the paused stream's last index (``stream.last_event_index``), so a
-        resume after a cut starts past the paused part; when omitted for a background continue,
-        the client reads it from the server first (one ``/resume`` request).
-        """
-        return self._workflows.continue_stream(
-            workflow_id,
-            run_id,
-            tools,
-            session_id=session_id,
-            background=background,
-            user_id=user_id,
-            on_reconnect=on_reconnect,
-            reconnect=reconnect,
-            deadline=deadline,
-            last_event_index=last_event_index,
-            extra=kwargs,
-        )
-
-    # -- sessions ------------------------------------------------------------------------------
-
-    def create_session(
-        self,
-        session_type: str = "agent",
-        session_id: Optional[str] = None,
-        user_id: Optional[str] = None,
-        session_name: Optional[str] = None,
-        session_state: Optional[Dict[str, Any]] = None,
-        metadata: Optional[Dict[str, Any]] = None,
-        agent_id: Optional[str] = None,
-        team_id: Optional[str] = None,
-        workflow_id: Optional[str] = None,
-        db_id: Optional[str] = None,
-    ) -> SessionRecord:
-        """Create a session (``session_type``: agent, team or workflow). Example::
-
-        s = client.create_session(agent_id="assistant", session_name="Support chat")
-        client.run_agent("assistant", "Hi", session_id=s.session_id)
-        """
-        return self._sessions.create(
-            session_type=session_type,
-            session_id=session_id,
-            user_id=user_id,
-            session_name=session_name,
-            session_state=session_state,
-            metadata=metadata,
-            agent_id=agent_id,
-            team_id=team_id,
-            workflow_id=workflow_id,
-            db_id=db_id,
-        )
-
-    def get_sessions(
-        self,
-        session_type: Optional[str] = None,
-        component_id: Optional[str] = None,
-        user_id: Optional[str] = None,
-        session_name: Optional[str] = None,
-        limit: int = 20,
-        page: int = 1,
-        sort_by: str = "created_at",
-        sort_order: str = "desc",
-        db_id: Optional[str] = None,
-        table: Optional[str] = None,
-    ) -> SessionsPage:
-        """One page of sessions, filtered; ``.data`` holds them, ``.meta`` the pagination."""
-        return self._sessions.list(
-            session_type=session_type,
-            component_id=component_id,
-            user_id=user_id,
-            session_name=session_name,
-            limit=limit,
-            page=page,
-            sort_by=sort_by,
-            sort_order=sort_order,
-            db_id=db_id,
-            table=table,
-        )
-
-    def get_session(
-        self,
-        session_id: str,
-        session_type: Optional[str] = None,
-        user_id: Optional[str] = None,
-        db_id: Optional[str] = None,
-    ) -> SessionRecord:
-        """One session with its state; ``NotFoundError`` when unknown."""
-        return self._sessions.get(session_id, session_type=session_type, user_id=user_id, db_id=db_id)
-
-    def get_session_runs(
-        self,
-        session_id: str,
-        session_type: Optional[str] = None,
-        user_id: Optional[str] = None,
-        created_after: Optional[int] = None,
-        created_before: Optional[int] = None,
-        status: Optional[Sequence[str]] = None,
-        db_id: Optional[str] = None,
-    ) -> List[RunOutput]:
-        """The runs of a session (agent, team or workflow runs), optionally filtered."""
-        return self._sessions.runs(
-            session_id,
-            session_type=session_type,
-            user_id=user_id,
-            created_after=created_after,
-            created_before=created_before,
-            status=status,
-            db_id=db_id,
-        )
-
-    def get_session_run(
-        self,
-        session_id: str,
-        run_id: str,
-        session_type: Optional[str] = None,
-        user_id: Optional[str] = None,
-        db_id: Optional[str] = None,
-    ) -> RunOutput:
-        """One run of a session."""
-        return self._sessions.run(session_id, run_id, session_type=session_type, user_id=user_id, db_id=db_id)
-
-    def rename_session(
-        self,
-        session_id: str,
-        session_name: str,
-        session_type: Optional[str] = None,
-        user_id: Optional[str] = None,
-        db_id: Optional[str] = None,
-    ) -> SessionRecord:
-        """Rename a session."""
-        return self._sessions.rename(session_id, session_name, session_type=session_type, user_id=user_id, db_id=db_id)
-
-    def update_session(
-        self,
-        session_id: str,
-        session_type: Optional[str] = None,
-        session_name: Optional[str] = None,
-        session_state: Optional[Dict[str, Any]] = None,
-        metadata: Optional[Dict[str, Any]] = None,
-        summary: Optional[Dict[str, Any]] = None,
-        user_id: Optional[str] = None,
-        db_id: Optional[str] = None,
-    ) -> SessionRecord:
-        """Update a session's name, state, metadata or summary."""
-        return self._sessions.update(
-            session_id,
-            session_type=session_type,
-            session_name=session_name,
-            session_state=session_state,
-            metadata=metadata,
-            summary=summary,
-            user_id=user_id,
-            db_id=db_id,
-        )
-
-    def delete_session(self, session_id: str, user_id: Optional[str] = None, db_id: Optional[str] = None) -> None:
-        """Delete a session and its runs."""
-        self._sessions.delete(session_id, user_id=user_id, db_id=db_id)
-
-    def delete_sessions(
-        self,
-        session_ids: Sequence[str],
-        session_types: Sequence[str],
-        user_id: Optional[str] = None,
-        db_id: Optional[str] = None,
-    ) -> None:
-        """Delete several sessions; ``session_types`` gives each one's type, in the same order."""
-        self._sessions.delete_many(session_ids, session_types, user_id=user_id, db_id=db_id)
+        try:
+            return self._by_kind[kind]
+        except (KeyError, TypeError):
+            raise ValueError(f"kind must be one of {', '.join(self._by_kind)}; got {kind!r}") from None
 
     # -- concurrency -----------------------------------------------------------------------------
 
@@ -1013,14 +281,3 @@ class AgentOSClient:
         from .concurrency import run_many
 
         return run_many(self, requests, max_workers=max_workers, kind=kind, resumable=resumable, on_result=on_result)
-
-    #: The agent spelling of ``resume_run_stream``, for symmetry with teams and workflows.
-    resume_agent_run_stream = resume_run_stream
-
-
-def _as_list(data: Any, what: str) -> List[Any]:
-    if isinstance(data, list):
-        return data
-    from .errors import ProtocolError
-
-    raise ProtocolError(f"GET {what} did not return a list: {str(data)[:200]!r}")

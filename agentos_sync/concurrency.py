@@ -72,8 +72,9 @@ RUN_KINDS = ("agent", "team", "workflow")
 @dataclass(frozen=True)
 class RunRequest:
     """One run for :func:`run_many`: the component (``kind`` and ``id``), the message, and extra
-    run fields passed to ``run_agent``/``run_team``/``run_workflow`` as keyword arguments
-    (``session_id``, ``user_id``, ``session_state``, ``metadata``, ``files``, ...).
+    run fields passed to ``client.agents.run`` / ``teams.run`` / ``workflows.run`` as keyword
+    arguments (``session_id``, ``user_id``, ``session_state``, ``metadata``, ``files``, ...; an
+    unknown one fails that run with a ``TypeError``).
 
     Example::
 
@@ -163,21 +164,12 @@ def _run_one(client: AgentOSClient, request: RunRequest, index: int, resumable: 
     kwargs = dict(request.kwargs)
     try:
         output: Any
+        runs = client.for_kind(request.kind)
         if resumable:
-            if request.kind == "agent":
-                stream = client.run_agent_stream(request.id, request.message, background=True, **kwargs)
-            elif request.kind == "team":
-                stream = client.run_team_stream(request.id, request.message, background=True, **kwargs)
-            else:
-                stream = client.run_workflow_stream(request.id, request.message, background=True, **kwargs)
-            with stream:
+            with runs.stream(request.id, request.message, background=True, **kwargs) as stream:
                 output = stream.get_final_output()
-        elif request.kind == "agent":
-            output = client.run_agent(request.id, request.message, **kwargs)
-        elif request.kind == "team":
-            output = client.run_team(request.id, request.message, **kwargs)
         else:
-            output = client.run_workflow(request.id, request.message, **kwargs)
+            output = runs.run(request.id, request.message, **kwargs)
         if not isinstance(output, RunOutput):  # pragma: no cover - background is refused above
             raise errors.ProtocolError(f"expected a RunOutput, got {type(output).__name__}")
         if str(output.status or "").upper() == RunStatus.ERROR:

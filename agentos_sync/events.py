@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict
 __all__ = [
     "ERROR_EVENTS",
     "TERMINAL_EVENTS",
+    "TERMINAL_STATUS",
     "AgentEvent",
     "CatchUpEvent",
     "CompactionCompletedEvent",
@@ -147,6 +148,7 @@ __all__ = [
     "WorkflowPausedEvent",
     "WorkflowStartedEvent",
     "event_class",
+    "terminal_status",
 ]
 
 
@@ -1021,6 +1023,33 @@ TERMINAL_EVENTS: Dict[str, FrozenSet[str]] = {
     "team": frozenset({"TeamRunCompleted", "TeamRunError", "TeamRunCancelled", "TeamRunPaused"}),
     "workflow": frozenset({"WorkflowCompleted", "WorkflowError", "WorkflowCancelled", "WorkflowPaused"}),
 }
+
+#: The run status (``RunOutput.status``) each terminal event stands for: the one rule that the
+#: stream's final output, the CLI's exit code and its summary line share.
+TERMINAL_STATUS: Dict[str, str] = {
+    name: status
+    for names in TERMINAL_EVENTS.values()
+    for name in names
+    for suffix, status in (
+        ("Completed", "COMPLETED"),
+        ("Error", "ERROR"),
+        ("Cancelled", "CANCELLED"),
+        ("Paused", "PAUSED"),
+    )
+    if name.endswith(suffix)
+}
+
+
+def terminal_status(event_type: str) -> Optional[str]:
+    """The run status a terminal event type stands for (``"TeamRunPaused"`` -> ``"PAUSED"``);
+    None for an event that ends no run.
+
+    Example::
+
+        terminal_status(stream.terminal_event.event)   # "COMPLETED", "ERROR", "CANCELLED" or "PAUSED"
+    """
+    return TERMINAL_STATUS.get(event_type)
+
 
 #: Terminal events that mean the run failed (``get_final_output`` raises RunFailedError).
 ERROR_EVENTS: FrozenSet[str] = frozenset({"RunError", "TeamRunError", "WorkflowError"})

@@ -36,6 +36,7 @@ from .events import (
     RunEvent,
     StreamErrorEvent,
     StreamMetaEvent,
+    terminal_status,
 )
 from .models import RunOutput, RunStatus
 from .retry import ReconnectPolicy
@@ -48,13 +49,6 @@ if TYPE_CHECKING:
 __all__ = ["RunSource", "RunStream"]
 
 logger = logging.getLogger("agentos_sync")
-
-_STATUS_OF_TERMINAL = {
-    "Completed": RunStatus.COMPLETED,
-    "Error": RunStatus.ERROR,
-    "Cancelled": RunStatus.CANCELLED,
-    "Paused": RunStatus.PAUSED,
-}
 
 
 class RunSource(Protocol):
@@ -487,11 +481,7 @@ class RunStream:
     def _output_from_terminal(self) -> RunOutput:
         first = self._terminal[0]
         last = self._terminal[-1]
-        status = RunStatus.COMPLETED
-        for suffix, value in _STATUS_OF_TERMINAL.items():
-            if first.event.endswith(suffix):
-                status = value
-                break
+        status = terminal_status(first.event) or RunStatus.COMPLETED
         data: Dict[str, Any] = {k: v for k, v in last.model_dump(exclude_none=True).items() if k != "event"}
         data.pop("event_index", None)
         data["status"] = status

@@ -12,6 +12,7 @@ from _support import HandlerTransport, handler_client
 
 from agentos_sync import AgentOSClient, ReconnectPolicy, errors
 from agentos_sync._http import encode_form
+from agentos_sync.testing import FakeAgentOS, FakeTransport
 from agentos_sync.transports.base import BytesResponse, IteratorResponse, Request, Response
 
 JSON = {"content-type": "application/json"}
@@ -139,7 +140,7 @@ def test_form_encoding_is_what_the_server_expects() -> None:
         session_state={"a": 1},
         metadata={"k": [1, 2]},
         add_history_to_context=True,
-        num_history_runs=3,
+        extra_body={"num_history_runs": 3},
     )
     form = transport.requests[0].form
     assert form == {
@@ -318,22 +319,36 @@ def test_truncated_error_body_still_reports_status() -> None:
 
 
 @pytest.mark.parametrize(
-    ("method", "path"),
+    ("method", "path", "answer"),
     [
-        ("continue_agent_run", "/agents/a1/runs/r1/continue"),
-        ("continue_team_run", "/teams/a1/runs/r1/continue"),
-        ("continue_workflow_run", "/workflows/a1/runs/r1/continue"),
+        ("continue_agent_run", "/agents/a1/runs/r1/continue", "tools"),
+        ("continue_team_run", "/teams/a1/runs/r1/continue", "requirements"),
+        ("continue_workflow_run", "/workflows/a1/runs/r1/continue", "step_requirements"),
     ],
 )
-def test_continue_of_every_kind_posts_the_answered_tools(method: str, path: str) -> None:
+def test_continue_of_every_kind_posts_the_answers_under_its_routes_field(method: str, path: str, answer: str) -> None:
+    # agno 3.1.10: agents read `tools`, teams `requirements`, workflows `step_requirements`.
     client, transport = handler_client(lambda r: json_response(200, {"run_id": "r1", "status": "COMPLETED"}))
     tool = {"tool_call_id": "c1", "tool_name": "delete_file", "requires_confirmation": True, "confirmed": True}
-    out = getattr(client, method)("a1", "r1", [tool], session_id="s1")
+    call = getattr(client, method)
+    out = (
+        call("a1", "r1", [tool], session_id="s1")
+        if answer == "tools"
+        else call("a1", "r1", session_id="s1", **{answer: [tool]})
+    )
     assert out.status == "COMPLETED"
     request = transport.requests[0]
     assert request.url == "http://test.local" + path
-    assert request.form is not None and json.loads(request.form["tools"]) == [tool]
+    assert request.form is not None and json.loads(request.form[answer]) == [tool]
     assert request.form["session_id"] == "s1" and request.form["stream"] == "false"
+
+
+@pytest.mark.parametrize(("kind", "answer"), [("team", "requirements"), ("workflow", "step_requirements")])
+def test_tools_on_a_team_or_workflow_continue_names_the_field_its_route_reads(kind: str, answer: str) -> None:
+    client, transport = handler_client(lambda r: json_response(200, {}))
+    with pytest.raises(TypeError, match=f"{answer}="):
+        client.for_kind(kind).continue_run("a1", "r1", [{"tool_call_id": "c1"}], session_id="s1")
+    assert transport.requests == []
 
 
 @pytest.mark.parametrize("kind", ["agent", "team", "workflow"])
@@ -345,11 +360,13 @@ def test_continue_stream_of_every_kind(kind: str) -> None:
         f'"run_id":"r1","event_index":6}}\n\n'
     ).encode()
     client, transport = handler_client(lambda r: BytesResponse(200, {"content-type": "text/event-stream"}, body))
-    stream = getattr(client, f"continue_{kind}_run_stream")("a1", "r1", [], session_id="s1", last_event_index=4)
+    answers = {"agent": {"tools": []}, "team": {"requirements": []}, "workflow": {"step_requirements": []}}[kind]
+    stream = getattr(client, f"continue_{kind}_run_stream")("a1", "r1", session_id="s1", last_event_index=4, **answers)
     evs = list(stream)
     assert [e.event_index for e in evs] == [5, 6] and stream.terminal_event is evs[-1]
     assert transport.requests[0].url.endswith(f"/{kind}s/a1/runs/r1/continue")
 
 
 def test_resume_agent_run_stream_is_resume_run_stream() -> None:
-    assert AgentOSClient.resume_agent_run_stream is AgentOSClient.resume_run_stream
+    client = AgentOSClient("http://test.local", transport=FakeTransport(FakeAgentOS()))
+    assert client.resume_agent_run_stream == client.resume_run_stream == client.agents.resume

@@ -68,7 +68,7 @@ def test_wait_times_out_with_api_timeout_error(client: AgentOSClient, fake: Fake
 @pytest.mark.parametrize("bad", [0, -1, float("nan")])
 def test_wait_rejects_bad_timeouts(client: AgentOSClient, bad: float) -> None:
     with pytest.raises(ValueError, match="timeout"):
-        client.wait_for_agent_run("assistant", "r", timeout=bad)
+        client.wait_for_agent_run("assistant", "r", "s", timeout=bad)
 
 
 def test_background_needs_a_db(client: AgentOSClient, fake: FakeAgentOS) -> None:

@@ -7,12 +7,12 @@ import shlex
 import signal
 import threading
 import time
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 import click
 from rich.table import Table
 
-from .. import errors
+from .. import errors, events
 from .._version import __version__
 from ..client import AgentOSClient
 from ..models import RunAccepted, RunOutput
@@ -151,17 +151,8 @@ Try it with no server of your own:
   agentos-sync demo                          the "Running Agents" flows on an embedded fake AgentOS
   agentos-sync demo --base-url URL           the same flows against a real AgentOS
 
-\b
-Commands:
-  demo                                       walk through the client's flows (fake or real server)
-  serve-fake [--port P]                      serve a fake AgentOS, for developing without agno
-  agents | teams | workflows                 list what the server serves
-  run KIND ID MESSAGE                        run and stream the answer (--no-stream, --background,
-                                             --session-id, --user-id, --json)
-  resume KIND ID RUN_ID                      re-attach to a background run's stream
-  runs KIND ID --session-id S                list the runs of a session
-  get-run | wait | cancel KIND ID RUN_ID     inspect, wait for, or cancel a run
-KIND is agent, team or workflow.
+The commands that take KIND (run, resume, runs, get-run, wait, cancel): KIND is agent, team
+or workflow.
 
 \b
 Configuration: flags, then the environment, then defaults.
@@ -193,7 +184,7 @@ def cli(ctx: click.Context, verbose: int) -> None:
 # -- demo and serve-fake ---------------------------------------------------------------------------
 
 
-@cli.command()
+@cli.command(short_help="Walk through the client's flows (fake or real AgentOS).")
 @connection_options("A real AgentOS to run the demo against [default: an embedded fake one; AGENTOS_URL is not read].")
 @click.option(
     "--agent", "agent_id", default=None, metavar="ID", help="Agent to run [default: assistant, else the first one]."
@@ -235,7 +226,7 @@ def demo(ctx: click.Context, agent_id: Optional[str], delay: float) -> None:
         ctx.exit(EXIT_RUN_FAILED)
 
 
-@cli.command("serve-fake")
+@cli.command("serve-fake", short_help="Serve a fake AgentOS, for developing without agno.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option(
     "--port",
@@ -363,41 +354,6 @@ def workflows(ctx: click.Context, as_json: bool) -> None:
 
 _KIND = click.Choice(KINDS, case_sensitive=False)
 
-_METHODS: Dict[str, Dict[str, str]] = {
-    "agent": {
-        "run": "run_agent",
-        "stream": "run_agent_stream",
-        "resume": "resume_run_stream",
-        "get": "get_agent_run",
-        "list": "list_agent_runs",
-        "wait": "wait_for_agent_run",
-        "cancel": "cancel_agent_run",
-    },
-    "team": {
-        "run": "run_team",
-        "stream": "run_team_stream",
-        "resume": "resume_team_run_stream",
-        "get": "get_team_run",
-        "list": "list_team_runs",
-        "wait": "wait_for_team_run",
-        "cancel": "cancel_team_run",
-    },
-    "workflow": {
-        "run": "run_workflow",
-        "stream": "run_workflow_stream",
-        "resume": "resume_workflow_run_stream",
-        "get": "get_workflow_run",
-        "list": "list_workflow_runs",
-        "wait": "wait_for_workflow_run",
-        "cancel": "cancel_workflow_run",
-    },
-}
-
-
-def _method(client: AgentOSClient, kind: str, what: str) -> Callable[..., Any]:
-    fn: Callable[..., Any] = getattr(client, _METHODS[kind][what])
-    return fn
-
 
 def resume_command(
     config: Settings,
@@ -504,10 +460,7 @@ def _finish(ctx: click.Context, out: Output, printer: EventPrinter, stream: RunS
     if not printer.answer_parts and terminal.content and not out.json_mode and name.endswith("Completed"):
         out.answer(terminal.content if isinstance(terminal.content, str) else str(terminal.content))
         out.end_line()
-    status = "completed"
-    for suffix in ("Error", "Cancelled", "Paused"):
-        if name.endswith(suffix):
-            status = suffix.lower()
+    status = (events.terminal_status(name) or "COMPLETED").lower()
     out.note(
         summary_line(
             status,
@@ -586,7 +539,7 @@ def _no_stream(
     started = time.monotonic()
     out.start_spinner(f"Running {kind} {entity_id}…")
     try:
-        result = _method(client, kind, "run")(
+        result = client.for_kind(kind).run(
             entity_id, message, background=background, session_id=session_id, user_id=user_id
         )
     finally:
@@ -606,7 +559,7 @@ def _no_stream(
     return _report_output(out, result, time.monotonic() - started, as_json=as_json)
 
 
-@cli.command()
+@cli.command(short_help="Run an agent, team or workflow; stream the answer.")
 @connection_options()
 @click.argument("kind", type=_KIND)
 @click.argument("entity_id", metavar="ID")
@@ -668,7 +621,7 @@ def run(
     out.start_spinner(f"Waiting for {kind} {entity_id}…")
     stream: Optional[RunStream] = None
     try:
-        stream = _method(client, kind, "stream")(
+        stream = client.for_kind(kind).stream(
             entity_id,
             message,
             background=background,
@@ -693,7 +646,7 @@ def run(
     ctx.exit(code)
 
 
-@cli.command()
+@cli.command(short_help="Re-attach to a background run's stream.")
 @connection_options()
 @click.argument("kind", type=_KIND)
 @click.argument("entity_id", metavar="ID")
@@ -734,7 +687,7 @@ def resume(
     out.start_spinner(f"Re-attaching to run {run_id}…")
     stream: Optional[RunStream] = None
     try:
-        stream = _method(client, kind, "resume")(
+        stream = client.for_kind(kind).resume(
             entity_id,
             run_id,
             last_event_index=last_event_index,
@@ -768,7 +721,7 @@ def _created(output: RunOutput) -> str:
 def runs(ctx: click.Context, kind: str, entity_id: str, session_id: str, status: Optional[str], as_json: bool) -> None:
     """List the runs of an agent, team or workflow in a session."""
     kind = kind.lower()
-    found: List[RunOutput] = _method(client_for(ctx), kind, "list")(entity_id, session_id, status=status)
+    found: List[RunOutput] = client_for(ctx).for_kind(kind).list_runs(entity_id, session_id, status=status)
     out = Output(json_mode=as_json)
     if as_json:
         out.json_line("[" + ",".join(dump_json(r) for r in found) + "]")
@@ -792,22 +745,20 @@ def runs(ctx: click.Context, kind: str, entity_id: str, session_id: str, status:
             out.line("\t".join(row))
 
 
-@cli.command("get-run")
+@cli.command("get-run", short_help="Show a run as the server stores it.")
 @connection_options()
 @click.argument("kind", type=_KIND)
 @click.argument("entity_id", metavar="ID")
 @click.argument("run_id")
-@click.option("--session-id", default=None, metavar="S", help="The run's session (AgentOS looks runs up by session).")
+@click.option("--session-id", required=True, metavar="S", help="The run's session (AgentOS looks runs up by session).")
 @_json_option
 @click.pass_context
-def get_run(
-    ctx: click.Context, kind: str, entity_id: str, run_id: str, session_id: Optional[str], as_json: bool
-) -> None:
+def get_run(ctx: click.Context, kind: str, entity_id: str, run_id: str, session_id: str, as_json: bool) -> None:
     """Show a run as the server stores it: its content on stdout, its status line on stderr.
 
     Exits 0 whatever the run's status (use `wait` to wait for the end)."""
     kind = kind.lower()
-    output: RunOutput = _method(client_for(ctx), kind, "get")(entity_id, run_id, session_id)
+    output: RunOutput = client_for(ctx).for_kind(kind).get_run(entity_id, run_id, session_id)
     out = Output(json_mode=as_json)
     _report_output(out, output, None, as_json=as_json)
     out.close()
@@ -818,7 +769,7 @@ def get_run(
 @click.argument("kind", type=_KIND)
 @click.argument("entity_id", metavar="ID")
 @click.argument("run_id")
-@click.option("--session-id", default=None, metavar="S", help="The run's session.")
+@click.option("--session-id", required=True, metavar="S", help="The run's session (AgentOS looks runs up by session).")
 @click.option(
     "--timeout",
     "wait_timeout",
@@ -843,7 +794,7 @@ def wait(
     kind: str,
     entity_id: str,
     run_id: str,
-    session_id: Optional[str],
+    session_id: str,
     wait_timeout: float,
     poll_interval: float,
     as_json: bool,
@@ -855,7 +806,7 @@ def wait(
     started = time.monotonic()
     out.start_spinner(f"Waiting for run {run_id}…")
     try:
-        output: RunOutput = _method(client, kind, "wait")(
+        output: RunOutput = client.for_kind(kind).wait(
             entity_id, run_id, session_id, timeout=wait_timeout, poll_interval=poll_interval
         )
     except errors.APITimeoutError as exc:
@@ -870,7 +821,7 @@ def wait(
     ctx.exit(code)
 
 
-@cli.command()
+@cli.command(short_help="Ask the server to cancel a run.")
 @connection_options()
 @click.argument("kind", type=_KIND)
 @click.argument("entity_id", metavar="ID")
@@ -879,7 +830,7 @@ def wait(
 def cancel(ctx: click.Context, kind: str, entity_id: str, run_id: str) -> None:
     """Ask the server to cancel a run (its stream then ends with a cancelled event)."""
     kind = kind.lower()
-    _method(client_for(ctx), kind, "cancel")(entity_id, run_id)
+    client_for(ctx).for_kind(kind).cancel(entity_id, run_id)
     Output().note(f"cancel requested for run {run_id}")
 
 

@@ -1,0 +1,73 @@
+"""The base of every resource (``client.agents``, ``client.sessions``, ...) and the per-call options
+they share.
+
+A resource is a small class over the client's one :class:`~agentos_sync._http.HTTPCore` (as
+openai-python's ``SyncAPIResource``): it builds one area's requests and turns the answers into
+models, and holds nothing else. A new AgentOS area (memories, knowledge, evals, traces, metrics)
+is one more subclass and one more attribute on :class:`~agentos_sync.AgentOSClient`.
+
+Example, a new area::
+
+    class Memories(APIResource):
+        def list(self, user_id: str, **options: Unpack[CallOptions]) -> List[Memory]:
+            data = self._http.json("GET", ["memories"], params={"user_id": user_id}, **self._options(options))
+            return [validate(Memory, m, "AgentOS") for m in data]
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, Collection, Dict, List, Mapping, Optional, TypedDict
+
+from ._http import HTTPCore, TimeoutArg, normalize_timeout
+
+__all__ = ["APIResource", "CallOptions", "unknown_keyword"]
+
+
+class CallOptions(TypedDict, total=False):
+    """Options every public method takes, for this call only.
+
+    ``timeout``: seconds or ``(connect, read)``, instead of the client's (on a stream: its create
+    or resume request, and so the longest silence it tolerates). ``extra_headers``: headers added
+    to this request (they win over the client's).
+    """
+
+    timeout: TimeoutArg
+    extra_headers: Optional[Mapping[str, str]]
+
+
+_OPTION_NAMES = frozenset(CallOptions.__annotations__)
+
+
+class APIResource:
+    """One AgentOS area over the client's shared HTTP core."""
+
+    def __init__(self, http: HTTPCore) -> None:
+        self._http = http
+
+    def _options(self, options: Mapping[str, Any], *, what: str = "this method") -> Dict[str, Any]:
+        """``CallOptions`` -> the keyword arguments of ``HTTPCore.send``/``json``; an unknown name is a
+        TypeError naming the nearest known one."""
+        for name in options:
+            if name not in _OPTION_NAMES:
+                raise unknown_keyword(what, name, _OPTION_NAMES)
+        out: Dict[str, Any] = {}
+        timeout = options.get("timeout")
+        if timeout is not None:
+            out["timeout"] = normalize_timeout(timeout)
+        headers = options.get("extra_headers")
+        if headers is not None:
+            if not isinstance(headers, Mapping) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
+            ):
+                raise TypeError("extra_headers must map str to str")
+            out["headers"] = dict(headers)
+        return out
+
+
+def unknown_keyword(what: str, name: str, known: Collection[str], hint: str = "") -> TypeError:
+    """The TypeError for a keyword a method does not take: it names the keyword and the nearest
+    known one, so a typo (``sesion_id``) fails loudly instead of reaching the server."""
+    nearest: List[str] = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+    suggestion = f"; did you mean {nearest[0]!r}?" if nearest else ""
+    return TypeError(f"{what} got an unexpected keyword argument {name!r}{suggestion}{hint}")
