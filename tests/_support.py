@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 import os
-from typing import Callable, Dict, List, Set, Tuple
+from typing import Callable, Dict, Set, Tuple
 
 from agentos_sync import AgentOSClient, ReconnectPolicy
-from agentos_sync.transports.base import Request, Response, Transport
+from agentos_sync.testing import MockTransport
+from agentos_sync.transports.base import Request, Response
 
-
-class HandlerTransport(Transport):
-    """Answers each request with ``handler(request)``; records what was sent."""
-
-    def __init__(self, handler: Callable[[Request], Response]) -> None:
-        self.handler = handler
-        self.requests: List[Request] = []
-
-    def send(self, request: Request) -> Response:
-        self.requests.append(request)
-        return self.handler(request)
+#: The package's MockTransport records what was sent, as these tests need.
+HandlerTransport = MockTransport
 
 
 #: Reconnects without real waiting: unit tests must not sleep.

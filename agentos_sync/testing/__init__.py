@@ -1,7 +1,9 @@
 """Test helpers: a fake AgentOS server and the transport that talks to it.
 
-``FakeAgentOS`` is a stateful, deterministic emulation of the AgentOS HTTP server (agents, teams,
-workflows, sessions, runs, event buffers, ``/resume``), scriptable with faults (``fake.faults``).
+``MockTransport(handler)`` answers each request with a plain function (``json_response`` and
+``sse_response`` build the answers). ``FakeAgentOS`` is a stateful, deterministic emulation of the
+AgentOS HTTP server (agents, teams, workflows, sessions, runs, event buffers, ``/resume``),
+scriptable with faults (``fake.faults``).
 Use it in memory through ``FakeTransport`` (or ``fake.transport()``), or over real loopback HTTP
 with ``fake.serve()``.
 
@@ -21,7 +23,7 @@ from ._fake import FakeAgentOS
 from ._faults import Fault, FaultPlan, RawBody
 from ._model import FakeRun, FakeSession, Reply, Script
 from ._server import FakeServer
-from ._transport import FakeTransport
+from ._transport import FakeTransport, MockTransport, json_response, sse_response
 
 __all__ = [
     "FakeAgentOS",
@@ -31,7 +33,10 @@ __all__ = [
     "FakeTransport",
     "Fault",
     "FaultPlan",
+    "MockTransport",
     "RawBody",
     "Reply",
     "Script",
+    "json_response",
+    "sse_response",
 ]

@@ -18,7 +18,8 @@ from ..transports.base import FileField, Request
 
 if TYPE_CHECKING:
     from ._body import Body
-    from ._fake import FakeAgentOS, _Exchange
+    from ._fake import FakeAgentOS
+    from ._wire import _Exchange
 
 __all__ = ["FakeServer"]
 

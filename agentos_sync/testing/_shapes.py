@@ -130,6 +130,7 @@ def run_schema(run: FakeRun, spec: Optional[_Component]) -> Dict[str, Any]:
             "step_results": run.step_results,
             "step_executor_runs": run.step_executor_runs,
             "step_requirements": None,
+            "metadata": None,
             "pause_kind": None,
             "paused_step_name": None,
             "paused_step_index": None,
@@ -173,8 +174,9 @@ def run_schema(run: FakeRun, spec: Optional[_Component]) -> Dict[str, Any]:
             reasoning_steps=[],
         )
     out["metrics"] = run.metrics or {}
-    if run.kind == "agent":
-        out["metadata"] = None
+    # agno 3.1.10 stores a create's metadata on agent runs and lists it back; team runs list None.
+    metadata = run.extra.get("metadata")
+    out["metadata"] = metadata if run.kind == "agent" and isinstance(metadata, dict) else None
     out.update(
         messages=run_messages(run),
         tools=list(run.paused_tools) if run.paused_tools else None,

@@ -1,28 +1,63 @@
-"""FakeTransport: the in-memory transport that answers from a FakeAgentOS."""
+"""Transports for tests: ``MockTransport`` over a plain function, ``FakeTransport`` over a FakeAgentOS."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import json
+import threading
+from typing import TYPE_CHECKING, Any, Callable, Iterable, List, Mapping, Optional
 
-from ..errors import APIConnectionError
-from ..transports.base import IteratorResponse, Request, Response, Transport
+from ..transports.base import BytesResponse, Request, Response, Transport
 
 if TYPE_CHECKING:
     from ._fake import FakeAgentOS
 
-__all__ = ["FakeTransport"]
+__all__ = ["FakeTransport", "MockTransport", "json_response", "sse_response"]
 
 
-class FakeTransport(Transport):
-    """A :class:`~agentos_sync.transports.Transport` that hands every request to a
-    :class:`~agentos_sync.testing.FakeAgentOS`, in memory: no sockets, no threads, no sleeps.
+class MockTransport(Transport):
+    """A :class:`~agentos_sync.transports.Transport` that answers every request with
+    ``handler(request)``, as httpx's ``MockTransport`` does: script any answer (a status, a broken
+    body, a raised ``APIConnectionError``) in a few lines. Every request sent is kept in
+    ``requests``, in order.
 
-    It keeps the transport contract: ``send()`` returns a response for any status, raises
-    ``APIConnectionError(reached_server=False)`` for a refused connection (the request was not
-    processed) and ``APIConnectionError(reached_server=True)`` for a cut inside the response
-    headers (the request was processed); ``iter_bytes()`` yields the body as the fake produces it
-    and raises ``APIConnectionError`` on a cut, ``APITimeoutError`` on a stall. Safe to share
-    between threads (the fake's state is behind one lock).
+    Example::
+
+        from agentos_sync import AgentOSClient
+        from agentos_sync.testing import MockTransport, json_response
+
+        transport = MockTransport(lambda request: json_response(200, {"run_id": "r1", "content": "4"}))
+        client = AgentOSClient("http://test", transport=transport)
+        assert client.agents.run("assistant", "2 + 2?").content == "4"
+        assert transport.requests[0].form["message"] == "2 + 2?"
+    """
+
+    def __init__(self, handler: Callable[[Request], Response]) -> None:
+        if not callable(handler):
+            raise TypeError(f"handler must be a function taking a Request, got {type(handler).__name__}")
+        self.handler = handler
+        self.requests: List[Request] = []
+        self._lock = threading.Lock()
+
+    def send(self, request: Request) -> Response:
+        with self._lock:
+            self.requests.append(request)
+        response = self.handler(request)
+        if not isinstance(response, Response):
+            raise TypeError(
+                f"the MockTransport handler must return a Response (json_response(...), sse_response(...), "
+                f"BytesResponse(...)), got {type(response).__name__}"
+            )
+        return response
+
+    def __repr__(self) -> str:
+        return f"MockTransport({getattr(self.handler, '__qualname__', self.handler)!r})"
+
+
+class FakeTransport(MockTransport):
+    """A transport that hands every request to a :class:`~agentos_sync.testing.FakeAgentOS`
+    (:meth:`FakeAgentOS.handle <agentos_sync.testing.FakeAgentOS.handle>`), in memory: no
+    sockets, no threads, no sleeps. Safe to share between threads (the fake's state is behind
+    one lock).
 
     Example::
 
@@ -35,25 +70,37 @@ class FakeTransport(Transport):
     """
 
     def __init__(self, fake: FakeAgentOS) -> None:
+        super().__init__(fake.handle)
         self.fake = fake
 
     def send(self, request: Request) -> Response:
-        exchange = self.fake._exchange(request)
-        if exchange.refused:
-            raise APIConnectionError(
-                "Connection refused by the fake AgentOS server (scripted fault).",
-                request=request,
-                reached_server=False,
-            )
-        if exchange.cut_headers:
-            exchange.body.close()
-            raise APIConnectionError(
-                "The connection broke while reading the response headers (scripted fault).",
-                request=request,
-                reached_server=True,
-            )
-        body = exchange.body
-        return IteratorResponse(exchange.status, exchange.headers, body)
+        # The fake keeps its own record (fake.requests, refused sends excluded); no second list.
+        return self.fake.handle(request)
 
     def __repr__(self) -> str:
         return f"FakeTransport({self.fake!r})"
+
+
+def json_response(status: int, body: Any, headers: Optional[Mapping[str, str]] = None) -> Response:
+    """A JSON response, for a :class:`MockTransport` handler.
+
+    Example::
+
+        MockTransport(lambda request: json_response(404, {"detail": "Agent not found"}))
+    """
+    return BytesResponse(status, {"content-type": "application/json", **(headers or {})}, json.dumps(body).encode())
+
+
+def sse_response(events: Iterable[Mapping[str, Any]], status: int = 200) -> Response:
+    """An event stream of AgentOS events (each a dict with its ``"event"`` type), for a
+    :class:`MockTransport` handler.
+
+    Example::
+
+        MockTransport(lambda request: sse_response([
+            {"event": "RunStarted", "run_id": "r1"},
+            {"event": "RunCompleted", "run_id": "r1", "content": "4"},
+        ]))
+    """
+    frames = [f"event: {ev['event']}\ndata: {json.dumps(dict(ev))}\n\n" for ev in events]
+    return BytesResponse(status, {"content-type": "text/event-stream"}, "".join(frames).encode())
