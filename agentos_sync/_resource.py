@@ -17,7 +17,8 @@ Example, a new area::
 from __future__ import annotations
 
 import difflib
-from typing import Any, Collection, Dict, List, Mapping, Optional, TypedDict
+import inspect
+from typing import Any, Callable, Collection, Dict, List, Mapping, Optional, TypedDict
 
 from ._http import HTTPCore, TimeoutArg, normalize_timeout
 
@@ -42,15 +43,21 @@ _OPTION_NAMES = frozenset(CallOptions.__annotations__)
 class APIResource:
     """One AgentOS area over the client's shared HTTP core."""
 
+    #: The client attribute this resource is (``sessions``), for messages.
+    name = "resource"
+
     def __init__(self, http: HTTPCore) -> None:
         self._http = http
 
-    def _options(self, options: Mapping[str, Any], *, what: str = "this method") -> Dict[str, Any]:
-        """``CallOptions`` -> the keyword arguments of ``HTTPCore.send``/``json``; an unknown name is a
-        TypeError naming the nearest known one."""
-        for name in options:
-            if name not in _OPTION_NAMES:
-                raise unknown_keyword(what, name, _OPTION_NAMES)
+    def _options(self, options: Mapping[str, Any], method: Optional[Callable[..., Any]] = None) -> Dict[str, Any]:
+        """``CallOptions`` -> the keyword arguments of ``HTTPCore.send``/``json``. A name that is
+        not an option is a keyword ``method`` does not take: a TypeError naming the nearest of its
+        parameters and the options (a typo must not pass silently)."""
+        for key in options:
+            if key not in _OPTION_NAMES:
+                params = inspect.signature(method).parameters if method is not None else {}
+                label = f"{self.name}.{getattr(method, '__name__', 'method')}()"
+                raise unknown_keyword(label, key, _OPTION_NAMES | {p for p in params if p != "options"})
         out: Dict[str, Any] = {}
         timeout = options.get("timeout")
         if timeout is not None:

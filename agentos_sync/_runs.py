@@ -239,6 +239,7 @@ class Runs(APIResource, Generic[S]):
     ) -> None:
         super().__init__(http)
         self.kind = kind
+        self.name = kind.path
         self._summary = summary
         self._reconnect = reconnect
         self._max_event_bytes = max_event_bytes
@@ -316,7 +317,7 @@ class Runs(APIResource, Generic[S]):
                 "and background itself, and the others are this method's own keyword arguments."
             )
         form.update(extra)
-        return form, self._options(options, what=what)
+        return form, self._options(options)
 
     def _hint(self, name: str) -> str:
         if name == "stream":
@@ -345,7 +346,7 @@ class Runs(APIResource, Generic[S]):
 
             print([a.id for a in client.agents.list()])
         """
-        data = self._http.json("GET", [self.kind.path], **self._options(options, what=f"{self.kind.path}.list()"))
+        data = self._http.json("GET", [self.kind.path], **self._options(options, self.list))
         if not isinstance(data, list):
             raise errors.ProtocolError(f"GET /{self.kind.path} did not return a list: {str(data)[:200]!r}")
         return [validate(self._summary, item, "AgentOS") for item in data]
@@ -360,7 +361,7 @@ class Runs(APIResource, Generic[S]):
         data = self._http.json(
             "GET",
             [self.kind.path, segment(entity_id, self.kind.id_name)],
-            **self._options(options, what=f"{self.kind.path}.get()"),
+            **self._options(options, self.get),
         )
         return validate(self._summary, data, "AgentOS")
 
@@ -565,7 +566,7 @@ class Runs(APIResource, Generic[S]):
         _check_callback(on_reconnect)
         _check_index(last_event_index)
         segment(run_id, "run_id")
-        http_options = self._options(options, what=f"{self.kind.path}.resume()")
+        http_options = self._options(options, self.resume)
         response = self.open_resume(entity_id, run_id, session_id, last_event_index, options=http_options)
         return self._new_stream(
             _Source(self, entity_id, None, None),
@@ -790,7 +791,7 @@ class Runs(APIResource, Generic[S]):
             "GET",
             self._runs_path(entity_id, segment(run_id, "run_id")),
             params={"session_id": session_id} if session_id else None,
-            **self._options(options, what=f"{self.kind.path}.get_run()"),
+            **self._options(options, self.get_run),
         )
         return validate(RunOutput, data, "AgentOS")
 
@@ -808,7 +809,7 @@ class Runs(APIResource, Generic[S]):
             "GET",
             self._runs_path(entity_id),
             params={"session_id": _required(session_id, "session_id", "list_runs"), "status": status},
-            **self._options(options, what=f"{self.kind.path}.list_runs()"),
+            **self._options(options, self.list_runs),
         )
         if isinstance(data, dict) and isinstance(data.get("data"), list):
             data = data["data"]
@@ -831,7 +832,7 @@ class Runs(APIResource, Generic[S]):
             self._runs_path(entity_id, segment(run_id, "run_id"), "cancel"),
             params={"session_id": session_id} if session_id else None,
             idempotent=True,
-            **self._options(options, what=f"{self.kind.path}.cancel()"),
+            **self._options(options, self.cancel),
         )
 
     def wait(

@@ -48,6 +48,8 @@ class Sessions(APIResource):
         print([r.run_id for r in client.sessions.runs(s.session_id)])
     """
 
+    name = "sessions"
+
     def create(
         self,
         session_type: str = "agent",
@@ -84,7 +86,7 @@ class Sessions(APIResource):
             params=_params(type=_session_type(session_type, required=True), db_id=db_id),
             json_body={k: v for k, v in body.items() if v is not None},
             idempotent=session_id is not None,
-            **self._options(options, what="sessions.create()"),
+            **self._options(options, self.create),
         )
         return validate(SessionRecord, data, "AgentOS")
 
@@ -130,7 +132,7 @@ class Sessions(APIResource):
                 db_id=db_id,
                 table=table,
             ),
-            **self._options(options, what="sessions.list()"),
+            **self._options(options, self.list),
         )
         if isinstance(data, list):
             data = {"data": data}
@@ -154,7 +156,7 @@ class Sessions(APIResource):
             "GET",
             ["sessions", segment(session_id, "session_id")],
             params=_params(type=_session_type(session_type), user_id=user_id, db_id=db_id),
-            **self._options(options, what="sessions.get()"),
+            **self._options(options, self.get),
         )
         return validate(SessionRecord, data, "AgentOS")
 
@@ -189,7 +191,7 @@ class Sessions(APIResource):
             "GET",
             ["sessions", segment(session_id, "session_id"), "runs"],
             params=params,
-            **self._options(options, what="sessions.runs()"),
+            **self._options(options, self.runs),
         )
         if not isinstance(data, list):
             raise errors.ProtocolError(f"GET /sessions/{session_id}/runs did not return a list")
@@ -214,7 +216,7 @@ class Sessions(APIResource):
             "GET",
             ["sessions", segment(session_id, "session_id"), "runs", segment(run_id, "run_id")],
             params=_params(type=_session_type(session_type), user_id=user_id, db_id=db_id),
-            **self._options(options, what="sessions.get_run()"),
+            **self._options(options, self.get_run),
         )
         return validate(RunOutput, data, "AgentOS")
 
@@ -241,7 +243,7 @@ class Sessions(APIResource):
             params=_params(type=_session_type(session_type), user_id=user_id, db_id=db_id),
             json_body={"session_name": session_name},
             idempotent=True,
-            **self._options(options, what="sessions.rename()"),
+            **self._options(options, self.rename),
         )
         return validate(SessionRecord, data, "AgentOS")
 
@@ -273,7 +275,7 @@ class Sessions(APIResource):
             params=_params(type=_session_type(session_type), user_id=user_id, db_id=db_id),
             json_body=body,
             idempotent=True,
-            **self._options(options, what="sessions.update()"),
+            **self._options(options, self.update),
         )
         return validate(SessionRecord, data, "AgentOS")
 
@@ -294,7 +296,7 @@ class Sessions(APIResource):
             "DELETE",
             ["sessions", segment(session_id, "session_id")],
             params=_params(user_id=user_id, db_id=db_id),
-            **self._options(options, what="sessions.delete()"),
+            **self._options(options, self.delete),
         )
 
     def delete_many(
@@ -322,5 +324,5 @@ class Sessions(APIResource):
             ["sessions"],
             params=_params(user_id=user_id, db_id=db_id),
             json_body={"session_ids": ids, "session_types": types},
-            **self._options(options, what="sessions.delete_many()"),
+            **self._options(options, self.delete_many),
         )

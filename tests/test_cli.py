@@ -127,6 +127,14 @@ def test_help_documents_commands_config_and_exit_codes(env: Env) -> None:
         assert option in run_help
 
 
+def test_help_lists_each_command_once(env: Env) -> None:
+    lines = env.invoke("--help").stdout.splitlines()
+    for name in cli.commands:
+        listed = [line for line in lines if line.split()[:1] == [name]]
+        assert len(listed) == 1, (name, listed)
+    assert len(lines) < 60
+
+
 def test_importing_the_package_imports_no_cli_click_or_rich() -> None:
     code = (
         "import sys, agentos_sync, agentos_sync.testing\n"
