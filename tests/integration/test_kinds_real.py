@@ -423,3 +423,55 @@ def test_team_and_workflow_sessions(agentos):  # type: ignore[no-untyped-def]
         ]
         client.delete_sessions([team_out.session_id, wf_out.session_id], ["team", "workflow"])
         assert client.get_sessions(session_type="team", user_id=user).data == []
+
+
+# -- resources and agno's names ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("kind", "entity"), [("agent", "assistant"), ("team", "duo"), ("workflow", "pipeline")])
+def test_resource_and_agno_spelling_against_the_real_server(agentos, kind, entity):  # type: ignore[no-untyped-def]
+    with AgentOSClient(agentos.url) as client:
+        runs = client.for_kind(kind)
+        assert runs is getattr(client, f"{kind}s")
+        assert [c.id for c in runs.list()] == [c.id for c in getattr(client, f"list_{kind}s")()]
+        assert runs.get(entity).id == getattr(client, f"get_{kind}")(entity).id == entity
+
+        session_id = new_session(kind)
+        by_resource = runs.run(entity, TWO_PLUS_TWO, session_id=session_id)
+        by_agno = getattr(client, f"run_{kind}")(entity, TWO_PLUS_TWO, session_id=session_id)
+        assert by_resource.status == by_agno.status == "COMPLETED" and by_resource.content == by_agno.content
+
+        with runs.stream(entity, "[tokens=5 delay=0]", background=True, session_id=session_id) as stream:
+            streamed = [e.event for e in stream]
+        with getattr(client, f"run_{kind}_stream")(entity, "[tokens=5 delay=0]", background=True) as agno_stream:
+            assert [e.event for e in agno_stream] == streamed
+        assert runs.get_run(entity, stream.run_id, session_id).status == "COMPLETED"
+        listed = [r.run_id for r in runs.list_runs(entity, session_id)]
+        assert listed == [by_resource.run_id, by_agno.run_id, stream.run_id]
+        assert [r.run_id for r in getattr(client, f"list_{kind}_runs")(entity, session_id)] == listed
+
+        # A typo fails before anything is sent (it used to start a new session silently).
+        with pytest.raises(TypeError, match="did you mean 'session_id'"):
+            runs.run(entity, TWO_PLUS_TWO, sesion_id=session_id)  # type: ignore[call-overload]
+        assert [r.run_id for r in runs.list_runs(entity, session_id)] == listed
+
+
+def test_known_fields_and_extra_body_reach_the_real_server(agentos):  # type: ignore[no-untyped-def]
+    with AgentOSClient(agentos.url) as client:
+        session_id = new_session("agent")
+        out = client.agents.run(
+            "assistant",
+            TWO_PLUS_TWO,
+            session_id=session_id,
+            metadata={"ticket": 7},
+            session_state={"user": "ada"},
+            extra_body={"debug_mode": False},
+            extra_headers={"X-Request-Source": "tests"},
+            timeout=30,
+        )
+        assert out.status == "COMPLETED"
+        # agno 3.1.10 lists a create's metadata back on agent runs (the fake does the same).
+        (listed,) = client.agents.list_runs("assistant", session_id)
+        assert (listed.model_extra or {}).get("metadata", {}).get("ticket") == 7
+        assert client.sessions.get(session_id).session_state == {"user": "ada"}
+        assert client.sessions.get(session_id).session_id == client.get_session(session_id).session_id
