@@ -18,11 +18,29 @@ from __future__ import annotations
 
 import difflib
 import inspect
-from typing import Any, Callable, Collection, Dict, List, Mapping, Optional, TypedDict
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Collection,
+    Dict,
+    Generic,
+    List,
+    Mapping,
+    Optional,
+    Type,
+    TypedDict,
+    TypeVar,
+    Union,
+    overload,
+)
 
 from ._http import HTTPCore, TimeoutArg, normalize_timeout
 
-__all__ = ["APIResource", "CallOptions", "unknown_keyword"]
+if TYPE_CHECKING:
+    from .client import AgentOSClient
+
+__all__ = ["APIResource", "CallOptions", "alias", "unknown_keyword"]
 
 
 class CallOptions(TypedDict, total=False):
@@ -78,3 +96,32 @@ def unknown_keyword(what: str, name: str, known: Collection[str], hint: str = ""
     nearest: List[str] = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
     suggestion = f"; did you mean {nearest[0]!r}?" if nearest else ""
     return TypeError(f"{what} got an unexpected keyword argument {name!r}{suggestion}{hint}")
+
+
+T = TypeVar("T")
+
+
+class alias(Generic[T]):
+    """A compatibility name: on an instance, the resource method it names (so ``help()`` and
+    editors show that method's parameters and docstring); on the class, a function taking the
+    client first, so it can be wrapped or monkeypatched like a method."""
+
+    def __init__(self, get: Callable[[AgentOSClient], T]) -> None:
+        self._get = get
+        self.__doc__ = (
+            "agno's name for a resource method: on an instance it is that method, with its docstring "
+            "and example (client.run_agent is client.agents.run)."
+        )
+
+    @overload
+    def __get__(self, obj: None, owner: Type[AgentOSClient]) -> alias[T]: ...
+
+    @overload
+    def __get__(self, obj: AgentOSClient, owner: Type[AgentOSClient]) -> T: ...
+
+    def __get__(self, obj: Optional[AgentOSClient], owner: Type[AgentOSClient]) -> Union[T, alias[T]]:
+        return self if obj is None else self._get(obj)
+
+    def __call__(self, client: AgentOSClient, *args: Any, **kwargs: Any) -> Any:
+        method: Callable[..., Any] = self._get(client)  # type: ignore[assignment]
+        return method(*args, **kwargs)

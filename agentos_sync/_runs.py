@@ -527,6 +527,7 @@ class Runs(APIResource, Generic[S]):
         retries: Optional[int] = None,
         options: Optional[Mapping[str, Any]] = None,
     ) -> Response:
+        """Send one ``/resume`` request; the stream's source and :meth:`resume` use it."""
         segments = self._runs_path(entity_id, segment(run_id, "run_id"), "resume")
         response = self._http.send(
             "POST",

@@ -10,24 +10,10 @@ stream is not: one stream, one consumer.
 
 from __future__ import annotations
 
-from typing import (
-    TYPE_CHECKING,
-    Any,
-    Callable,
-    Dict,
-    Generic,
-    Iterable,
-    List,
-    Mapping,
-    Optional,
-    Tuple,
-    Type,
-    TypeVar,
-    Union,
-    overload,
-)
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 from ._http import HTTPCore, TimeoutArg, normalize_base_url, normalize_timeout, validate
+from ._resource import alias
 from ._runs import AGENT, TEAM, WORKFLOW, Runs
 from ._sessions import Sessions
 from ._uploads import FileInput
@@ -37,35 +23,11 @@ from .sse import DEFAULT_MAX_EVENT_BYTES
 from .transports.base import Transport
 
 if TYPE_CHECKING:
-    from .concurrency import RunRequestLike, RunResult
+    from typing_extensions import Unpack
+
+    from .concurrency import RunManyOptions, RunRequestLike, RunResult
 
 __all__ = ["AgentOSClient", "FileInput"]
-
-
-T = TypeVar("T")
-
-
-class _alias(Generic[T]):
-    """A compatibility name: on an instance, the resource method it names (so ``help()`` and
-    editors show that method's parameters and docstring); on the class, a function taking the
-    client first, so it can be wrapped or monkeypatched like a method."""
-
-    def __init__(self, get: Callable[[AgentOSClient], T]) -> None:
-        self._get = get
-        self.__doc__ = "agno's name for a resource method; on an instance it is that method."
-
-    @overload
-    def __get__(self, obj: None, owner: Type[AgentOSClient]) -> _alias[T]: ...
-
-    @overload
-    def __get__(self, obj: AgentOSClient, owner: Type[AgentOSClient]) -> T: ...
-
-    def __get__(self, obj: Optional[AgentOSClient], owner: Type[AgentOSClient]) -> Union[T, _alias[T]]:
-        return self if obj is None else self._get(obj)
-
-    def __call__(self, client: AgentOSClient, *args: Any, **kwargs: Any) -> Any:
-        method: Callable[..., Any] = self._get(client)  # type: ignore[assignment]
-        return method(*args, **kwargs)
 
 
 class AgentOSClient:
@@ -152,21 +114,47 @@ class AgentOSClient:
 
     @property
     def transport(self) -> Transport:
-        """The transport every request goes through."""
+        """The transport every request goes through.
+
+        Example::
+
+            client.transport.close()     # what client.close() does, among other things
+        """
         return self._http.transport
 
     @property
     def timeout(self) -> Tuple[float, float]:
-        """The default ``(connect, read)`` timeout of every request."""
+        """The default ``(connect, read)`` timeout of every request (a call's ``timeout=`` overrides it).
+
+        Example::
+
+            assert AgentOSClient(timeout=5).timeout == (5.0, 5.0)
+        """
         return self._http.timeout
 
     def close(self) -> None:
-        """Close the transport's pooled connections. Idempotent; the client is unusable after."""
+        """Close the transport's pooled connections. Idempotent; the client is unusable after.
+
+        Example::
+
+            client = AgentOSClient("http://localhost:7777")
+            try:
+                client.agents.run("assistant", "Hi")
+            finally:
+                client.close()          # or: with AgentOSClient(...) as client:
+        """
         self._http.close()
 
     @property
     def closed(self) -> bool:
-        """True once :meth:`close` ran."""
+        """True once :meth:`close` ran.
+
+        Example::
+
+            with AgentOSClient() as client:
+                ...
+            assert client.closed
+        """
         return self._http.closed
 
     def __enter__(self) -> AgentOSClient:
@@ -181,49 +169,49 @@ class AgentOSClient:
     # -- agno's AgentOSClient names ------------------------------------------------------------
     # Each is the resource method itself (same parameters, same docstring): one line, no logic.
 
-    list_agents = _alias(lambda c: c.agents.list)
-    get_agent = _alias(lambda c: c.agents.get)
-    run_agent = _alias(lambda c: c.agents.run)
-    run_agent_stream = _alias(lambda c: c.agents.stream)
-    resume_run_stream = _alias(lambda c: c.agents.resume)
-    resume_agent_run_stream = _alias(lambda c: c.agents.resume)
-    continue_agent_run = _alias(lambda c: c.agents.continue_run)
-    continue_agent_run_stream = _alias(lambda c: c.agents.continue_stream)
-    get_agent_run = _alias(lambda c: c.agents.get_run)
-    list_agent_runs = _alias(lambda c: c.agents.list_runs)
-    wait_for_agent_run = _alias(lambda c: c.agents.wait)
-    cancel_agent_run = _alias(lambda c: c.agents.cancel)
-    list_teams = _alias(lambda c: c.teams.list)
-    get_team = _alias(lambda c: c.teams.get)
-    run_team = _alias(lambda c: c.teams.run)
-    run_team_stream = _alias(lambda c: c.teams.stream)
-    resume_team_run_stream = _alias(lambda c: c.teams.resume)
-    continue_team_run = _alias(lambda c: c.teams.continue_run)
-    continue_team_run_stream = _alias(lambda c: c.teams.continue_stream)
-    get_team_run = _alias(lambda c: c.teams.get_run)
-    list_team_runs = _alias(lambda c: c.teams.list_runs)
-    wait_for_team_run = _alias(lambda c: c.teams.wait)
-    cancel_team_run = _alias(lambda c: c.teams.cancel)
-    list_workflows = _alias(lambda c: c.workflows.list)
-    get_workflow = _alias(lambda c: c.workflows.get)
-    run_workflow = _alias(lambda c: c.workflows.run)
-    run_workflow_stream = _alias(lambda c: c.workflows.stream)
-    resume_workflow_run_stream = _alias(lambda c: c.workflows.resume)
-    continue_workflow_run = _alias(lambda c: c.workflows.continue_run)
-    continue_workflow_run_stream = _alias(lambda c: c.workflows.continue_stream)
-    get_workflow_run = _alias(lambda c: c.workflows.get_run)
-    list_workflow_runs = _alias(lambda c: c.workflows.list_runs)
-    wait_for_workflow_run = _alias(lambda c: c.workflows.wait)
-    cancel_workflow_run = _alias(lambda c: c.workflows.cancel)
-    create_session = _alias(lambda c: c.sessions.create)
-    get_sessions = _alias(lambda c: c.sessions.list)
-    get_session = _alias(lambda c: c.sessions.get)
-    get_session_runs = _alias(lambda c: c.sessions.runs)
-    get_session_run = _alias(lambda c: c.sessions.get_run)
-    rename_session = _alias(lambda c: c.sessions.rename)
-    update_session = _alias(lambda c: c.sessions.update)
-    delete_session = _alias(lambda c: c.sessions.delete)
-    delete_sessions = _alias(lambda c: c.sessions.delete_many)
+    list_agents = alias(lambda c: c.agents.list)
+    get_agent = alias(lambda c: c.agents.get)
+    run_agent = alias(lambda c: c.agents.run)
+    run_agent_stream = alias(lambda c: c.agents.stream)
+    resume_run_stream = alias(lambda c: c.agents.resume)
+    resume_agent_run_stream = alias(lambda c: c.agents.resume)
+    continue_agent_run = alias(lambda c: c.agents.continue_run)
+    continue_agent_run_stream = alias(lambda c: c.agents.continue_stream)
+    get_agent_run = alias(lambda c: c.agents.get_run)
+    list_agent_runs = alias(lambda c: c.agents.list_runs)
+    wait_for_agent_run = alias(lambda c: c.agents.wait)
+    cancel_agent_run = alias(lambda c: c.agents.cancel)
+    list_teams = alias(lambda c: c.teams.list)
+    get_team = alias(lambda c: c.teams.get)
+    run_team = alias(lambda c: c.teams.run)
+    run_team_stream = alias(lambda c: c.teams.stream)
+    resume_team_run_stream = alias(lambda c: c.teams.resume)
+    continue_team_run = alias(lambda c: c.teams.continue_run)
+    continue_team_run_stream = alias(lambda c: c.teams.continue_stream)
+    get_team_run = alias(lambda c: c.teams.get_run)
+    list_team_runs = alias(lambda c: c.teams.list_runs)
+    wait_for_team_run = alias(lambda c: c.teams.wait)
+    cancel_team_run = alias(lambda c: c.teams.cancel)
+    list_workflows = alias(lambda c: c.workflows.list)
+    get_workflow = alias(lambda c: c.workflows.get)
+    run_workflow = alias(lambda c: c.workflows.run)
+    run_workflow_stream = alias(lambda c: c.workflows.stream)
+    resume_workflow_run_stream = alias(lambda c: c.workflows.resume)
+    continue_workflow_run = alias(lambda c: c.workflows.continue_run)
+    continue_workflow_run_stream = alias(lambda c: c.workflows.continue_stream)
+    get_workflow_run = alias(lambda c: c.workflows.get_run)
+    list_workflow_runs = alias(lambda c: c.workflows.list_runs)
+    wait_for_workflow_run = alias(lambda c: c.workflows.wait)
+    cancel_workflow_run = alias(lambda c: c.workflows.cancel)
+    create_session = alias(lambda c: c.sessions.create)
+    get_sessions = alias(lambda c: c.sessions.list)
+    get_session = alias(lambda c: c.sessions.get)
+    get_session_runs = alias(lambda c: c.sessions.runs)
+    get_session_run = alias(lambda c: c.sessions.get_run)
+    rename_session = alias(lambda c: c.sessions.rename)
+    update_session = alias(lambda c: c.sessions.update)
+    delete_session = alias(lambda c: c.sessions.delete)
+    delete_sessions = alias(lambda c: c.sessions.delete_many)
 
     # -- the server ------------------------------------------------------------------------
 
@@ -260,15 +248,7 @@ class AgentOSClient:
 
     # -- concurrency -----------------------------------------------------------------------------
 
-    def run_many(
-        self,
-        requests: Iterable[RunRequestLike],
-        *,
-        max_workers: int = 8,
-        kind: str = "agent",
-        resumable: bool = False,
-        on_result: Optional[Callable[[RunResult], Any]] = None,
-    ) -> List[RunResult]:
+    def run_many(self, requests: Iterable[RunRequestLike], **options: Unpack[RunManyOptions]) -> List[RunResult]:
         """Run many runs on a bounded thread pool; results in input order, each run's error
         captured in its result rather than raised half-way. See :func:`agentos_sync.concurrency.run_many`.
 
@@ -280,4 +260,4 @@ class AgentOSClient:
         """
         from .concurrency import run_many
 
-        return run_many(self, requests, max_workers=max_workers, kind=kind, resumable=resumable, on_result=on_result)
+        return run_many(self, requests, **options)

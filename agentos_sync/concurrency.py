@@ -46,6 +46,7 @@ from typing import (
     Mapping,
     Optional,
     Tuple,
+    TypedDict,
     Union,
 )
 
@@ -58,7 +59,15 @@ from .models import RunOutput, RunStatus
 if TYPE_CHECKING:
     from .client import AgentOSClient
 
-__all__ = ["RunRequest", "RunRequestLike", "RunResult", "StreamWorker", "run_many", "stream_in_thread"]
+__all__ = [
+    "RunManyOptions",
+    "RunRequest",
+    "RunRequestLike",
+    "RunResult",
+    "StreamWorker",
+    "run_many",
+    "stream_in_thread",
+]
 
 logger = logging.getLogger("agentos_sync")
 
@@ -183,6 +192,15 @@ def _run_one(client: AgentOSClient, request: RunRequest, index: int, resumable: 
         logger.debug("agentos_sync: run_many #%d (%s %s) failed: %r", index, request.kind, request.id, exc)
         return RunResult(request=request, index=index, error=exc, elapsed=time.monotonic() - start)
     return RunResult(request=request, index=index, output=output, elapsed=time.monotonic() - start)
+
+
+class RunManyOptions(TypedDict, total=False):
+    """The keyword arguments of :func:`run_many` (and ``AgentOSClient.run_many``), in one place."""
+
+    max_workers: int
+    kind: str
+    resumable: bool
+    on_result: Optional[Callable[[RunResult], Any]]
 
 
 def run_many(

@@ -468,3 +468,19 @@ def test_terminal_status_is_the_one_rule() -> None:
     assert events.terminal_status("RunError") == "ERROR" and events.terminal_status("RunCompleted") == "COMPLETED"
     assert events.terminal_status("RunContent") is None
     assert set(events.TERMINAL_STATUS) == set().union(*events.TERMINAL_EVENTS.values())
+
+
+def test_every_public_method_has_a_docstring_with_an_example(client: AgentOSClient) -> None:
+    missing = []
+    for owner in (client, client.agents, client.sessions):
+        for name in dir(owner):
+            member = getattr(owner, name)
+            if name.startswith("_") or not callable(member) or name == "open_resume":
+                continue
+            if "Example" not in (member.__doc__ or ""):
+                missing.append(f"{type(owner).__name__}.{name}")
+    for prop in ("transport", "timeout", "closed"):
+        if "Example" not in (getattr(AgentOSClient, prop).__doc__ or ""):
+            missing.append(f"AgentOSClient.{prop}")
+    assert missing == []
+    assert "a agent" not in (client.run_agent.__doc__ or "")

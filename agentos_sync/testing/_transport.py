@@ -39,6 +39,7 @@ class MockTransport(Transport):
         self._lock = threading.Lock()
 
     def send(self, request: Request) -> Response:
+        """Record ``request`` and return ``handler(request)`` (which must be a Response)."""
         with self._lock:
             self.requests.append(request)
         response = self.handler(request)
