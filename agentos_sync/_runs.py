@@ -219,7 +219,7 @@ class Runs(APIResource, Generic[S]):
     :meth:`run` / :meth:`stream` (create a run), :meth:`resume` (re-attach to a background
     run's stream), :meth:`continue_run` / :meth:`continue_stream` (human in the loop),
     :meth:`get_run`, :meth:`list_runs`, :meth:`wait`, :meth:`cancel`. Every method also takes
-    ``timeout=`` and ``extra_headers=`` for that call (:class:`~agentos_sync._resource.CallOptions`).
+    ``timeout=`` and ``extra_headers=`` for that call (:class:`~agentos_sync.resources.CallOptions`).
 
     Example::
 

@@ -1,6 +1,6 @@
 """Layer 1: ``AgentOSClient``, the public, blocking client: a composition of resources.
 
-``client.agents``, ``client.teams``, ``client.workflows`` (one :class:`~agentos_sync._runs.Runs`
+``client.agents``, ``client.teams``, ``client.workflows`` (one :class:`~agentos_sync.resources.Runs`
 class, three kinds) and ``client.sessions`` share one :class:`~agentos_sync._http.HTTPCore`, which
 builds requests, maps status codes to exceptions and hands bodies to the resources. The client
 knows nothing of sockets (that is the transport's business) and holds no per-call state, so one
@@ -40,10 +40,10 @@ class AgentOSClient:
     ``Authorization: Bearer`` and never shown.
 
     The client is a composition of resources, one per AgentOS area, over one shared request
-    core: ``client.agents``, ``client.teams``, ``client.workflows`` (:class:`~agentos_sync._runs.Runs`:
+    core: ``client.agents``, ``client.teams``, ``client.workflows`` (:class:`~agentos_sync.resources.Runs`:
     ``run``, ``stream``, ``resume``, ``continue_run``, ``continue_stream``, ``get_run``,
     ``list_runs``, ``wait``, ``cancel``, ``list``, ``get``) and ``client.sessions``
-    (:class:`~agentos_sync._sessions.Sessions`). agno's ``AgentOSClient`` names (``run_agent``,
+    (:class:`~agentos_sync.resources.Sessions`). agno's ``AgentOSClient`` names (``run_agent``,
     ``run_team_stream``, ``get_sessions``, ...) are the same methods under their agno names.
 
     Example::

@@ -484,3 +484,11 @@ def test_every_public_method_has_a_docstring_with_an_example(client: AgentOSClie
             missing.append(f"AgentOSClient.{prop}")
     assert missing == []
     assert "a agent" not in (client.run_agent.__doc__ or "")
+
+
+def test_the_resources_module_names_the_classes_behind_the_client(client: AgentOSClient) -> None:
+    from agentos_sync import resources
+
+    assert isinstance(client.teams, resources.Runs) and isinstance(client.sessions, resources.Sessions)
+    assert all(isinstance(r, resources.APIResource) for r in (client.agents, client.workflows, client.sessions))
+    assert {"session_state", "metadata", "extra_body", "timeout"} <= set(resources.CreateFields.__annotations__)

@@ -1,0 +1,24 @@
+"""The resource classes behind ``client.agents``, ``client.teams``, ``client.workflows`` and
+``client.sessions``, for type annotations and for adding an area.
+
+Each resource is a small class over the client's one shared request core
+(:class:`APIResource`); a new AgentOS area is one more subclass and one more attribute on
+:class:`~agentos_sync.AgentOSClient`.
+
+Example::
+
+    from agentos_sync import AgentOSClient
+    from agentos_sync.resources import Runs
+    from agentos_sync.models import AgentSummary
+
+    def ask(agents: Runs[AgentSummary], question: str) -> str:
+        return str(agents.run("assistant", question).content)
+
+    ask(AgentOSClient().agents, "What is 2 + 2?")
+"""
+
+from ._resource import APIResource, CallOptions
+from ._runs import ContinueFields, CreateFields, RunKind, Runs
+from ._sessions import Sessions
+
+__all__ = ["APIResource", "CallOptions", "ContinueFields", "CreateFields", "RunKind", "Runs", "Sessions"]
