@@ -17,7 +17,7 @@ Example::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, Optional, Type
+from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple, Type
 
 if TYPE_CHECKING:
     from .models import RunOutput
@@ -47,12 +47,39 @@ __all__ = [
 
 
 class AgentOSError(Exception):
-    """Base class of every error raised by agentos_sync."""
+    """Base class of every error raised by agentos_sync.
+
+    Every error pickles (a Celery task may raise it, a ``ProcessPoolExecutor`` ships it back):
+    it reduces to its class, its message and its plain fields. The live ``request`` and
+    ``response`` stay behind: a response holds a socket and a lock, which mean nothing in another
+    process (STYLE.md rule 13), so an unpickled error has ``request`` and ``response`` None.
+    """
+
+    #: Attributes that hold live objects, dropped by pickling.
+    _LIVE = frozenset({"request", "response"})
 
     def __init__(self, message: str, *, request: Optional[Request] = None) -> None:
         super().__init__(message)
         self.message = message
         self.request = request
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        # Exception's own reduce calls cls(*args), which loses the keyword-only fields (and fails
+        # on a required one such as status_code); rebuild through __new__ and restore the state.
+        state = {k: v for k, v in self.__dict__.items() if k not in self._LIVE}
+        return (_rebuild, (type(self), self.args), state)
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        for name in self._LIVE:
+            self.__dict__.setdefault(name, None)
+
+
+def _rebuild(cls: Type[AgentOSError], args: Tuple[Any, ...]) -> AgentOSError:
+    """Unpickle an error without calling its ``__init__`` (whose signature differs per class)."""
+    exc = cls.__new__(cls)
+    exc.args = args
+    return exc
 
 
 class APIConnectionError(AgentOSError):
