@@ -25,6 +25,7 @@ __version__ = "0.1.0"
 
 from . import errors, events
 from .client import AgentOSClient
+from .cursors import RunCursor
 from .errors import (
     AgentOSError,
     APIConnectionError,
@@ -106,6 +107,7 @@ __all__ = [
     "RunAccepted",
     "RunCompletedEvent",
     "RunContentEvent",
+    "RunCursor",
     "RunErrorEvent",
     "RunEvent",
     "RunFailedError",

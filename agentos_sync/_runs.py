@@ -278,6 +278,7 @@ class Runs:
         on_reconnect: OnReconnect = None,
         reconnect: Optional[ReconnectPolicy] = None,
         deadline: Optional[float] = None,
+        yield_meta: bool = True,
     ) -> RunStream:
         _check_deadline(deadline)
         _check_callback(on_reconnect)
@@ -294,7 +295,7 @@ class Runs:
             run_id=run_id,
             session_id=session_id,
             last_event_index=last_event_index,
-            yield_meta=True,
+            yield_meta=yield_meta,
         )
 
     # -- continue (human in the loop) ------------------------------------------------------
@@ -477,6 +478,8 @@ class _Source:
     ) -> None:
         self._runs = runs
         self._entity_id = entity_id
+        #: Read by RunStream.cursor: the stream itself knows the run, not the runnable.
+        self.entity_id = entity_id
         self._create = create
         self._message = message
 

@@ -31,6 +31,7 @@ from . import events
 from ._http import HTTPCore, TimeoutArg, normalize_base_url, normalize_timeout, segment, validate
 from ._runs import AGENT, TEAM, WORKFLOW, Runs
 from ._sessions import Sessions
+from .cursors import RunCursor
 from .models import (
     AgentSummary,
     ConfigResponse,
@@ -1013,6 +1014,45 @@ class AgentOSClient:
         from .concurrency import run_many
 
         return run_many(self, requests, max_workers=max_workers, kind=kind, resumable=resumable, on_result=on_result)
+
+    def resume(
+        self,
+        cursor: Union[RunCursor, str],
+        *,
+        on_reconnect: Optional[Callable[[events.StreamMetaEvent], Any]] = None,
+        reconnect: Optional[ReconnectPolicy] = None,
+        deadline: Optional[float] = None,
+        include_meta: bool = False,
+    ) -> RunStream:
+        """Re-attach to the run a :class:`~agentos_sync.cursors.RunCursor` (or its string) names,
+        in this process, yielding exactly the events after the cursor's ``last_event_index``.
+
+        ``stream.cursor`` makes one; it may come from another process, a task queue or a
+        database. The server's meta events (``CatchUpEvent``, ``ReplayEvent``, ...) go to
+        ``on_reconnect`` unless ``include_meta=True``. A run the server no longer knows raises
+        ``NotFoundError`` or ``RunNotFoundError``; a finished run yields what it had left.
+
+        Example::
+
+            stream = client.resume(RunCursor.from_string(saved))
+            for ev in stream:
+                handle(ev)
+        """
+        if isinstance(cursor, str):
+            cursor = RunCursor.from_string(cursor)
+        elif not isinstance(cursor, RunCursor):
+            raise TypeError(f"cursor must be a RunCursor or its string, got {type(cursor).__name__}")
+        runs = {"agent": self._agents, "team": self._teams, "workflow": self._workflows}[cursor.kind]
+        return runs.resume_stream(
+            cursor.entity_id,
+            cursor.run_id,
+            last_event_index=cursor.last_event_index,
+            session_id=cursor.session_id,
+            on_reconnect=on_reconnect,
+            reconnect=reconnect,
+            deadline=deadline,
+            yield_meta=include_meta,
+        )
 
     #: The agent spelling of ``resume_run_stream``, for symmetry with teams and workflows.
     resume_agent_run_stream = resume_run_stream

@@ -69,8 +69,8 @@ class AgentOSError(Exception):
         state = {k: v for k, v in self.__dict__.items() if k not in self._LIVE}
         return (_rebuild, (type(self), self.args), state)
 
-    def __setstate__(self, state: Dict[str, Any]) -> None:
-        self.__dict__.update(state)
+    def __setstate__(self, state: Optional[Dict[str, Any]]) -> None:
+        self.__dict__.update(state or {})
         for name in self._LIVE:
             self.__dict__.setdefault(name, None)
 

@@ -42,7 +42,9 @@ def _every_error() -> List[errors.AgentOSError]:
     for status in (400, 401, 403, 404, 409, 422, 429, 500, 503):
         response = BytesResponse(status, {"content-type": "application/json"}, b'{"detail": "x"}')
         detail: Any = [{"loc": ["body", "message"], "msg": "required"}] if status == 422 else f"detail {status}"
-        out.append(errors.make_status_error(status, detail, method="POST", path="/p", response=response, request=REQUEST))
+        out.append(
+            errors.make_status_error(status, detail, method="POST", path="/p", response=response, request=REQUEST)
+        )
     return out
 
 

@@ -376,13 +376,15 @@ class RequestsTransport(Transport):
             if self._pid != os.getpid():
                 inherited = self._session
                 fresh = requests.Session()
-                fresh.headers = inherited.headers.copy()
+                fresh.headers.clear()
+                fresh.headers.update(inherited.headers)
                 fresh.auth = inherited.auth
                 fresh.cookies = inherited.cookies.copy()
-                fresh.params = dict(inherited.params)
+                fresh.params = inherited.params
+                verify = True if inherited.verify is None else inherited.verify
                 # The inherited session is dropped, not closed: its sockets are the parent's too.
                 self._session = self._configure(
-                    fresh, inherited.verify, inherited.cert, dict(inherited.proxies), inherited.trust_env
+                    fresh, verify, inherited.cert, dict(inherited.proxies), inherited.trust_env
                 )
                 self._pid = os.getpid()
         return self._session
