@@ -53,6 +53,11 @@ def worker_client(long_fake: FakeAgentOS) -> AgentOSClient:
     return AgentOSClient("http://fake.local", transport=FakeTransport(long_fake), reconnect=FAST_RECONNECT)
 
 
+def deliver(client: AgentOSClient, store: DictStore, on_event: Any = None, **kwargs: Any) -> Any:
+    """One delivery of task-1 (same task id every time, as Celery redelivers it)."""
+    return stream_run(task(), client, store=store, agent="assistant", message="go", on_event=on_event, **kwargs)
+
+
 def content_of(evs: List[events.RunEvent]) -> str:
     return "".join(str(e.content) for e in evs if isinstance(e, events.RunContentEvent))
 
@@ -73,7 +78,7 @@ def test_one_delivery_streams_the_run_and_checkpoints_after_each_event(
 ) -> None:
     store = DictStore()
     seen: List[events.RunEvent] = []
-    out = stream_run(task(), worker_client, store=store, agent="assistant", message="go", on_event=seen.append)
+    out = deliver(worker_client, store, on_event=seen.append)
     assert out.content == LONG == content_of(seen)
     record = json.loads(store.data["task-1"])
     assert record["cursor"]["last_event_index"] == seen[-1].event_index
@@ -82,45 +87,21 @@ def test_one_delivery_streams_the_run_and_checkpoints_after_each_event(
     assert long_fake.run_count("assistant") == 1
 
 
-def test_at_least_once_a_death_after_handling_repeats_only_that_event(
-    long_fake: FakeAgentOS, worker_client: AgentOSClient
+@pytest.mark.parametrize("after_handling", [True, False], ids=["after-handling", "inside-on_event"])
+def test_at_least_once_a_death_repeats_at_most_the_event_in_hand_and_loses_nothing(
+    long_fake: FakeAgentOS, worker_client: AgentOSClient, after_handling: bool
 ) -> None:
     store = DictStore()
     seen: List[events.RunEvent] = []
     with pytest.raises(WorkerDied):
-        stream_run(
-            task(),
-            worker_client,
-            store=store,
-            agent="assistant",
-            message="go",
-            on_event=dies_at(5, seen, after_handling=True),
-        )
-    out = stream_run(task(), worker_client, store=store, agent="assistant", message="go", on_event=seen.append)
+        deliver(worker_client, store, on_event=dies_at(5, seen, after_handling=after_handling))
+    out = deliver(worker_client, store, on_event=seen.append)
     indices = [e.event_index for e in seen]
-    assert indices == [0, 1, 2, 3, 4, 5, 5, *range(6, len(indices) - 1)]  # the one in hand, once more
-    assert out.content == LONG
+    tail = list(range(6, len(indices) - (1 if after_handling else 0)))
+    # Died after handling 5 but before its checkpoint: 5 comes again, first, and nothing else does.
+    assert indices == [0, 1, 2, 3, 4, 5, *([5] if after_handling else []), *tail]
+    assert out.content == LONG == content_of([e for i, e in enumerate(seen) if i != 6 or not after_handling])
     assert long_fake.run_count("assistant") == 1
-
-
-def test_at_least_once_a_death_inside_on_event_loses_nothing_and_repeats_nothing(
-    long_fake: FakeAgentOS, worker_client: AgentOSClient
-) -> None:
-    store = DictStore()
-    seen: List[events.RunEvent] = []
-    with pytest.raises(WorkerDied):
-        stream_run(
-            task(),
-            worker_client,
-            store=store,
-            agent="assistant",
-            message="go",
-            on_event=dies_at(5, seen, after_handling=False),
-        )
-    stream_run(task(), worker_client, store=store, agent="assistant", message="go", on_event=seen.append)
-    indices = [e.event_index for e in seen]
-    assert indices == list(range(len(indices)))
-    assert content_of(seen) == LONG
 
 
 def test_at_most_once_never_repeats_and_loses_at_most_the_event_in_hand(
@@ -129,21 +110,15 @@ def test_at_most_once_never_repeats_and_loses_at_most_the_event_in_hand(
     store = DictStore()
     seen: List[events.RunEvent] = []
     with pytest.raises(WorkerDied):
-        stream_run(
-            task(),
+        deliver(
             worker_client,
-            store=store,
-            agent="assistant",
-            message="go",
+            store,
             on_event=dies_at(5, seen, after_handling=False),
             delivery="at_most_once",
         )
-    out = stream_run(
-        task(),
+    out = deliver(
         worker_client,
-        store=store,
-        agent="assistant",
-        message="go",
+        store,
         on_event=seen.append,
         delivery="at_most_once",
     )
@@ -156,9 +131,9 @@ def test_a_redelivery_after_the_run_ended_returns_its_output_without_a_new_run(
     long_fake: FakeAgentOS, worker_client: AgentOSClient
 ) -> None:
     store = DictStore()
-    first = stream_run(task(), worker_client, store=store, agent="assistant", message="go")
+    first = deliver(worker_client, store)
     seen: List[events.RunEvent] = []
-    again = stream_run(task(), worker_client, store=store, agent="assistant", message="go", on_event=seen.append)
+    again = deliver(worker_client, store, on_event=seen.append)
     assert seen == [] and again.content == first.content == LONG
     assert long_fake.run_count("assistant") == 1
 
@@ -170,17 +145,10 @@ def test_a_death_between_create_and_first_event_reattaches_to_the_run_it_made(
     long_fake.faults.cut(after_events=0, path="/agents/assistant/runs", method="POST")
     # The first delivery records the session, creates the run, and dies before any event.
     with pytest.raises(WorkerDied):
-        stream_run(
-            task(),
-            worker_client,
-            store=store,
-            agent="assistant",
-            message="go",
-            on_event=dies_at(0, [], after_handling=False),
-        )
+        deliver(worker_client, store, on_event=dies_at(0, [], after_handling=False))
     assert "pending" in json.loads(store.data["task-1"])
     seen: List[events.RunEvent] = []
-    out = stream_run(task(), worker_client, store=store, agent="assistant", message="go", on_event=seen.append)
+    out = deliver(worker_client, store, on_event=seen.append)
     assert out.content == LONG == content_of(seen)
     assert long_fake.run_count("assistant") == 1
 
@@ -190,7 +158,7 @@ def test_a_pending_record_whose_create_never_arrived_creates_the_run_in_the_reco
 ) -> None:
     store = DictStore()
     store.data["task-1"] = json.dumps({"pending": {"session_id": "sess-recorded", "at": 0.0}})
-    out = stream_run(task(), worker_client, store=store, agent="assistant", message="go")
+    out = deliver(worker_client, store)
     assert out.session_id == "sess-recorded" and out.content == LONG
     assert long_fake.run_count("assistant") == 1
 
@@ -215,10 +183,10 @@ def test_tasks_without_redelivery_options_and_bad_arguments_are_refused(worker_c
     with pytest.raises(TypeError, match="exactly one"):
         stream_run(task(), worker_client, store=store, agent="assistant", team="duo", message="go")
     with pytest.raises(ValueError, match="delivery"):
-        stream_run(task(), worker_client, store=store, agent="assistant", message="go", delivery="exactly_once")
+        deliver(worker_client, store, delivery="exactly_once")
     store.data["task-1"] = "garbage"
     with pytest.raises(ValueError, match="not one stream_run wrote"):
-        stream_run(task(), worker_client, store=store, agent="assistant", message="go")
+        deliver(worker_client, store)
     assert stream_run(None, worker_client, store=store, key="by-hand", agent="assistant", message="go").content == LONG
 
 
