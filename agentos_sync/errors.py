@@ -117,7 +117,9 @@ class APIStatusError(AgentOSError):
     """The server answered with a 4xx or 5xx status.
 
     ``detail`` is the server's ``{"detail": ...}`` (a string, or a list for 422), or the start of
-    the body when it was not JSON.
+    the body when it was not JSON. ``status_code`` may be left out for a class that names one
+    status (``NotFoundError("...")`` is a 404): what a serializer that keeps only the message
+    (Celery's JSON results) rebuilds.
     """
 
     status_code: int
@@ -126,12 +128,14 @@ class APIStatusError(AgentOSError):
         self,
         message: str,
         *,
-        status_code: int,
+        status_code: Optional[int] = None,
         detail: Any = None,
         response: Optional[Response] = None,
         request: Optional[Request] = None,
     ) -> None:
         super().__init__(message, request=request)
+        if status_code is None:
+            status_code = _natural_status(type(self))
         self.status_code = status_code
         self.detail = detail
         self.response = response
@@ -188,6 +192,15 @@ _STATUS_ADVICE: Dict[int, str] = {
     422: "fix the fields named in detail",
     429: "slow down or retry later",
 }
+
+
+def _natural_status(cls: Type[APIStatusError]) -> int:
+    for status, error_class in _STATUS_ERRORS.items():
+        if issubclass(cls, error_class):
+            return status
+    if issubclass(cls, InternalServerError):
+        return 500
+    raise TypeError(f"{cls.__name__} needs status_code= (it covers more than one status)")
 
 
 def status_error_class(status_code: int) -> Type[APIStatusError]:

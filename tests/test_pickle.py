@@ -102,3 +102,12 @@ def test_run_output_and_events_round_trip_through_json(client: AgentOSClient) ->
         data = json.loads(json.dumps(ev.model_dump(mode="json")))
         again = events.event_class(data["event"]).model_validate(data)
         assert type(again) is type(ev) and again == ev
+
+
+def test_a_status_error_rebuilt_from_its_message_alone_keeps_its_status() -> None:
+    # Celery's JSON result serializer stores only the class and args, and calls cls(*args).
+    assert errors.NotFoundError("gone").status_code == 404
+    assert errors.RateLimitError("slow down").status_code == 429
+    assert errors.InternalServerError("failed").status_code == 500
+    with pytest.raises(TypeError, match="status_code"):
+        errors.APIStatusError("which status?")
