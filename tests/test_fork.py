@@ -8,11 +8,10 @@ Each child reports through a pipe and leaves with ``os._exit`` (never back into 
 from __future__ import annotations
 
 import gc
-import json
-import os
-from typing import Any, Callable, Dict, Iterator, List, Set
+from typing import Any, Dict, Iterator, List, Set
 
 import pytest
+from _support import in_child
 
 from agentos_sync import AgentOSClient, ReconnectPolicy, errors, events
 from agentos_sync.testing import FakeAgentOS, FakeServer
@@ -48,32 +47,6 @@ def pooled_ports(client: AgentOSClient) -> Set[int]:
                 if conn is not None and conn.sock is not None:
                     ports.add(conn.sock.getsockname()[1])
     return ports
-
-
-def in_child(body: Callable[[], Dict[str, Any]]) -> Dict[str, Any]:
-    """Run ``body`` in a forked child; its JSON result, or the error it raised, as a dict."""
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: never returns into pytest
-        code = 0
-        try:
-            os.close(read_end)
-            try:
-                result = body()
-            except BaseException as exc:  # reported to the parent, which asserts on it
-                result = {"raised": type(exc).__name__, "message": str(exc)}
-            with os.fdopen(write_end, "w") as out:
-                json.dump(result, out)
-        except BaseException:
-            code = 1
-        finally:
-            os._exit(code)
-    os.close(write_end)
-    with os.fdopen(read_end) as inp:
-        text = inp.read()
-    _, status = os.waitpid(pid, 0)
-    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, f"child failed: {status}"
-    return dict(json.loads(text))
 
 
 def content_of(evs: List[events.RunEvent]) -> str:
