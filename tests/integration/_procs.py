@@ -12,6 +12,7 @@ import ctypes
 import functools
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -70,8 +71,22 @@ def children(pid: int) -> Set[int]:
     return out
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 def tail(path: Path, n: int = 60) -> str:
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-n:])
     except OSError:
         return "(no log)"
+
+
+def gunicorn_flags() -> List[str]:
+    """Flags every test's gunicorn needs: gunicorn 24+ opens a control socket at one fixed path in
+    the home directory, which concurrent test runs would fight over."""
+    from gunicorn.config import KNOWN_SETTINGS
+
+    return ["--no-control-socket"] if any(s.name == "control_socket_disable" for s in KNOWN_SETTINGS) else []

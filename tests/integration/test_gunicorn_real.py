@@ -26,7 +26,7 @@ from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 import pytest
 import requests
 from _helpers import tokens
-from _procs import children, spawn, stop, tail
+from _procs import children, free_port, gunicorn_flags, spawn, stop, tail
 
 from agentos_sync import AgentOSClient
 from agentos_sync.sse import iter_frames
@@ -125,11 +125,20 @@ class OwnerProxy:
 @pytest.fixture
 def site(agentos: Any, tmp_path: Path) -> Iterator[Tuple[str, OwnerProxy, Any]]:
     proxy = OwnerProxy(agentos.port)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     log = tmp_path / "gunicorn.log"
-    cmd = ["-m", "gunicorn", "--preload", "-w", str(WORKERS), "-k", "sync", "-b", f"127.0.0.1:{port}"]
+    cmd = [
+        "-m",
+        "gunicorn",
+        *gunicorn_flags(),
+        "--preload",
+        "-w",
+        str(WORKERS),
+        "-k",
+        "sync",
+        "-b",
+        f"127.0.0.1:{port}",
+    ]
     cmd += ["--timeout", "60", "--graceful-timeout", "5", "gunicorn_preload:application"]
     proc = spawn(cmd, log, env={"AGENTOS_URL": f"http://127.0.0.1:{proxy.port}", "DJANGO_DEBUG": "0"})
     proxy.master_pid = proc.pid
