@@ -140,3 +140,35 @@ def test_a_child_reading_an_inherited_foreground_stream_is_told_and_the_parent_r
     assert in_child(child) == {"raised": "StreamInterruptedError", "forked": True}
     evs.extend(stream)
     assert_complete_once(evs)
+
+
+def test_a_childs_session_keeps_the_settings_of_a_given_session(server: FakeServer) -> None:
+    import requests
+
+    from agentos_sync.transports.requests import RequestsTransport
+
+    given = requests.Session()
+    given.headers["X-Tenant"] = "acme"
+    given.params = {"trace": "1"}
+    transport = RequestsTransport(session=given, verify=False, pool_maxsize=3)
+    client = AgentOSClient(server.url, transport=transport)
+    assert client.run_agent("echo", "parent").content == "You said: parent"
+
+    def child() -> Dict[str, Any]:
+        answer = client.run_agent("echo", "child").content
+        session = transport._session_here()
+        return {
+            "answer": answer,
+            "fresh": session is not given,
+            "tenant": session.headers.get("X-Tenant"),
+            "params": session.params,
+            "verify": session.verify,
+        }
+
+    assert in_child(child) == {
+        "answer": "You said: child",
+        "fresh": True,
+        "tenant": "acme",
+        "params": {"trace": "1"},
+        "verify": False,
+    }

@@ -320,6 +320,9 @@ class RequestsTransport(Transport):
     Fork-safe: a process forked after the transport was used (``gunicorn --preload``, Celery's
     prefork pool, ``os.fork()``) gets a new session and pool on its first request, never a
     connection of its parent's, and closing what it inherited never touches the parent's sockets.
+    A ``session=`` given here is rebuilt in the child as a plain ``requests.Session`` carrying its
+    headers, auth, cookies, params, verify, cert, proxies and trust_env (adapters it mounted of
+    its own are not copied: they hold the parent's pools).
 
     Example::
 
