@@ -11,6 +11,7 @@ Each task records in Redis what the test checks: ``attempts:<task id>`` (the pid
 
 import json
 import os
+import signal
 
 import redis
 from celery import Celery
@@ -44,12 +45,15 @@ store = RedisCursorStore(r)
 
 
 @app.task(bind=True, **TASK_OPTIONS)
-def stream_answer(self, message):  # type: ignore[no-untyped-def]
+def stream_answer(self, message, die_after_handling=None):  # type: ignore[no-untyped-def]
     task_id = self.request.id
-    r.rpush(f"attempts:{task_id}", os.getpid())
+    first_delivery = r.rpush(f"attempts:{task_id}", os.getpid()) == 1
 
     def on_event(event):  # type: ignore[no-untyped-def]
         r.rpush(f"seen:{task_id}", f"{os.getpid()}:{event.event_index}")
+        if first_delivery and event.event_index == die_after_handling:
+            # The worst moment: the event is handled, its checkpoint not yet written.
+            os.kill(os.getpid(), signal.SIGKILL)
 
     output = stream_run(self, client, store=store, agent="assistant", message=message, on_event=on_event)
     answer = {"content": output.content, "run_id": output.run_id, "session_id": output.session_id, "pid": os.getpid()}
