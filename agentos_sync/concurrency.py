@@ -350,11 +350,12 @@ def run_many(
                 return
             done.put(_run_one(client, request, index, resumable, inflight))
 
-    # Daemon threads, not a ThreadPoolExecutor: the executor's threads are joined at interpreter
-    # exit, so after Ctrl-C the process waited for every blocking run still in flight.
-    for n in range(min(max_workers, len(batch))):
-        threading.Thread(target=work, name=f"agentos_sync-run_many_{n}", daemon=True).start()
     try:
+        # Daemon threads, not a ThreadPoolExecutor: the executor's threads are joined at
+        # interpreter exit, so after Ctrl-C the process waited for every blocking run in flight.
+        # Started inside the try: a Ctrl-C while the last ones start must stop the first ones.
+        for n in range(min(max_workers, len(batch))):
+            threading.Thread(target=work, name=f"agentos_sync-run_many_{n}", daemon=True).start()
         for _ in batch:
             result = done.get()
             results[result.index] = result

@@ -60,13 +60,14 @@ def interrupt_when(barrier: threading.Barrier) -> None:
 def test_ctrl_c_closes_the_streams_being_read_and_starts_nothing_more() -> None:
     transport = BlockingStreams(expected_readers=3)
     client = AgentOSClient("http://fake.local", transport=transport, max_retries=0)
+    before = set(threading.enumerate())
     interrupt_when(transport.all_reading)
     with pytest.raises(KeyboardInterrupt):
         run_many(client, [("assistant", f"q{i}") for i in range(10)], max_workers=3, resumable=True)
     # Closed before run_many raised: not one stream is left reading.
     assert len(transport.closed) == 3 and all(closed.is_set() for closed in transport.closed)
     assert len(transport.sent) == 3  # the seven runs not started are never sent
-    for thread in threading.enumerate():
+    for thread in set(threading.enumerate()) - before:
         if thread.name.startswith("agentos_sync-run_many"):
             thread.join()  # they end once their stream is closed; the timeout bounds this too
 
