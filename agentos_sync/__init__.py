@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from . import errors, events
 from ._version import __version__
 from .client import AgentOSClient
+from .cursors import RunCursor
 from .errors import (
     AgentOSError,
     APIConnectionError,
@@ -105,6 +106,7 @@ __all__ = [
     "RunAccepted",
     "RunCompletedEvent",
     "RunContentEvent",
+    "RunCursor",
     "RunErrorEvent",
     "RunEvent",
     "RunFailedError",

@@ -557,6 +557,7 @@ class Runs(APIResource, Generic[S]):
         on_reconnect: OnReconnect = None,
         reconnect: Optional[ReconnectPolicy] = None,
         deadline: Optional[float] = None,
+        yield_meta: bool = True,
         **options: Unpack[CallOptions],
     ) -> RunStream:
         """Re-attach to a background run's stream after ``last_event_index`` (None: from the start).
@@ -586,7 +587,7 @@ class Runs(APIResource, Generic[S]):
             run_id=run_id,
             session_id=session_id,
             last_event_index=last_event_index,
-            yield_meta=True,
+            yield_meta=yield_meta,
         )
 
     # -- continue (human in the loop) ------------------------------------------------------
@@ -890,6 +891,8 @@ class _Source:
     ) -> None:
         self._runs = runs
         self._entity_id = entity_id
+        #: Read by RunStream.cursor: the stream itself knows the run, not the runnable.
+        self.entity_id = entity_id
         self._create = create
         self._message = message
 

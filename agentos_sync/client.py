@@ -10,16 +10,19 @@ stream is not: one stream, one consumer.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
+from . import events
 from ._http import HTTPCore, TimeoutArg, normalize_base_url, normalize_timeout, validate
-from ._resource import alias
+from ._resource import CallOptions, alias
 from ._runs import AGENT, TEAM, WORKFLOW, Runs
 from ._sessions import Sessions
 from ._uploads import FileInput
+from .cursors import RunCursor
 from .models import AgentSummary, ConfigResponse, TeamSummary, WorkflowSummary
 from .retry import ReconnectPolicy
 from .sse import DEFAULT_MAX_EVENT_BYTES
+from .streams import RunStream
 from .transports.base import Transport
 
 if TYPE_CHECKING:
@@ -261,3 +264,43 @@ class AgentOSClient:
         from .concurrency import run_many
 
         return run_many(self, requests, **options)
+
+    def resume(
+        self,
+        cursor: Union[RunCursor, str],
+        *,
+        on_reconnect: Optional[Callable[[events.StreamMetaEvent], Any]] = None,
+        reconnect: Optional[ReconnectPolicy] = None,
+        deadline: Optional[float] = None,
+        include_meta: bool = False,
+        **options: Unpack[CallOptions],
+    ) -> RunStream:
+        """Re-attach to the run a :class:`~agentos_sync.cursors.RunCursor` (or its string) names,
+        in this process, yielding exactly the events after the cursor's ``last_event_index``.
+
+        ``stream.cursor`` makes one; it may come from another process, a task queue or a
+        database. The server's meta events (``CatchUpEvent``, ``ReplayEvent``, ...) go to
+        ``on_reconnect`` unless ``include_meta=True``. A run the server no longer knows raises
+        ``NotFoundError`` or ``RunNotFoundError``; a finished run yields what it had left.
+
+        Example::
+
+            stream = client.resume(RunCursor.from_string(saved))
+            for ev in stream:
+                handle(ev)
+        """
+        if isinstance(cursor, str):
+            cursor = RunCursor.from_string(cursor)
+        elif not isinstance(cursor, RunCursor):
+            raise TypeError(f"cursor must be a RunCursor or its string, got {type(cursor).__name__}")
+        return self.for_kind(cursor.kind).resume(
+            cursor.entity_id,
+            cursor.run_id,
+            cursor.last_event_index,
+            cursor.session_id,
+            on_reconnect=on_reconnect,
+            reconnect=reconnect,
+            deadline=deadline,
+            yield_meta=include_meta,
+            **options,
+        )

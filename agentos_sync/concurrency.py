@@ -33,9 +33,11 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import queue
+import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import (
     TYPE_CHECKING,
@@ -58,6 +60,7 @@ from .models import RunOutput, RunStatus
 
 if TYPE_CHECKING:
     from .client import AgentOSClient
+    from .streams import RunStream
 
 __all__ = [
     "RunManyOptions",
@@ -168,15 +171,56 @@ def _as_request(item: Any, index: int, kind: str) -> RunRequest:
     )
 
 
-def _run_one(client: AgentOSClient, request: RunRequest, index: int, resumable: bool) -> RunResult:
+class _Batch:
+    """What one :func:`run_many` call has in flight, so that an interrupt can end it at once: the
+    streams its threads are reading are closed (which wakes a thread blocked in recv), and no
+    request not yet started is sent."""
+
+    def __init__(self) -> None:
+        self.stopped = threading.Event()
+        self._lock = threading.Lock()
+        self._streams: set[RunStream] = set()
+
+    def track(self, stream: RunStream) -> None:
+        with self._lock:
+            if not self.stopped.is_set():
+                self._streams.add(stream)
+                return
+        stream.close()  # opened while the batch was being stopped
+
+    def untrack(self, stream: RunStream) -> None:
+        with self._lock:
+            self._streams.discard(stream)
+
+    def stop(self) -> None:
+        with self._lock:
+            self.stopped.set()
+            streams, self._streams = list(self._streams), set()
+        for stream in streams:
+            with contextlib.suppress(Exception):
+                stream.close()
+
+
+def _run_one(client: AgentOSClient, request: RunRequest, index: int, resumable: bool, batch: _Batch) -> RunResult:
     start = time.monotonic()
     kwargs = dict(request.kwargs)
     try:
         output: Any
         runs = client.for_kind(request.kind)
         if resumable:
-            with runs.stream(request.id, request.message, background=True, **kwargs) as stream:
-                output = stream.get_final_output()
+            stream = runs.stream(request.id, request.message, background=True, **kwargs)
+            batch.track(stream)
+            try:
+                with stream:
+                    for _ in stream:
+                        pass
+                    if batch.stopped.is_set():
+                        # Closed by the interrupt: fetching the run now would be one more request
+                        # the caller has just said not to wait for.
+                        raise errors.StreamError("run_many was interrupted", run_id=stream.run_id)
+                    output = stream.get_final_output()
+            finally:
+                batch.untrack(stream)
         else:
             output = runs.run(request.id, request.message, **kwargs)
         if not isinstance(output, RunOutput):  # pragma: no cover - background is refused above
@@ -226,7 +270,12 @@ def run_many(
       connection (``run_*_stream(..., background=True).get_final_output()``) instead of one long
       blocking request.
     - ``on_result``: called with each result as it completes (completion order), in the calling
-      thread; an exception it raises stops the wait (runs already started finish in the background).
+      thread; an exception it raises stops the wait like an interrupt.
+
+    Ctrl-C (or an ``on_result`` error) returns at once: requests not yet started are never sent,
+    the streams being read (``resumable=True``) are closed, and the worker threads are daemons, so
+    a plain request still waiting for its answer never holds the process at exit. The runs
+    themselves go on on the server (background ones can be resumed or cancelled by run_id).
 
     The client is shared by the worker threads, which is safe. Example::
 
@@ -247,20 +296,32 @@ def run_many(
     if getattr(client, "closed", False):
         raise RuntimeError("This AgentOSClient is closed; create a new one.")
     results: List[Optional[RunResult]] = [None] * len(batch)
-    executor = ThreadPoolExecutor(max_workers=min(max_workers, len(batch)), thread_name_prefix="agentos_sync-run_many")
-    finished = False
+    inflight = _Batch()
+    todo: queue.Queue[Tuple[int, RunRequest]] = queue.Queue()
+    for item in enumerate(batch):
+        todo.put(item)
+    done: queue.Queue[RunResult] = queue.Queue()
+
+    def work() -> None:
+        while not inflight.stopped.is_set():
+            try:
+                index, request = todo.get_nowait()
+            except queue.Empty:
+                return
+            done.put(_run_one(client, request, index, resumable, inflight))
+
     try:
-        futures: List[Future[RunResult]] = [
-            executor.submit(_run_one, client, req, i, resumable) for i, req in enumerate(batch)
-        ]
-        for future in as_completed(futures):
-            result = future.result()
+        # Daemon threads, not a ThreadPoolExecutor: the executor's threads are joined at
+        # interpreter exit, so after Ctrl-C the process waited for every blocking run in flight.
+        # Started inside the try: a Ctrl-C while the last ones start must stop the first ones.
+        for n in range(min(max_workers, len(batch))):
+            threading.Thread(target=work, name=f"agentos_sync-run_many_{n}", daemon=True).start()
+        for _ in batch:
+            result = done.get()
             results[result.index] = result
             if on_result is not None:
                 _call_sync(on_result, "on_result", result)
-        finished = True
-    finally:
-        # On an interrupt (Ctrl-C, an on_result error) runs not yet started are dropped and the
-        # caller is not held until the running ones end.
-        executor.shutdown(wait=finished, cancel_futures=not finished)
+    except BaseException:
+        inflight.stop()
+        raise
     return [r for r in results if r is not None]

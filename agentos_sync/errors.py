@@ -17,7 +17,7 @@ Example::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, Optional, Type
+from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple, Type
 
 if TYPE_CHECKING:
     from .models import RunOutput
@@ -47,12 +47,39 @@ __all__ = [
 
 
 class AgentOSError(Exception):
-    """Base class of every error raised by agentos_sync."""
+    """Base class of every error raised by agentos_sync.
+
+    Every error pickles (a Celery task may raise it, a ``ProcessPoolExecutor`` ships it back):
+    it reduces to its class, its message and its plain fields. The live ``request`` and
+    ``response`` stay behind: a response holds a socket and a lock, which mean nothing in another
+    process (STYLE.md rule 13), so an unpickled error has ``request`` and ``response`` None.
+    """
+
+    #: Attributes that hold live objects, dropped by pickling.
+    _LIVE = frozenset({"request", "response"})
 
     def __init__(self, message: str, *, request: Optional[Request] = None) -> None:
         super().__init__(message)
         self.message = message
         self.request = request
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        # Exception's own reduce calls cls(*args), which loses the keyword-only fields (and fails
+        # on a required one such as status_code); rebuild through __new__ and restore the state.
+        state = {k: v for k, v in self.__dict__.items() if k not in self._LIVE}
+        return (_rebuild, (type(self), self.args), state)
+
+    def __setstate__(self, state: Optional[Dict[str, Any]]) -> None:
+        self.__dict__.update(state or {})
+        for name in self._LIVE:
+            self.__dict__.setdefault(name, None)
+
+
+def _rebuild(cls: Type[AgentOSError], args: Tuple[Any, ...]) -> AgentOSError:
+    """Unpickle an error without calling its ``__init__`` (whose signature differs per class)."""
+    exc = cls.__new__(cls)
+    exc.args = args
+    return exc
 
 
 class APIConnectionError(AgentOSError):
@@ -90,7 +117,9 @@ class APIStatusError(AgentOSError):
     """The server answered with a 4xx or 5xx status.
 
     ``detail`` is the server's ``{"detail": ...}`` (a string, or a list for 422), or the start of
-    the body when it was not JSON.
+    the body when it was not JSON. ``status_code`` may be left out for a class that names one
+    status (``NotFoundError("...")`` is a 404): what a serializer that keeps only the message
+    (Celery's JSON results) rebuilds.
     """
 
     status_code: int
@@ -99,12 +128,14 @@ class APIStatusError(AgentOSError):
         self,
         message: str,
         *,
-        status_code: int,
+        status_code: Optional[int] = None,
         detail: Any = None,
         response: Optional[Response] = None,
         request: Optional[Request] = None,
     ) -> None:
         super().__init__(message, request=request)
+        if status_code is None:
+            status_code = _natural_status(type(self))
         self.status_code = status_code
         self.detail = detail
         self.response = response
@@ -161,6 +192,15 @@ _STATUS_ADVICE: Dict[int, str] = {
     422: "fix the fields named in detail",
     429: "slow down or retry later",
 }
+
+
+def _natural_status(cls: Type[APIStatusError]) -> int:
+    for status, error_class in _STATUS_ERRORS.items():
+        if issubclass(cls, error_class):
+            return status
+    if issubclass(cls, InternalServerError):
+        return 500
+    raise TypeError(f"{cls.__name__} needs status_code= (it covers more than one status)")
 
 
 def status_error_class(status_code: int) -> Type[APIStatusError]:

@@ -45,6 +45,7 @@ from .transports.base import Response
 
 if TYPE_CHECKING:
     from ._worker import StreamWorker
+    from .cursors import RunCursor
 
 __all__ = ["RunSource", "RunStream"]
 
@@ -518,6 +519,47 @@ class RunStream:
     @property
     def closed(self) -> bool:
         return self._closed
+
+    # -- cursor (issue 16: taking a stream over in another process) -------------------------
+
+    @property
+    def cursor(self) -> RunCursor:
+        """Where this stream is: a :class:`~agentos_sync.cursors.RunCursor` naming the run and the
+        last ``event_index`` delivered so far. ``client.resume(cursor)``, in any process, yields
+        what follows it. Take it after handling an event to checkpoint that event.
+
+        Raises :class:`~agentos_sync.errors.StreamError` on a stream that cannot be resumed (a
+        foreground run: its events have no index) or whose run is not known yet.
+
+        Example::
+
+            for ev in stream:
+                handle(ev)
+                redis.set(key, stream.cursor.to_string())
+        """
+        from .cursors import RunCursor
+
+        entity_id = getattr(self._source, "entity_id", None)
+        if not self._resumable or entity_id is None:
+            raise errors.StreamError(
+                "Only a resumable stream (background=True, or resume_*) has a cursor: a foreground "
+                "run's events carry no event_index to resume from.",
+                run_id=self.run_id,
+                session_id=self.session_id,
+            )
+        if self.run_id is None:
+            raise errors.StreamError(
+                "This stream has not received its first event, so its run is not known yet; take the "
+                "cursor after the first event.",
+                session_id=self.session_id,
+            )
+        return RunCursor(
+            kind=self._kind,
+            entity_id=entity_id,
+            run_id=self.run_id,
+            session_id=self.session_id,
+            last_event_index=self.last_event_index,
+        )
 
     def __enter__(self) -> RunStream:
         return self

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
-from typing import Callable, Dict, Set, Tuple
+from typing import Any, Callable, Dict, Set, Tuple
 
 from agentos_sync import AgentOSClient, ReconnectPolicy
 from agentos_sync.testing import MockTransport
@@ -65,3 +66,29 @@ def pool_state(client: AgentOSClient) -> Dict[str, int]:
             made += pool.num_connections
             idle += sum(1 for conn in list(pool.pool.queue) if conn is not None and conn.sock is not None)
     return {"made": made, "idle": idle}
+
+
+def in_child(body: Callable[[], Dict[str, Any]]) -> Dict[str, Any]:
+    """Run ``body`` in a forked child; its JSON result, or the error it raised, as a dict."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        code = 0
+        try:
+            os.close(read_end)
+            try:
+                result = body()
+            except BaseException as exc:  # reported to the parent, which asserts on it
+                result = {"raised": type(exc).__name__, "message": str(exc)}
+            with os.fdopen(write_end, "w") as out:
+                json.dump(result, out)
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    with os.fdopen(read_end) as inp:
+        text = inp.read()
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, f"child failed: {status}"
+    return dict(json.loads(text))

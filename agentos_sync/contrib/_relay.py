@@ -19,10 +19,11 @@ from .. import errors
 from .._callables import call_sync as _call_sync
 from .._callables import reject_async as _reject_async
 from .._worker import StreamWorker
+from ..cursors import RunCursor
 from ..events import RunEvent, StreamMetaEvent
 from ..streams import RunStream
 
-__all__ = ["EventFilter", "SSERelay", "encode_frame", "parse_last_event_id"]
+__all__ = ["EventFilter", "SSERelay", "encode_frame", "parse_last_event_cursor", "parse_last_event_id"]
 
 logger = logging.getLogger("agentos_sync")
 
@@ -43,7 +44,7 @@ KEEPALIVE = b": keep-alive\n\n"
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
-def encode_frame(event: str, data: Any, event_id: Optional[int] = None) -> bytes:
+def encode_frame(event: str, data: Any, event_id: Union[int, str, None] = None) -> bytes:
     """One SSE frame: ``id:`` (when given), ``event:``, then ``data:`` lines, then a blank line.
 
     ``data`` is a pydantic model (dumped as JSON without None fields), a str (sent as is, one
@@ -58,7 +59,9 @@ def encode_frame(event: str, data: Any, event_id: Optional[int] = None) -> bytes
     else:
         payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
     lines = []
-    if event_id is not None:
+    if isinstance(event_id, str):
+        lines.append(f"id: {_LINE_BREAK.sub('', event_id)}")  # a cursor string; never a second field
+    elif event_id is not None:
         lines.append(f"id: {int(event_id)}")
     # A line break in a field name would end the field and let the rest forge another one.
     lines.append(f"event: {_LINE_BREAK.sub(' ', event)}")
@@ -75,6 +78,18 @@ def parse_last_event_id(value: Optional[str]) -> Optional[int]:
     if not value.isdigit() or len(value) > 18:
         return None
     return int(value)
+
+
+def parse_last_event_cursor(value: Optional[str]) -> Optional[RunCursor]:
+    """The :class:`~agentos_sync.cursors.RunCursor` a reconnecting browser sends back as its
+    ``Last-Event-ID`` when the relay used ``cursor_ids=True``, or None when absent or not a valid
+    cursor (a stale or forged header must not cause a 500)."""
+    if value is None:
+        return None
+    try:
+        return RunCursor.from_string(value)
+    except ValueError:
+        return None
 
 
 def _compile_filter(events: EventFilter) -> Optional[Callable[[RunEvent], bool]]:
@@ -108,7 +123,10 @@ class SSERelay:
 
     Each forwarded event becomes ``id: <event_index>`` (when the event has one, so that a
     browser's ``EventSource`` reconnects with ``Last-Event-ID``), ``event: <type>`` and
-    ``data: <the event as JSON>``. While nothing is sent for ``keepalive`` seconds a
+    ``data: <the event as JSON>``. With ``cursor_ids=True`` the ``id:`` is the stream's cursor at
+    that event (``RunCursor.to_string()``): the browser's ``Last-Event-ID`` then names the run and
+    the index, so any process can resume it (``client.resume(parse_last_event_cursor(header))``)
+    with no per-run state kept on the web server. While nothing is sent for ``keepalive`` seconds a
     ``: keep-alive`` comment goes out. The last frame is ``event: end`` with ``run_id``,
     ``session_id``, ``last_event_index``, ``terminal`` (the run's terminal event type) and, if the
     stream failed, ``error`` (the exception's class name; its text only with
@@ -135,6 +153,7 @@ class SSERelay:
         include_meta: bool = False,
         retry: Optional[int] = None,
         expose_errors: bool = False,
+        cursor_ids: bool = False,
     ) -> None:
         if keepalive is not None and (
             isinstance(keepalive, bool) or not isinstance(keepalive, (int, float)) or not keepalive > 0
@@ -160,6 +179,8 @@ class SSERelay:
         self._include_meta = include_meta
         self._retry = retry
         self._expose_errors = expose_errors
+        self._cursor_ids = cursor_ids
+        self._cursor: Optional[RunCursor] = None
         self._closed = False
         #: How many event frames were sent.
         self.sent = 0
@@ -241,7 +262,17 @@ class SSERelay:
             data = _call_sync(self._transform, "transform", event)
             if data is None:
                 return None
-        return encode_frame(event.event, data, event.event_index)
+        return encode_frame(event.event, data, self._event_id(event))
+
+    def _event_id(self, event: RunEvent) -> Union[int, str, None]:
+        index = event.event_index
+        if not self._cursor_ids or index is None:
+            return index
+        # The stream is read ahead on the worker thread: its own cursor may already be past this
+        # event, so the frame's cursor is the run's cursor at this event's index.
+        if self._cursor is None:
+            self._cursor = self.stream.cursor
+        return self._cursor.after(index).to_string()
 
     def _end_data(self, error: Optional[BaseException]) -> Dict[str, Any]:
         stream = self.stream

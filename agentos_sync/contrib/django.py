@@ -35,14 +35,15 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError('agentos_sync.contrib.django needs Django: pip install "agentos_sync[django]"') from exc
 
 from ..client import AgentOSClient
+from ..cursors import RunCursor
 from ..streams import RunStream
 from ._config import client_from_settings
-from ._relay import EventFilter, SSERelay, Transform, parse_last_event_id
+from ._relay import EventFilter, SSERelay, Transform, parse_last_event_cursor, parse_last_event_id
 
 if TYPE_CHECKING:
     from django.http import HttpRequest, StreamingHttpResponse  # type: ignore[import-untyped, unused-ignore]
 
-__all__ = ["get_client", "last_event_id", "reset_client", "stream_response"]
+__all__ = ["get_client", "last_event_cursor", "last_event_id", "reset_client", "stream_response"]
 
 _lock = threading.Lock()
 _client: Optional[AgentOSClient] = None
@@ -58,6 +59,7 @@ def stream_response(
     include_meta: bool = False,
     retry: Optional[int] = None,
     expose_errors: bool = False,
+    cursor_ids: bool = False,
     status: int = 200,
     headers: Optional[Mapping[str, str]] = None,
 ) -> StreamingHttpResponse:
@@ -90,6 +92,7 @@ def stream_response(
         include_meta=include_meta,
         retry=retry,
         expose_errors=expose_errors,
+        cursor_ids=cursor_ids,
     )
     response = StreamingHttpResponse(relay, status=status, content_type="text/event-stream; charset=utf-8")
     # Django closes what it iterates (relay.close) when the WSGI server closes the response.
@@ -115,6 +118,24 @@ def last_event_id(request: HttpRequest) -> Optional[int]:
     if value is None:
         value = request.GET.get("last_event_id")
     return parse_last_event_id(value if isinstance(value, str) else None)
+
+
+def last_event_cursor(request: HttpRequest) -> Optional[RunCursor]:
+    """The :class:`~agentos_sync.cursors.RunCursor` a reconnecting ``EventSource`` sends back when
+    the relay ran with ``cursor_ids=True`` (``Last-Event-ID``, or a ``cursor`` query parameter),
+    or None. Any worker process can resume from it; no per-run state stays on the web server.
+
+    Example::
+
+        cursor = last_event_cursor(request)
+        if cursor is not None:
+            return stream_response(get_client().resume(cursor), cursor_ids=True)
+    """
+    meta: Mapping[str, Any] = request.META
+    value = meta.get("HTTP_LAST_EVENT_ID")
+    if value is None:
+        value = request.GET.get("cursor")
+    return parse_last_event_cursor(value if isinstance(value, str) else None)
 
 
 def get_client() -> AgentOSClient:

@@ -32,11 +32,20 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError('agentos_sync.contrib.flask needs Flask: pip install "agentos_sync[flask]"') from exc
 
 from ..client import AgentOSClient
+from ..cursors import RunCursor
 from ..streams import RunStream
 from ._config import client_from_settings
-from ._relay import EventFilter, SSERelay, Transform, parse_last_event_id
+from ._relay import EventFilter, SSERelay, Transform, parse_last_event_cursor, parse_last_event_id
 
-__all__ = ["EXTENSION", "get_client", "init_app", "last_event_id", "reset_client", "stream_response"]
+__all__ = [
+    "EXTENSION",
+    "get_client",
+    "init_app",
+    "last_event_cursor",
+    "last_event_id",
+    "reset_client",
+    "stream_response",
+]
 
 #: The key of the shared client in ``app.extensions``.
 EXTENSION = "agentos_sync"
@@ -54,6 +63,7 @@ def stream_response(
     include_meta: bool = False,
     retry: Optional[int] = None,
     expose_errors: bool = False,
+    cursor_ids: bool = False,
     status: int = 200,
     headers: Optional[Mapping[str, str]] = None,
     with_context: bool = True,
@@ -83,6 +93,7 @@ def stream_response(
         include_meta=include_meta,
         retry=retry,
         expose_errors=expose_errors,
+        cursor_ids=cursor_ids,
     )
     body: Any = relay
     if with_context and flask.has_request_context():
@@ -107,6 +118,17 @@ def last_event_id(request: Optional[flask.Request] = None) -> Optional[int]:
     if value is None:
         value = req.args.get("last_event_id")
     return parse_last_event_id(value)
+
+
+def last_event_cursor(request: Optional[flask.Request] = None) -> Optional[RunCursor]:
+    """The :class:`~agentos_sync.cursors.RunCursor` a reconnecting ``EventSource`` sends back when
+    the relay ran with ``cursor_ids=True`` (``Last-Event-ID``, or a ``cursor`` query parameter),
+    or None. Defaults to the current request; see :func:`agentos_sync.contrib.django.last_event_cursor`."""
+    req = request if request is not None else flask.request
+    value = req.headers.get("Last-Event-ID")
+    if value is None:
+        value = req.args.get("cursor")
+    return parse_last_event_cursor(value)
 
 
 def _settings(config: Mapping[str, Any]) -> Dict[str, Any]:

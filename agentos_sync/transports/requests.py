@@ -10,6 +10,7 @@ never what the caller meant.
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import threading
 from typing import Any, Iterator, List, Mapping, Optional, Tuple, Union
@@ -85,6 +86,32 @@ def _translate(exc: BaseException, request: Request) -> Exception:
 
 class _Truncated(Exception):
     """The connection ended, or sent garbage, inside a chunked body."""
+
+
+class _Inherited(Exception):
+    """A forked child tried to read a response its parent opened (and is still reading)."""
+
+
+class _OwnedFile:
+    """The socket file of a response, readable only by the process that opened it.
+
+    A child forked mid-stream inherits the parent's half-read response; one read from it would
+    steal the parent's bytes. The check costs one getpid() per read (not per event).
+    """
+
+    def __init__(self, fp: Any, pid: int) -> None:
+        self._fp = fp
+        self._pid = pid
+
+    def read1(self, size: int) -> bytes:
+        if os.getpid() != self._pid:
+            raise _Inherited()
+        return bytes(self._fp.read1(size))
+
+    def read(self, size: int) -> bytes:
+        if os.getpid() != self._pid:
+            raise _Inherited()
+        return bytes(self._fp.read(size))
 
 
 def _socket_file(raw: Any) -> Any:
@@ -173,6 +200,8 @@ class _RequestsResponse(Response):
         self._closed = False
         self._complete = False
         self._lock = threading.Lock()
+        # The process whose connection this is: a forked child holds a copy of the same socket.
+        self._pid = os.getpid()
 
     def iter_bytes(self) -> Iterator[bytes]:
         raw = self._response.raw
@@ -186,13 +215,15 @@ class _RequestsResponse(Response):
             if raw.chunked and raw.supports_chunked_reads():
                 fp = _socket_file(raw)
                 if fp is not None:
-                    yield from _dechunk(fp)
+                    yield from _dechunk(_OwnedFile(fp, self._pid))
                 else:
                     yield from raw.read_chunked(None, decode_content=True)
                 self._complete = True
                 return
             read1 = getattr(raw, "read1", None)
             while True:
+                if os.getpid() != self._pid:
+                    raise _Inherited()
                 # read1 returns what has arrived (a live SSE body must not wait for a full block).
                 data = read1(_READ_SIZE, decode_content=True) if read1 else raw.read(_READ_SIZE)
                 if not data:
@@ -207,6 +238,15 @@ class _RequestsResponse(Response):
                 f"{exc}. The server may have restarted or a proxy cut the connection.",
                 request=self._request,
             ) from exc
+        except _Inherited:
+            # An APIConnectionError is a cut: a resumable stream resumes on this process's own
+            # connection; a foreground one reports StreamInterruptedError. The parent reads on.
+            raise APIConnectionError(
+                f"This response to {self._request.method} {self._request.url.split('?', 1)[0]} was opened "
+                f"by process {self._pid} and is read by its forked child {os.getpid()}; a process reads "
+                "only its own connections.",
+                request=self._request,
+            ) from None
         except (APIConnectionError, ProtocolError):
             raise
         except (
@@ -229,6 +269,13 @@ class _RequestsResponse(Response):
             self.close()
 
     def close(self) -> None:
+        if os.getpid() != self._pid:
+            # A forked child closing (or garbage-collecting) its inherited copy of the parent's
+            # stream: shutdown() and a drained release would act on the socket the parent still
+            # reads. Closing the child's file descriptor is all that is the child's to do.
+            _close_fd_only(self._response)
+            self._closed = True
+            return
         if not self._complete and not self._closed:
             # Wake a reader blocked in recv on another thread (a cancelled stream): without this,
             # close() waits for the server's next byte, up to the read timeout on a silent run.
@@ -253,6 +300,15 @@ class _RequestsResponse(Response):
         self._response.close()
 
 
+def _close_fd_only(response: requests.Response) -> None:
+    """Close this process's descriptor of a response's socket, sending nothing on it."""
+    conn = getattr(response.raw, "_connection", None)
+    sock = getattr(conn, "sock", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.close()  # close(), unlike shutdown(), leaves the other process's copy open
+
+
 class RequestsTransport(Transport):
     """The default transport: a ``requests.Session`` with a connection pool.
 
@@ -260,6 +316,13 @@ class RequestsTransport(Transport):
     stream at once (a 33rd concurrent stream opens a connection that is discarded afterwards
     rather than blocking). ``verify``/``cert``/``proxies`` pass through to requests; proxies and
     CA bundles from the environment are honoured as requests does (``trust_env``).
+
+    Fork-safe: a process forked after the transport was used (``gunicorn --preload``, Celery's
+    prefork pool, ``os.fork()``) gets a new session and pool on its first request, never a
+    connection of its parent's, and closing what it inherited never touches the parent's sockets.
+    A ``session=`` given here is rebuilt in the child as a plain ``requests.Session`` carrying its
+    headers, auth, cookies, params, verify, cert, proxies and trust_env (adapters it mounted of
+    its own are not copied: they hold the parent's pools).
 
     Example::
 
@@ -281,17 +344,53 @@ class RequestsTransport(Transport):
         for name, value in (("pool_connections", pool_connections), ("pool_maxsize", pool_maxsize)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be an int >= 1, got {value!r}")
-        self._session = session or requests.Session()
-        adapter = HTTPAdapter(pool_connections=pool_connections, pool_maxsize=pool_maxsize, max_retries=0)
-        self._session.mount("http://", adapter)
-        self._session.mount("https://", adapter)
-        self._session.verify = verify
-        if cert is not None:
-            self._session.cert = cert
-        if proxies:
-            self._session.proxies.update(proxies)
-        self._session.trust_env = trust_env
+        self._pool_sizes = (pool_connections, pool_maxsize)
+        self._session = self._configure(session or requests.Session(), verify, cert, proxies, trust_env)
         self._closed = False
+        self._pid = os.getpid()
+        self._fork_lock = threading.Lock()
+
+    def _configure(
+        self,
+        session: requests.Session,
+        verify: Union[bool, str],
+        cert: Optional[Union[str, Tuple[str, str]]],
+        proxies: Optional[Mapping[str, str]],
+        trust_env: bool,
+    ) -> requests.Session:
+        connections, maxsize = self._pool_sizes
+        adapter = HTTPAdapter(pool_connections=connections, pool_maxsize=maxsize, max_retries=0)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        session.verify = verify
+        if cert is not None:
+            session.cert = cert
+        if proxies:
+            session.proxies.update(proxies)
+        session.trust_env = trust_env
+        return session
+
+    def _session_here(self) -> requests.Session:
+        """This process's session: the pooled connections of a parent are never sent on by its
+        forked child (both would read each other's answers), so a child builds its own."""
+        if self._pid == os.getpid():
+            return self._session
+        with self._fork_lock:
+            if self._pid != os.getpid():
+                inherited = self._session
+                fresh = requests.Session()
+                fresh.headers.clear()
+                fresh.headers.update(inherited.headers)
+                fresh.auth = inherited.auth
+                fresh.cookies = inherited.cookies.copy()
+                fresh.params = inherited.params
+                verify = True if inherited.verify is None else inherited.verify
+                # The inherited session is dropped, not closed: its sockets are the parent's too.
+                self._session = self._configure(
+                    fresh, verify, inherited.cert, dict(inherited.proxies), inherited.trust_env
+                )
+                self._pid = os.getpid()
+        return self._session
 
     def send(self, request: Request) -> Response:
         if self._closed:
@@ -311,13 +410,15 @@ class RequestsTransport(Transport):
         elif request.json is not None:
             kwargs["json"] = request.json
         try:
-            response = self._session.request(request.method, request.url, **kwargs)
+            response = self._session_here().request(request.method, request.url, **kwargs)
         except (requests.exceptions.RequestException, u3.HTTPError, OSError) as exc:
             raise _translate(exc, request) from exc
         return _RequestsResponse(response, request)
 
     def close(self) -> None:
         self._closed = True
+        if self._pid != os.getpid():
+            return  # a forked child that never sent: the session and its sockets are the parent's
         # urllib3 2.x's PoolManager.clear() drops its pools without closing their sockets (they
         # close when garbage-collected); close them now so close() means closed.
         for adapter in self._session.adapters.values():
