@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 from . import errors, events
+from ._http import Timeout
 from .client import AgentOSClient
 from .errors import (
     AgentOSError,
@@ -123,6 +124,7 @@ __all__ = [
     "StreamWorker",
     "SubscribedEvent",
     "TeamSummary",
+    "Timeout",
     "UnknownEvent",
     "UnprocessableEntityError",
     "WorkflowSummary",

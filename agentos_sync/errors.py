@@ -2,8 +2,8 @@
 
 Every failure the client can meet surfaces as a subclass of :class:`AgentOSError`; no bare
 ``requests``, ``json`` or ``pydantic`` exception escapes the public API. Messages say what
-happened and what to do, and never contain the API key (requests attached to errors redact
-``Authorization``).
+happened and what to do, and never contain the API key: the request an error carries is a copy
+with its credential headers redacted, and a response it carries holds no request.
 
 Example::
 
@@ -46,13 +46,19 @@ __all__ = [
 ]
 
 
+def _redacted(request: Optional[Request]) -> Optional[Request]:
+    # Whoever builds the error, what it carries has no credentials (Request.redacted()).
+    redact = getattr(request, "redacted", None)
+    return redact() if callable(redact) else request
+
+
 class AgentOSError(Exception):
     """Base class of every error raised by agentos_sync."""
 
     def __init__(self, message: str, *, request: Optional[Request] = None) -> None:
         super().__init__(message)
         self.message = message
-        self.request = request
+        self.request = _redacted(request)
 
 
 class APIConnectionError(AgentOSError):

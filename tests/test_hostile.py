@@ -261,15 +261,6 @@ def test_proxies_from_environment_are_honoured(
     assert seen[0]["path"] == "http://agentos.invalid:7777/agents"
 
 
-def test_tls_verification_on_by_default_and_passed_through() -> None:
-    assert RequestsTransport()._session.verify is True
-    transport = RequestsTransport(verify="/etc/ssl/certs/ca-certificates.crt", cert=("c.pem", "k.pem"))
-    assert transport._session.verify == "/etc/ssl/certs/ca-certificates.crt"
-    assert transport._session.cert == ("c.pem", "k.pem")
-    client = AgentOSClient("https://x.invalid", verify=False)
-    assert client.transport._session.verify is False  # type: ignore[attr-defined]
-
-
 @pytest.mark.parametrize("bad", [0, -1.0, float("inf"), "10", True])
 def test_bad_deadline_is_refused(served: Tuple[FakeAgentOS, AgentOSClient], bad: object) -> None:
     _, client = served
