@@ -17,7 +17,6 @@ import pytest
 
 from agentos_sync import AgentOSClient, ReconnectPolicy, errors, events
 from agentos_sync.testing import FakeAgentOS
-from agentos_sync.transports.requests import RequestsTransport
 
 FAST = ReconnectPolicy(max_attempts=3, initial_backoff=0.0, max_backoff=0.0, deadline=10.0)
 SSE = "text/event-stream; charset=utf-8"

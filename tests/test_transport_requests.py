@@ -27,6 +27,12 @@ def stream_get(url: str, *, read_timeout: float = 1.0) -> bytes:
             return b"".join(response.iter_bytes())
 
 
+def served(*parts: bytes, hold: bool = True, read_timeout: float = 1.0) -> bytes:
+    """The body read by :func:`stream_get` from a server that answers with ``parts``."""
+    with WireServer(answering(*parts, hold=hold)) as server:
+        return stream_get(server.url, read_timeout=read_timeout)
+
+
 def answering(*parts: bytes, hold: bool = True) -> Any:
     def handler(conn: Conn) -> None:
         conn.read_request()
@@ -44,39 +50,34 @@ def answering(*parts: bytes, hold: bool = True) -> Any:
 @pytest.mark.timeout(10)
 def test_negative_chunk_size_is_a_protocol_error_not_an_endless_loop() -> None:
     # int(b"-6", 16) == -6 moved the decoder back onto its own line: a loop with no I/O.
-    with WireServer(answering(CHUNKED_HEAD + b"-6\r\nabcdef\r\n")) as server:
-        with pytest.raises(errors.ProtocolError, match="chunk"):
-            stream_get(server.url)
+    with pytest.raises(errors.ProtocolError, match="chunk"):
+        served(CHUNKED_HEAD + b"-6\r\nabcdef\r\n")
 
 
 @pytest.mark.timeout(10)
 def test_a_2_gib_chunk_is_refused_before_it_is_read() -> None:
     # Before: fp.read(2 GiB): a MemoryError, or a wait for 2 GiB, past max_event_bytes.
-    with WireServer(answering(CHUNKED_HEAD + b"80000000\r\n" + b"x" * 1000)) as server:
-        with pytest.raises(errors.ProtocolError, match="more than the 16777216"):
-            stream_get(server.url)
+    with pytest.raises(errors.ProtocolError, match="more than the 16777216"):
+        served(CHUNKED_HEAD + b"80000000\r\n" + b"x" * 1000)
 
 
 @pytest.mark.timeout(10)
 def test_a_size_line_without_crlf_is_bounded() -> None:
     # Before: the buffer grew with every byte until the read timeout.
-    with WireServer(answering(CHUNKED_HEAD, b"1" * 200_000)) as server:
-        with pytest.raises(errors.ProtocolError, match="longer than"):
-            stream_get(server.url, read_timeout=5.0)
+    with pytest.raises(errors.ProtocolError, match="longer than"):
+        served(CHUNKED_HEAD, b"1" * 200_000, read_timeout=5.0)
 
 
 @pytest.mark.timeout(10)
 def test_a_chunk_not_followed_by_crlf_is_a_protocol_error() -> None:
-    with WireServer(answering(CHUNKED_HEAD + b"3\r\nabcXY" + chunk(b"more"))) as server:
-        with pytest.raises(errors.ProtocolError, match="not CRLF"):
-            stream_get(server.url)
+    with pytest.raises(errors.ProtocolError, match="not CRLF"):
+        served(CHUNKED_HEAD + b"3\r\nabcXY" + chunk(b"more"))
 
 
 @pytest.mark.timeout(10)
 def test_eof_inside_a_chunk_is_a_cut() -> None:
-    with WireServer(answering(CHUNKED_HEAD + b"10\r\nabc", hold=False)) as server:
-        with pytest.raises(errors.APIConnectionError) as info:
-            stream_get(server.url)
+    with pytest.raises(errors.APIConnectionError) as info:
+        served(CHUNKED_HEAD + b"10\r\nabc", hold=False)
     assert not isinstance(info.value, errors.ProtocolError)
 
 
@@ -135,9 +136,8 @@ def test_a_bug_in_the_decoder_is_not_a_broken_connection(monkeypatch: pytest.Mon
         yield b""  # a generator, like the real one
 
     monkeypatch.setattr(transport_module, "dechunk", broken)
-    with WireServer(answering(CHUNKED_HEAD + chunk(b"abc") + b"0\r\n\r\n")) as server:
-        with pytest.raises(type(bug), match="a decoder bug"):
-            stream_get(server.url)
+    with pytest.raises(type(bug), match="a decoder bug"):
+        served(CHUNKED_HEAD + chunk(b"abc") + b"0\r\n\r\n")
 
 
 # -- 5. unexpected bodies are read bounded ----------------------------------------------------------
@@ -233,8 +233,8 @@ def test_the_key_is_nowhere_in_a_401_on_resume() -> None:
             if b"/resume" in request.split(b"\r\n", 1)[0]:
                 conn.send(reply(401, b'{"detail": "Invalid key"}'))
             else:  # the create: one event, then the connection closes: a cut
-                frame = b'event: RunStarted\ndata: {"event":"RunStarted","run_id":"r","session_id":"s","event_index":0}\n\n'
-                conn.send(CHUNKED_HEAD + chunk(frame))
+                started = {"event": "RunStarted", "run_id": "r", "session_id": "s", "event_index": 0}
+                conn.send(CHUNKED_HEAD + chunk(f"event: RunStarted\ndata: {json.dumps(started)}\n\n".encode()))
                 return
 
     with WireServer(handler) as server:
