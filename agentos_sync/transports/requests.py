@@ -13,7 +13,7 @@ import contextlib
 import socket
 import ssl
 import threading
-from typing import Any, Dict, Iterator, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple, Union
 
 import requests
 import urllib3.exceptions as u3
@@ -103,19 +103,21 @@ _BEFORE_SENDING = (
 
 
 def _causes(exc: BaseException) -> Iterator[BaseException]:
-    """``exc`` and what it wraps: urllib3 and requests nest the original error in ``reason``,
-    ``args[0]`` or the exception chain."""
+    """``exc`` and everything it wraps: urllib3 and requests nest the original error in
+    ``reason``, in ``args`` (``ProtocolError("Connection aborted.", err)``) or in the chain."""
     seen = set()
-    cur: Optional[BaseException] = exc
-    while cur is not None and id(cur) not in seen:
+    todo: List[BaseException] = [exc]
+    while todo:
+        cur = todo.pop()
+        if id(cur) in seen:
+            continue
         seen.add(id(cur))
         yield cur
+        inner = [a for a in cur.args if isinstance(a, BaseException)]
         if isinstance(cur, u3.MaxRetryError) and cur.reason is not None:
-            cur = cur.reason
-        elif cur.args and isinstance(cur.args[0], BaseException):
-            cur = cur.args[0]
-        else:
-            cur = cur.__cause__ or cur.__context__
+            inner.append(cur.reason)
+        inner += [e for e in (cur.__cause__, cur.__context__) if e is not None]
+        todo.extend(inner)
 
 
 def _never_reached(exc: BaseException) -> bool:
