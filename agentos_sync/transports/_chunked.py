@@ -1,12 +1,14 @@
 """A strict decoder of HTTP/1.1 chunked bodies (RFC 9112 section 7.1), reading in large blocks.
 
-Why by hand and not urllib3's ``read_chunked``: urllib3 reads one HTTP chunk per call, which costs
-several microseconds per chunk, and uvicorn sends one chunk per SSE frame. Measured on loopback with
-``python benchmarks/run.py`` (100k RunContent events): urllib3's decoding gave ~93k events/s, this
-one ~150k (the strict size check added here is inside the run-to-run noise; see
-benchmarks/README.md for the latest figures). urllib3 is also lenient where this must not be:
-``int(b"-6", 16)`` and ``int(b"0x6", 16)`` are accepted, a size line is read without a bound, and a
-declared size is read in one call whatever it is.
+Why by hand and not urllib3's ``read_chunked``: urllib3 yields one HTTP chunk per call, which
+costs several microseconds per chunk, and uvicorn sends one chunk per SSE frame; this reads 64 KiB
+at a time and yields everything that has arrived as one piece. Measured on 2026-12-01 with
+``python benchmarks/run.py --only agentos_sync,json-limit,throughput`` (100k RunContent events,
+events per CPU-second, the figure the shared machine's load moves least): this decoder 289k-294k
+(0.75-0.77x the json-parse limit; 0.78x in wall time on a quiet run), the previous lenient one
+285k (0.76x), urllib3's decoding 220k (0.58x). The strict size check costs ~40 ns a chunk. urllib3
+is also lenient where this must not be: ``int(b"-6", 16)`` and ``int(b"0x6", 16)`` are accepted,
+a size line is read without a bound, and a declared size is read in one call whatever it is.
 
 The grammar accepted is h11's (the test suite checks this differentially against h11 with
 hypothesis): a size of 1 to 20 hex digits, optional extensions after ``;`` (ignored), optional
