@@ -384,8 +384,11 @@ class HTTPCore:
         limits = self.limits if timeout is None else normalize_timeout(timeout)
         deadline = deadline_after(limits.total)
         response = self.send(method, segments, timeout=limits, deadline=deadline, **kwargs)
+        content_type = str(response.headers.get("content-type", "?"))
         try:
-            if deadline is None:
+            if "text/html" in content_type.lower():
+                body = read_limited(response)  # a page can never be the answer: quote it, bounded
+            elif deadline is None:
                 body = response.read()
             else:
                 parts = []
@@ -401,8 +404,7 @@ class HTTPCore:
         try:
             return json.loads(body)
         except ValueError as exc:
-            content_type = response.headers.get("content-type", "?")
-            snippet = error_detail(body[:2000], str(content_type))
+            snippet = error_detail(body[:2000], content_type)
             raise errors.ProtocolError(
                 f"{method} /{'/'.join(segments)} answered {response.status_code} with {content_type}, not "
                 f"JSON: {snippet!r}. Is base_url an AgentOS server (not a proxy's error page)?"

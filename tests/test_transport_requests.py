@@ -264,3 +264,13 @@ def test_the_key_is_nowhere_in_a_transport_error(failure: str) -> None:
             list(client.run_agent_stream("a", "x"))
         client.close()
     assert where_is_the_key(info.value) == []
+
+
+@pytest.mark.timeout(10)
+def test_an_html_200_on_a_json_endpoint_is_not_read_whole() -> None:
+    head = b"HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: 100000000\r\n\r\n"
+    with WireServer(answering(head + b"<html><h1>Sign in</h1>" + b" " * 200_000)) as server:
+        client = AgentOSClient(server.url, timeout=(2.0, 60.0), max_retries=0)
+        with pytest.raises(errors.ProtocolError, match=r"not JSON.*Sign in"):
+            client.list_agents()
+        client.close()
