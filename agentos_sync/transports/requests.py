@@ -22,6 +22,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.poolmanager import PoolManager
 from urllib3.poolmanager import pool_classes_by_scheme as _URLLIB3_POOLS
+from urllib3.util.ssl_match_hostname import CertificateError as HostnameMismatch
 
 from ..errors import APIConnectionError, APITimeoutError, ProtocolError
 from ._chunked import READ_SIZE, MalformedChunk, TruncatedChunk, dechunk
@@ -98,7 +99,7 @@ _BEFORE_SENDING = (
     u3.ConnectTimeoutError,
     ConnectionRefusedError,
     ssl.SSLCertVerificationError,
-    ssl.CertificateError,
+    HostnameMismatch,
 )
 
 
