@@ -153,3 +153,13 @@ def test_options_that_would_change_a_callers_session_are_refused(option: str) ->
     value = False if option == "trust_env" else 4
     with pytest.raises(ValueError, match=option):
         RequestsTransport(session=requests.Session(), **{option: value})  # type: ignore[arg-type]
+
+
+def test_a_certificate_failure_on_a_callers_session_never_reached_the_server(tls_server: WireServer) -> None:
+    # A caller's adapters do not tag connect failures; a certificate is still only checked in the
+    # handshake, so the create may be sent again.
+    client = AgentOSClient(tls_server.url, transport=RequestsTransport(session=requests.Session()), max_retries=1)
+    with pytest.raises(errors.APIConnectionError, match="TLS failed") as info:
+        client.run_agent("a", "hi")
+    client.close()
+    assert info.value.reached_server is False and tls_server.requests == []
