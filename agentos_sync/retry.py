@@ -2,9 +2,9 @@
 
 Two loops use it: plain requests (``max_retries``: connection errors and 429/502/503/504,
 honouring ``Retry-After``, all within an optional total time bound) and run-stream reconnects
-(:class:`ReconnectPolicy`). Both use full
-jitter (a uniform wait in ``[0, min(max, initial * 2**n)]``) so that many clients cut at once by a
-server restart do not come back in step.
+(:class:`ReconnectPolicy`). Both use full jitter (a uniform wait in
+``[0, min(max, initial * 2**n)]``) so that many clients cut at once by a server restart do not
+come back in step.
 """
 
 from __future__ import annotations
