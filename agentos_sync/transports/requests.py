@@ -347,21 +347,28 @@ class RequestsTransport(Transport):
                 )
             self._session = session
         else:
-            sizes = {"pool_connections": pool_connections or 10, "pool_maxsize": pool_maxsize or 10}
             for name, value in (("pool_connections", pool_connections), ("pool_maxsize", pool_maxsize)):
                 if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
                     raise ValueError(f"{name} must be an int >= 1, got {value!r}")
-            self._session = requests.Session()
-            adapter = _TaggingAdapter(
-                pool_connections=sizes["pool_connections"], pool_maxsize=sizes["pool_maxsize"], max_retries=0
-            )
-            self._session.mount("http://", adapter)
-            self._session.mount("https://", adapter)
-            self._session.trust_env = True if trust_env is None else trust_env
+            self._pool_connections = pool_connections or 10
+            self._pool_maxsize = pool_maxsize or 10
+            self._trust_env = True if trust_env is None else trust_env
+            self._session = self._new_session()
         self._verify = verify
         self._cert = cert
         self._proxies: Optional[Dict[str, str]] = dict(proxies) if proxies else None
         self._closed = False
+
+    def _new_session(self) -> requests.Session:
+        """The transport's own session: the tagging adapter, no retries inside requests."""
+        session = requests.Session()
+        adapter = _TaggingAdapter(
+            pool_connections=self._pool_connections, pool_maxsize=self._pool_maxsize, max_retries=0
+        )
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        session.trust_env = self._trust_env
+        return session
 
     def send(self, request: Request) -> Response:
         if self._closed:
