@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import errors, events
+from ._http import Timeout
 from ._version import __version__
 from .client import AgentOSClient
 from .cursors import RunCursor
@@ -124,6 +125,7 @@ __all__ = [
     "StreamWorker",
     "SubscribedEvent",
     "TeamSummary",
+    "Timeout",
     "UnknownEvent",
     "UnprocessableEntityError",
     "WorkflowSummary",

@@ -10,6 +10,7 @@ import logging
 import math
 import re
 import threading
+from dataclasses import dataclass, replace
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Type, TypeVar, Union
 from urllib.parse import quote, urlsplit
 
@@ -17,15 +18,56 @@ from pydantic import BaseModel, ValidationError
 
 from . import errors
 from ._version import __version__
-from .retry import request_retrying
-from .transports.base import FileField, Request, Response, Timeout, Transport
+from .retry import deadline_after, remaining, request_retrying
+from .transports.base import DEFAULT_MAX_CHUNK_BYTES, FileField, Request, Response, Transport
 
 logger = logging.getLogger("agentos_sync")
 
 #: How much of an error body is read to find its ``detail``: an HTML error page can be large.
 _ERROR_BODY_LIMIT = 64 * 1024
 
-TimeoutArg = Union[float, int, Tuple[float, float], None]
+
+@dataclass(frozen=True)
+class Timeout:
+    """How long a call may take: ``connect`` and ``read`` seconds (``read`` is the longest silence
+    allowed between bytes), and an optional ``total`` for the call as a whole.
+
+    ``total`` covers every attempt of a plain call, the waits between retries and the
+    ``Retry-After`` waits a server asks for: no wait is slept past it, each attempt's connect and
+    read timeouts are cut to what remains, and when it runs out the call raises
+    :class:`~agentos_sync.errors.APITimeoutError` (or, when a wait the server asks for would end past
+    it, the server's own error at once). For a stream it bounds the request up to the response
+    headers, and the stream's reads keep the read timeout it was sent with; the stream's
+    ``deadline=`` bounds its events. Named as in urllib3 (``Timeout(connect=, read=, total=)``).
+
+    Example::
+
+        client = AgentOSClient(url, timeout=Timeout(connect=5, read=60, total=120))
+        client.get_config(timeout=Timeout(connect=2, read=5, total=10))   # per call
+    """
+
+    connect: float = 10.0
+    read: float = 300.0
+    total: Optional[float] = None
+
+    def __post_init__(self) -> None:
+        for name in ("connect", "read", "total"):
+            value = getattr(self, name)
+            if value is None and name == "total":
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise TypeError(f"Timeout.{name} must be seconds as int/float, got {value!r}")
+            if not math.isfinite(value) or value <= 0:
+                raise ValueError(f"Timeout.{name} must be finite and > 0 seconds, got {value!r}")
+            object.__setattr__(self, name, float(value))
+
+    @property
+    def pair(self) -> Tuple[float, float]:
+        """``(connect, read)``, what a transport is given."""
+        return (self.connect, self.read)
+
+
+TimeoutArg = Union[float, int, Tuple[float, float], Timeout, None]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -46,13 +88,18 @@ def validate(model: Type[M], data: Any, what: str) -> M:
 
 
 def normalize_timeout(timeout: TimeoutArg, name: str = "timeout") -> Timeout:
-    """``float`` or ``(connect, read)`` -> ``(connect, read)``, rejecting nonsense by name."""
+    """``float``, ``(connect, read)`` or a :class:`Timeout` -> a :class:`Timeout`, rejecting
+    nonsense by name."""
+    if isinstance(timeout, Timeout):
+        return timeout
     if isinstance(timeout, tuple):
         if len(timeout) != 2:
-            raise ValueError(f"{name} must be a number or a (connect, read) pair, got {timeout!r}")
+            raise ValueError(f"{name} must be a number, a (connect, read) pair or a Timeout, got {timeout!r}")
         pair = timeout
     elif timeout is None:
-        raise ValueError(f"{name} must be a number of seconds or a (connect, read) pair; None would wait forever")
+        raise ValueError(
+            f"{name} must be a number of seconds, a (connect, read) pair or a Timeout; None would wait forever"
+        )
     else:
         pair = (timeout, timeout)
     for part in pair:
@@ -60,7 +107,7 @@ def normalize_timeout(timeout: TimeoutArg, name: str = "timeout") -> Timeout:
             raise TypeError(f"{name} must be seconds as int/float, got {part!r}")
         if not math.isfinite(part) or part <= 0:
             raise ValueError(f"{name} must be finite and > 0 seconds, got {part!r}")
-    return (float(pair[0]), float(pair[1]))
+    return Timeout(connect=float(pair[0]), read=float(pair[1]))
 
 
 def normalize_base_url(base_url: str) -> str:
@@ -142,28 +189,65 @@ def error_detail(body: bytes, content_type: str) -> Any:
     return text[:300] or None
 
 
+_TOKEN = re.compile(r"[-!#$%&'*+.^_`|~0-9a-zA-Z]+")
+
+
+def check_headers(headers: Optional[Mapping[str, str]], name: str = "headers") -> Dict[str, str]:
+    """A caller's headers, refused by name when they are not str -> str or could split the header
+    section (CR, LF or NUL in a value): requests would raise a requests error much later."""
+    checked: Dict[str, str] = {}
+    for key, value in (headers or {}).items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise TypeError(f"{name} must map str to str, got {key!r}: {type(value).__name__}")
+        if not _TOKEN.fullmatch(key):
+            raise ValueError(f"{name} has an invalid header name {key!r}")
+        if any(c in value for c in "\r\n\0"):
+            raise ValueError(f"{name}[{key!r}] must not contain CR, LF or NUL")
+        checked[key] = value
+    return checked
+
+
+def read_limited(response: Response, limit: int = _ERROR_BODY_LIMIT) -> bytes:
+    """At most ``limit`` bytes of a body nobody asked for (an error page, a non-SSE answer to a
+    stream): the rest is never read, the response is left for the caller to close."""
+    parts = []
+    size = 0
+    try:
+        for chunk in response.iter_bytes():
+            parts.append(chunk)
+            size += len(chunk)
+            if size >= limit:
+                break
+    except errors.AgentOSError:
+        pass  # what the body was meant to explain is the news; a broken body must not hide it
+    return b"".join(parts)[:limit]
+
+
 class HTTPCore:
-    """Sends requests for the client: one place for headers, retries and the error table."""
+    """Sends requests for the client: one place for headers, retries, time bounds and the error
+    table."""
 
     def __init__(
         self,
         *,
         base_url: str,
         api_key: Optional[str],
-        timeout: Timeout,
+        timeout: Union[Timeout, Tuple[float, float]],
         max_retries: int,
         transport: Transport,
         headers: Optional[Mapping[str, str]],
+        max_event_bytes: int = DEFAULT_MAX_CHUNK_BYTES,
     ) -> None:
         self.base_url = base_url
-        self.timeout = timeout
+        #: The client-wide default; a call's ``timeout=`` replaces it whole.
+        self.limits = normalize_timeout(timeout)
+        self.timeout = self.limits.pair
         self.max_retries = max_retries
         self.transport = transport
+        #: Bounds one chunk of a chunked answer (a stream sends one frame per chunk).
+        self.max_event_bytes = max_event_bytes
         base_headers = {"User-Agent": f"agentos-sync/{__version__}", "Accept": "application/json"}
-        for key, value in (headers or {}).items():
-            if not isinstance(key, str) or not isinstance(value, str):
-                raise TypeError("headers must map str to str")
-            base_headers[key] = value
+        base_headers.update(check_headers(headers))
         if api_key is not None:
             base_headers["Authorization"] = f"Bearer {api_key}"
         self._headers = base_headers
@@ -197,16 +281,25 @@ class HTTPCore:
         idempotent: Optional[bool] = None,
         retries: Optional[int] = None,
         headers: Optional[Mapping[str, str]] = None,
-        timeout: Optional[Timeout] = None,
+        timeout: Union[Timeout, Tuple[float, float], None] = None,
+        max_chunk_bytes: Optional[int] = None,
+        deadline: Optional[float] = None,
     ) -> Response:
-        """Send with retries; returns a 2xx response, raises an ``errors`` exception otherwise."""
+        """Send with retries; returns a 2xx response, raises an ``errors`` exception otherwise.
+
+        ``timeout`` (a :class:`Timeout` or a ``(connect, read)`` pair) replaces the client's for
+        this call; ``headers`` are added to (and override) the client's; ``max_chunk_bytes``
+        bounds one chunk of the answer (default: the client's ``max_event_bytes``). ``deadline``
+        is the ``retry.deadline_after(total)`` reading the call ends at, when the caller needs it
+        too (to bound its reading of the body); by default the timeout's ``total`` from now."""
         if self._closed:
             raise RuntimeError("This AgentOSClient is closed; create a new one.")
+        limits = self.limits if timeout is None else normalize_timeout(timeout)
         all_headers = dict(self._headers)
         if stream:
             all_headers["Accept"] = "text/event-stream"
         if headers:
-            all_headers.update(headers)
+            all_headers.update(check_headers(headers, "extra_headers"))
         request = Request(
             method=method,
             url=self.url(*segments),
@@ -216,22 +309,50 @@ class HTTPCore:
             json=json_body,
             files=files,
             stream=stream,
-            timeout=timeout or self.timeout,
+            timeout=limits.pair,
+            max_chunk_bytes=self.max_event_bytes if max_chunk_bytes is None else max_chunk_bytes,
         )
+        if deadline is None:
+            deadline = deadline_after(limits.total)
         retrying = request_retrying(
             self.max_retries if retries is None else retries,
             idempotent=method in ("GET", "HEAD", "DELETE") if idempotent is None else idempotent,
+            deadline=deadline,
         )
-        return retrying(self._send_once, request)
+        return retrying(self._send_once, request, limits, deadline)
 
-    def _send_once(self, request: Request) -> Response:
+    def _out_of_time(self, request: Request, limits: Timeout, reached_server: bool) -> errors.APITimeoutError:
+        path = request.url[len(self.base_url) :] or "/"
+        return errors.APITimeoutError(
+            f"{request.method} {path} did not complete within its total timeout of {limits.total:g} s "
+            "(attempts, retries and Retry-After waits included); raise Timeout(total=...) or check the server.",
+            request=request,
+            reached_server=reached_server,
+        )
+
+    def _send_once(self, request: Request, limits: Timeout, deadline: Optional[float]) -> Response:
+        clipped = (False, False)
+        if deadline is not None:
+            left = remaining(deadline)
+            if left <= 0:
+                raise self._out_of_time(request, limits, reached_server=False)
+            clipped = (left < limits.connect, left < limits.read)
+            if any(clipped):
+                request = replace(request, timeout=(min(limits.connect, left), min(limits.read, left)))
         logger.debug("agentos_sync: %s %s", request.method, request.url)
-        response = self.transport.send(request)
+        try:
+            response = self.transport.send(request)
+        except errors.APITimeoutError as exc:
+            # A connect timeout is reached_server=False, a read timeout True: when the one that
+            # fired was cut to what remained of the total, the total is what ran out.
+            if clipped[0] if not exc.reached_server else clipped[1]:
+                raise self._out_of_time(request, limits, exc.reached_server) from exc
+            raise
         status = response.status_code
         if 200 <= status < 300:
             return response
         try:
-            body = self._read_limited(response)
+            body = read_limited(response)
         finally:
             response.close()
         content_type = str(response.headers.get("content-type", ""))
@@ -251,25 +372,32 @@ class HTTPCore:
             status, detail, method=request.method, path=path, response=response, request=request
         )
 
-    @staticmethod
-    def _read_limited(response: Response) -> bytes:
-        parts = []
-        size = 0
+    def json(
+        self,
+        method: str,
+        segments: Sequence[str],
+        *,
+        timeout: Union[Timeout, Tuple[float, float], None] = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Send (with :meth:`send`'s arguments) and parse a JSON answer (None for an empty body).
+        A total timeout also bounds the reading of the body."""
+        limits = self.limits if timeout is None else normalize_timeout(timeout)
+        deadline = deadline_after(limits.total)
+        response = self.send(method, segments, timeout=limits, deadline=deadline, **kwargs)
+        content_type = str(response.headers.get("content-type", "?"))
         try:
-            for chunk in response.iter_bytes():
-                parts.append(chunk)
-                size += len(chunk)
-                if size >= _ERROR_BODY_LIMIT:
-                    break
-        except errors.AgentOSError:
-            pass  # the status is the news; a broken error body must not hide it
-        return b"".join(parts)[:_ERROR_BODY_LIMIT]
-
-    def json(self, method: str, segments: Sequence[str], **kwargs: Any) -> Any:
-        """Send and parse a JSON answer (None for an empty body)."""
-        response = self.send(method, segments, **kwargs)
-        try:
-            body = response.read()
+            if "text/html" in content_type.lower():
+                body = read_limited(response)  # a page can never be the answer: quote it, bounded
+            elif deadline is None:
+                body = response.read()
+            else:
+                parts = []
+                for part in response.iter_bytes():
+                    parts.append(part)
+                    if remaining(deadline) <= 0:  # a body trickling in: each read is timely
+                        raise self._out_of_time(Request(method, self.url(*segments)), limits, reached_server=True)
+                body = b"".join(parts)
         finally:
             response.close()
         if not body.strip():
@@ -277,8 +405,7 @@ class HTTPCore:
         try:
             return json.loads(body)
         except ValueError as exc:
-            content_type = response.headers.get("content-type", "?")
-            snippet = error_detail(body[:2000], str(content_type))
+            snippet = error_detail(body[:2000], content_type)
             raise errors.ProtocolError(
                 f"{method} /{'/'.join(segments)} answered {response.status_code} with {content_type}, not "
                 f"JSON: {snippet!r}. Is base_url an AgentOS server (not a proxy's error page)?"

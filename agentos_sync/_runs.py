@@ -35,7 +35,7 @@ from pydantic import BaseModel
 
 from . import errors
 from ._callables import reject_async
-from ._http import HTTPCore, TimeoutArg, encode_form, segment, validate
+from ._http import HTTPCore, TimeoutArg, encode_form, read_limited, segment, validate
 from ._resource import APIResource, CallOptions, unknown_keyword
 from ._uploads import FileInput, file_fields
 from .events import StreamMetaEvent, ToolExecution
@@ -202,9 +202,10 @@ def _check_stream_response(response: Response, what: str) -> Response:
     content_type = str(response.headers.get("content-type", "")).lower()
     if content_type and "text/event-stream" not in content_type:
         try:
-            body = response.read()[:300].decode("utf-8", "replace")
-        except errors.AgentOSError:
-            body = ""
+            # Bounded: a proxy's page or an endless body must not be read whole to quote it.
+            body = read_limited(response, 300).decode("utf-8", "replace")
+        finally:
+            response.close()
         raise errors.ProtocolError(
             f"{what} answered {response.status_code} with content-type {content_type!r}, not an event "
             f"stream: {body!r}. Is base_url an AgentOS server?"

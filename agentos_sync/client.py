@@ -100,6 +100,7 @@ class AgentOSClient:
             max_retries=max_retries,
             transport=transport,
             headers=headers,
+            max_event_bytes=max_event_bytes,
         )
         #: Agents: run, stream, resume, continue, inspect and cancel their runs; list and get them.
         self.agents = Runs(self._http, AGENT, AgentSummary, reconnect=self.reconnect, max_event_bytes=max_event_bytes)

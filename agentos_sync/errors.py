@@ -2,8 +2,8 @@
 
 Every failure the client can meet surfaces as a subclass of :class:`AgentOSError`; no bare
 ``requests``, ``json`` or ``pydantic`` exception escapes the public API. Messages say what
-happened and what to do, and never contain the API key (requests attached to errors redact
-``Authorization``).
+happened and what to do, and never contain the API key: the request an error carries is a copy
+with its credential headers redacted, and a response it carries holds no request.
 
 Example::
 
@@ -46,6 +46,12 @@ __all__ = [
 ]
 
 
+def _redacted(request: Optional[Request]) -> Optional[Request]:
+    # Whoever builds the error, what it carries has no credentials (Request.redacted()).
+    redact = getattr(request, "redacted", None)
+    return redact() if callable(redact) else request
+
+
 class AgentOSError(Exception):
     """Base class of every error raised by agentos_sync.
 
@@ -61,7 +67,7 @@ class AgentOSError(Exception):
     def __init__(self, message: str, *, request: Optional[Request] = None) -> None:
         super().__init__(message)
         self.message = message
-        self.request = request
+        self.request = _redacted(request)
 
     def __reduce__(self) -> Tuple[Any, ...]:
         # Exception's own reduce calls cls(*args), which loses the keyword-only fields (and fails

@@ -977,10 +977,15 @@ for _cls in _subclasses(RunEvent):
         _REGISTRY[_default] = _cls
 
 
-#: Direct JSON validators per type, filled on first use: skips pydantic's Python-level wrapper on
-#: the hot path without building every model's validator at import.
+#: Direct JSON validators per known type, filled on first use: skips pydantic's Python-level
+#: wrapper on the hot path without building every model's validator at import. Keyed by the names
+#: in the registry only, so it is bounded by them: any name a server makes up shares
+#: UnknownEvent's one validator.
 _VALIDATE_JSON: Dict[str, Callable[[Any], RunEvent]] = {}
 _BUILD_LOCK = threading.Lock()
+#: The key of UnknownEvent's validator: not a registered name, so a server sending it gets the
+#: right validator anyway.
+_UNKNOWN_KEY = "\0unknown"
 
 
 def event_validator(event_type: str) -> Callable[[Any], RunEvent]:
@@ -988,17 +993,22 @@ def event_validator(event_type: str) -> Callable[[Any], RunEvent]:
     known = _VALIDATE_JSON.get(event_type)
     if known is not None:
         return known
+    cls = _REGISTRY.get(event_type)
+    key = event_type if cls is not None else _UNKNOWN_KEY
+    known = _VALIDATE_JSON.get(key)
+    if known is not None:
+        return known
     # First use of a type: build its validator once, under a lock (streams on many threads meet
     # their first RunContent together, and model_rebuild is not documented as thread-safe).
     with _BUILD_LOCK:
-        known = _VALIDATE_JSON.get(event_type)
+        known = _VALIDATE_JSON.get(key)
         if known is not None:
             return known
-        cls = _REGISTRY.get(event_type, UnknownEvent)
-        if not cls.__pydantic_complete__:
-            cls.model_rebuild()
-        validate: Callable[[Any], RunEvent] = cls.__pydantic_validator__.validate_json
-        _VALIDATE_JSON[event_type] = validate
+        model = cls or UnknownEvent
+        if not model.__pydantic_complete__:
+            model.model_rebuild()
+        validate: Callable[[Any], RunEvent] = model.__pydantic_validator__.validate_json
+        _VALIDATE_JSON[key] = validate
         return validate
 
 

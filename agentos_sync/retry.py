@@ -1,9 +1,10 @@
 """Retry and reconnect policy: the only module that knows tenacity.
 
 Two loops use it: plain requests (``max_retries``: connection errors and 429/502/503/504,
-honouring ``Retry-After``) and run-stream reconnects (:class:`ReconnectPolicy`). Both use full
-jitter (a uniform wait in ``[0, min(max, initial * 2**n)]``) so that many clients cut at once by a
-server restart do not come back in step.
+honouring ``Retry-After``, all within an optional total time bound) and run-stream reconnects
+(:class:`ReconnectPolicy`). Both use full jitter (a uniform wait in
+``[0, min(max, initial * 2**n)]``) so that many clients cut at once by a server restart do not
+come back in step.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import tenacity
 
 from .errors import APIConnectionError, APIStatusError
 
-__all__ = ["ReconnectPolicy", "request_retrying"]
+__all__ = ["ReconnectPolicy", "deadline_after", "remaining", "request_retrying"]
 
 
 _RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
@@ -26,6 +27,22 @@ _RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
 def _sleep(seconds: float) -> None:
     # Looked up at call time, so tests can replace it with a recorder (no real waiting).
     time.sleep(seconds)
+
+
+def _now() -> float:
+    # The clock of total time bounds; looked up at call time, so a test's recorded sleeps can
+    # advance a fake one.
+    return time.monotonic()
+
+
+def deadline_after(total: Optional[float]) -> Optional[float]:
+    """The clock reading at which ``total`` seconds from now have passed (None: no bound)."""
+    return None if total is None else _now() + total
+
+
+def remaining(deadline: float) -> float:
+    """Seconds left before ``deadline`` (negative once it has passed)."""
+    return deadline - _now()
 
 
 #: A server asking for more than this is treated as asking for this much; a client that obeys a
@@ -128,6 +145,17 @@ def _retry_after(exc: BaseException) -> Optional[float]:
     return min(max(seconds, 0.0), _MAX_RETRY_AFTER)
 
 
+class _StopBeforeDeadline(tenacity.stop.stop_base):
+    """Stop when the wait before the next attempt would end at or past ``deadline``."""
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        # tenacity computes the wait before it asks whether to stop: upcoming_sleep is known.
+        return remaining(self.deadline) - retry_state.upcoming_sleep <= 0
+
+
 def request_retrying(
     max_retries: int,
     *,
@@ -135,10 +163,15 @@ def request_retrying(
     initial_backoff: float = 0.5,
     max_backoff: float = 8.0,
     sleep: Optional[Callable[[float], None]] = None,
+    deadline: Optional[float] = None,
 ) -> tenacity.Retrying:
     """The loop for one plain request: retries connection errors and 429/502/503/504, waiting
     ``Retry-After`` when the server sends one. A request that is not ``idempotent`` (creating a
-    run) is retried only when it provably never reached the server."""
+    run) is retried only when it provably never reached the server.
+
+    ``deadline`` (a :func:`deadline_after` reading) bounds the whole loop: a wait that would end at
+    or past it is not slept, the loop stops and the last error is raised (a server asking for
+    longer than the caller allows is the news, and sleeping first would only delay it)."""
 
     def should_retry(exc: BaseException) -> bool:
         if isinstance(exc, APIConnectionError):
@@ -158,7 +191,9 @@ def request_retrying(
         return float(backoff(state))
 
     return tenacity.Retrying(
-        stop=tenacity.stop_after_attempt(max_retries + 1),
+        stop=tenacity.stop_after_attempt(max_retries + 1)
+        if deadline is None
+        else tenacity.stop_after_attempt(max_retries + 1) | _StopBeforeDeadline(deadline),
         wait=wait,
         retry=tenacity.retry_if_exception(should_retry),
         sleep=sleep or (lambda seconds: _sleep(seconds)),

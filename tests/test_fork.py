@@ -150,7 +150,9 @@ def test_a_childs_session_keeps_the_settings_of_a_given_session(server: FakeServ
     given = requests.Session()
     given.headers["X-Tenant"] = "acme"
     given.params = {"trace": "1"}
-    transport = RequestsTransport(session=given, verify=False, pool_maxsize=3)
+    given.verify = False
+    # A given session keeps its own settings (pool sizes cannot be passed with it).
+    transport = RequestsTransport(session=given)
     client = AgentOSClient(server.url, transport=transport)
     assert client.run_agent("echo", "parent").content == "You said: parent"
 

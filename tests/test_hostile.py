@@ -14,10 +14,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar, Dict, Iterator, List, Tuple
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from agentos_sync import AgentOSClient, ReconnectPolicy, errors, events
 from agentos_sync.testing import FakeAgentOS
-from agentos_sync.transports.requests import RequestsTransport
 
 FAST = ReconnectPolicy(max_attempts=3, initial_backoff=0.0, max_backoff=0.0, deadline=10.0)
 SSE = "text/event-stream; charset=utf-8"
@@ -261,15 +262,6 @@ def test_proxies_from_environment_are_honoured(
     assert seen[0]["path"] == "http://agentos.invalid:7777/agents"
 
 
-def test_tls_verification_on_by_default_and_passed_through() -> None:
-    assert RequestsTransport()._session.verify is True
-    transport = RequestsTransport(verify="/etc/ssl/certs/ca-certificates.crt", cert=("c.pem", "k.pem"))
-    assert transport._session.verify == "/etc/ssl/certs/ca-certificates.crt"
-    assert transport._session.cert == ("c.pem", "k.pem")
-    client = AgentOSClient("https://x.invalid", verify=False)
-    assert client.transport._session.verify is False  # type: ignore[attr-defined]
-
-
 @pytest.mark.parametrize("bad", [0, -1.0, float("inf"), "10", True])
 def test_bad_deadline_is_refused(served: Tuple[FakeAgentOS, AgentOSClient], bad: object) -> None:
     _, client = served
@@ -300,3 +292,32 @@ def test_env_is_not_read_at_import() -> None:
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == ""
+
+
+# -- Last-Event-ID from a browser (contrib relay) ---------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["²", "١٢", "12\n", "+3", "-1", "0x1", "1_0", "1e3", " ", "", "9" * 19])
+def test_a_forged_last_event_id_is_ignored_not_a_500(value: str) -> None:
+    from agentos_sync.contrib._relay import parse_last_event_id
+
+    assert parse_last_event_id(value) is None  # "²".isdigit() is True and int("²") raised
+
+
+@settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "300")))
+@given(st.one_of(st.text(), st.none(), st.integers(), st.binary(), st.lists(st.text())))
+def test_last_event_id_never_raises_and_takes_only_ascii_digits(value: object) -> None:
+    from agentos_sync.contrib._relay import parse_last_event_id
+
+    parsed = parse_last_event_id(value)
+    if parsed is not None:
+        assert isinstance(value, str)
+        digits = value.strip(" \t")
+        assert digits.isascii() and digits.isdigit() and int(digits) == parsed
+
+
+@pytest.mark.parametrize("value, expected", [("0", 0), (" 42\t", 42), ("007", 7), ("9" * 18, 10**18 - 1)])
+def test_a_genuine_last_event_id_is_read(value: str, expected: int) -> None:
+    from agentos_sync.contrib._relay import parse_last_event_id
+
+    assert parse_last_event_id(value) == expected

@@ -69,15 +69,17 @@ def encode_frame(event: str, data: Any, event_id: Union[int, str, None] = None) 
     return ("\n".join(lines) + "\n\n").encode("utf-8")
 
 
-def parse_last_event_id(value: Optional[str]) -> Optional[int]:
+_EVENT_ID = re.compile(r"[0-9]{1,18}")
+
+
+def parse_last_event_id(value: Any) -> Optional[int]:
     """The ``event_index`` a reconnecting browser last saw (its ``Last-Event-ID`` header), or None
-    when absent or not a non-negative integer (a stale or forged header must not cause a 500)."""
-    if value is None:
+    when absent or not a non-negative integer of ASCII digits. Never raises, whatever the value (a
+    stale or forged header must not cause a 500): ``str.isdigit`` takes "²", which ``int`` refuses."""
+    if not isinstance(value, str):
         return None
-    value = value.strip()
-    if not value.isdigit() or len(value) > 18:
-        return None
-    return int(value)
+    match = _EVENT_ID.fullmatch(value.strip(" \t"))
+    return int(match.group()) if match is not None else None
 
 
 def parse_last_event_cursor(value: Optional[str]) -> Optional[RunCursor]:

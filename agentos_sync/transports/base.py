@@ -11,10 +11,15 @@ A transport's obligations:
   business, not the transport's). It raises :class:`~agentos_sync.errors.APIConnectionError` with
   ``reached_server=False`` when the request provably never reached the server (connection refused,
   DNS failure), ``reached_server=True`` when it may have (reset after sending, cut inside the
-  response headers), and :class:`~agentos_sync.errors.APITimeoutError` when a timeout expires.
+  response headers, a TLS failure after the request was written), and
+  :class:`~agentos_sync.errors.APITimeoutError` when a timeout expires. A failure inside the TLS
+  handshake (an untrusted certificate) happens before a byte of the request is sent: it is
+  ``reached_server=False``.
 - ``Response.iter_bytes()`` yields body chunks as they arrive and ends at a clean end of body. A
   connection that breaks mid-body raises ``APIConnectionError``; a silence longer than the read
-  timeout raises ``APITimeoutError``. Chunk sizes carry no meaning.
+  timeout raises ``APITimeoutError``; a body that breaks HTTP's framing (a malformed chunk) raises
+  :class:`~agentos_sync.errors.ProtocolError`. Chunk sizes carry no meaning. Any other exception
+  is a bug and surfaces as itself, never as a broken connection.
 - ``Response.close()`` is idempotent and releases the connection (to the pool when possible).
 
 Example, a transport that answers everything with 503::
@@ -27,7 +32,7 @@ Example, a transport that answers everything with 503::
 from __future__ import annotations
 
 import abc
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import (
     Any,
     Callable,
@@ -42,10 +47,24 @@ from typing import (
     Union,
 )
 
-__all__ = ["BytesResponse", "FileField", "IteratorResponse", "Request", "Response", "Timeout", "Transport"]
+__all__ = [
+    "DEFAULT_MAX_CHUNK_BYTES",
+    "BytesResponse",
+    "FileField",
+    "IteratorResponse",
+    "Request",
+    "Response",
+    "Timeout",
+    "Transport",
+]
 
 #: ``(connect, read)`` seconds; ``read`` is the longest silence allowed between body bytes.
 Timeout = Tuple[float, float]
+
+#: The largest chunk a chunked body may declare unless the request says otherwise: the default
+#: ``max_event_bytes`` (one SSE frame per chunk is what uvicorn sends), so that a declared size can
+#: never make the transport allocate more than one frame may hold.
+DEFAULT_MAX_CHUNK_BYTES = 16 * 1024 * 1024
 
 #: A multipart upload: ``(form field name, (filename, content, content type))``.
 FileField = Tuple[str, Tuple[str, bytes, str]]
@@ -64,7 +83,9 @@ class Request:
 
     ``form`` is sent form-encoded (what AgentOS's run endpoints expect), ``json`` as a JSON body,
     ``files`` turns the body multipart (form fields included). ``stream`` asks the transport not to
-    read the body eagerly. The repr never shows credentials.
+    read the body eagerly. ``max_chunk_bytes`` bounds one chunk of a chunked answer (a larger
+    declared size is a :class:`~agentos_sync.errors.ProtocolError`, never an allocation). The repr
+    never shows credentials, and neither does :meth:`redacted`, the copy errors carry.
     """
 
     method: str
@@ -77,6 +98,11 @@ class Request:
     files: Optional[Sequence[FileField]] = None
     stream: bool = False
     timeout: Optional[Timeout] = None
+    max_chunk_bytes: int = DEFAULT_MAX_CHUNK_BYTES
+
+    def redacted(self) -> Request:
+        """A copy with credentials in the headers replaced: what an exception may carry."""
+        return replace(self, headers=redact_headers(self.headers))
 
     def __repr__(self) -> str:
         return (

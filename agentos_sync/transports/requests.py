@@ -12,43 +12,139 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+import ssl
 import threading
-from typing import Any, Iterator, List, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple, Union
 
 import requests
 import urllib3.exceptions as u3
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.poolmanager import PoolManager
+from urllib3.poolmanager import pool_classes_by_scheme as _URLLIB3_POOLS
+from urllib3.util.ssl_match_hostname import CertificateError as HostnameMismatch
 
 from ..errors import APIConnectionError, APITimeoutError, ProtocolError
+from ._chunked import READ_SIZE, MalformedChunk, TruncatedChunk, dechunk
 from .base import Request, Response, Transport
 
 __all__ = ["RequestsTransport"]
 
-#: How much one read from a non-chunked body asks for. A read returns what has arrived, up to this.
-_READ_SIZE = 64 * 1024
+# -- did the request leave the client? ----------------------------------------------------------
+#
+# A create (POST) may be sent again only when it provably never reached the server. The one place
+# that knows is the connection: everything raised inside ``connect()`` (DNS, refusal, connect
+# timeout, proxy tunnel, the whole TLS handshake with its certificate checks) happens before a
+# byte of the request is written. The connection classes below tag those exceptions; a TLS error
+# raised later (an alert, a reset or garbage inside the encrypted stream after the request was
+# written) is untagged, so it counts as reached.
+
+_NOT_SENT = "_agentos_sync_not_sent"
+
+
+class _TagsConnectFailures:
+    """Mixed into urllib3's connection classes: whatever ``connect()`` raises is tagged."""
+
+    def connect(self) -> None:
+        try:
+            super().connect()  # type: ignore[misc]
+        except Exception as exc:
+            setattr(exc, _NOT_SENT, True)
+            raise
+
+
+class _TaggingHTTPConnection(_TagsConnectFailures, HTTPConnection):
+    pass
+
+
+class _TaggingHTTPSConnection(_TagsConnectFailures, HTTPSConnection):
+    pass
+
+
+class _TaggingHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _TaggingHTTPConnection
+
+
+class _TaggingHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _TaggingHTTPSConnection
+
+
+_TAGGING_POOLS = {"http": _TaggingHTTPPool, "https": _TaggingHTTPSPool}
+
+
+def _use_tagging_pools(manager: PoolManager) -> None:
+    # SOCKS proxy managers bring pools of their own: those keep them (and the type rules below).
+    if manager.pool_classes_by_scheme is _URLLIB3_POOLS:
+        manager.pool_classes_by_scheme = _TAGGING_POOLS
+
+
+class _TaggingAdapter(HTTPAdapter):
+    """requests' adapter with the connection classes above, direct and through HTTP proxies."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        _use_tagging_pools(self.poolmanager)
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if isinstance(manager, PoolManager):
+            _use_tagging_pools(manager)
+        return manager
+
+
+#: Failures that can only happen before the request is written, whoever made the connection (a
+#: caller's own session has no tagging adapter): a certificate is only ever checked in the handshake.
+_BEFORE_SENDING = (
+    u3.NewConnectionError,
+    u3.ConnectTimeoutError,
+    ConnectionRefusedError,
+    ssl.SSLCertVerificationError,
+    HostnameMismatch,
+)
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and everything it wraps: urllib3 and requests nest the original error in
+    ``reason``, in ``args`` (``ProtocolError("Connection aborted.", err)``) or in the chain."""
+    seen = set()
+    todo: List[BaseException] = [exc]
+    while todo:
+        cur = todo.pop()
+        if id(cur) in seen:
+            continue
+        seen.add(id(cur))
+        yield cur
+        inner = [a for a in cur.args if isinstance(a, BaseException)]
+        if isinstance(cur, u3.MaxRetryError) and cur.reason is not None:
+            inner.append(cur.reason)
+        inner += [e for e in (cur.__cause__, cur.__context__) if e is not None]
+        todo.extend(inner)
 
 
 def _never_reached(exc: BaseException) -> bool:
-    """True when the request provably never left the client: the connection was never made."""
-    seen = set()
-    cur: Optional[BaseException] = exc
-    while cur is not None and id(cur) not in seen:
-        seen.add(id(cur))
-        if isinstance(cur, (u3.NewConnectionError, u3.ConnectTimeoutError, ConnectionRefusedError)):
-            return True
-        if isinstance(cur, u3.MaxRetryError) and cur.reason is not None:
-            cur = cur.reason
-            continue
-        if cur.args and isinstance(cur.args[0], BaseException):
-            cur = cur.args[0]
-            continue
-        cur = cur.__cause__ or cur.__context__
-    return False
+    """True when the request provably never left the client."""
+    return any(getattr(cur, _NOT_SENT, False) or isinstance(cur, _BEFORE_SENDING) for cur in _causes(exc))
+
+
+def _scrub(exc: BaseException) -> BaseException:
+    """``exc`` without requests' copies of the request: a requests exception carries the prepared
+    request, whose headers hold the API key, and it becomes the ``__cause__`` of ours."""
+    for cur in _causes(exc):
+        if isinstance(cur, requests.exceptions.RequestException):
+            cur.request = None
+            cur.response = None
+    return exc
+
+
+def _target(request: Request) -> str:
+    return f"{request.method} {request.url.split('?', 1)[0]}"
 
 
 def _translate(exc: BaseException, request: Request) -> Exception:
     """One table from requests/urllib3 exceptions to ours."""
-    target = f"{request.method} {request.url.split('?', 1)[0]}"
+    _scrub(exc)
+    target = _target(request)
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return APITimeoutError(
             f"Timed out connecting for {target}; check that the server is up, or raise the connect timeout.",
@@ -62,10 +158,15 @@ def _translate(exc: BaseException, request: Request) -> Exception:
             request=request,
         )
     if isinstance(exc, requests.exceptions.SSLError):
+        if _never_reached(exc):
+            return APIConnectionError(
+                f"TLS failed for {target}: {exc}. Check the certificate, or pass verify=<CA bundle path>.",
+                request=request,
+                reached_server=False,
+            )
         return APIConnectionError(
-            f"TLS failed for {target}: {exc}. Check the certificate, or pass verify=<CA bundle path>.",
+            f"The TLS connection broke after {target} was sent: {exc}. The server may have received it.",
             request=request,
-            reached_server=False,
         )
     if isinstance(exc, (requests.exceptions.ContentDecodingError, u3.DecodeError)):
         return ProtocolError(f"The body of {target} could not be decoded: {exc}", request=request)
@@ -84,10 +185,6 @@ def _translate(exc: BaseException, request: Request) -> Exception:
     )
 
 
-class _Truncated(Exception):
-    """The connection ended, or sent garbage, inside a chunked body."""
-
-
 class _Inherited(Exception):
     """A forked child tried to read a response its parent opened (and is still reading)."""
 
@@ -103,100 +200,37 @@ class _OwnedFile:
         self._fp = fp
         self._pid = pid
 
-    def read1(self, size: int) -> bytes:
+    def read1(self, size: int = -1, /) -> bytes:
         if os.getpid() != self._pid:
             raise _Inherited()
         return bytes(self._fp.read1(size))
 
-    def read(self, size: int) -> bytes:
+    def read(self, size: int = -1, /) -> bytes:
         if os.getpid() != self._pid:
             raise _Inherited()
         return bytes(self._fp.read(size))
 
 
 def _socket_file(raw: Any) -> Any:
-    """The buffered socket file under urllib3's response, when reading it directly is safe: a
-    chunked body not yet started and not content-encoded. None otherwise."""
-    original = getattr(raw, "_fp", None)
-    fp = getattr(original, "fp", None)
+    """The buffered socket file under urllib3's response (http.client's ``fp``, reached through
+    urllib3's private ``_fp``: the one private attribute this module reads), when the body is
+    chunked and not content-encoded. None otherwise: urllib3 then reads the body itself."""
     encoding = str(raw.headers.get("content-encoding", "identity")).lower()
-    if fp is None or not hasattr(fp, "read1") or encoding not in ("", "identity"):
+    if not raw.chunked or encoding not in ("", "identity"):
         return None
-    if getattr(raw, "chunk_left", None) is not None or getattr(raw, "_decoder", None) is not None:
-        return None
-    return fp
-
-
-def _dechunk(fp: Any) -> Iterator[bytes]:
-    """Decode a chunked body from the socket file in large reads.
-
-    Written by hand because urllib3's ``read_chunked`` costs several microseconds per HTTP chunk
-    and uvicorn sends one chunk per SSE frame: measured on loopback, 100k RunContent events went
-    from ~93k to ~150k events/s. This reads the same ``fp`` urllib3 itself reads in
-    ``read_chunked``, and yields everything that has arrived as one piece.
-    """
-    buf = b""
-    while True:
-        data = fp.read1(_READ_SIZE)
-        if not data:
-            raise _Truncated("the connection closed inside the chunked body")
-        buf = buf + data if buf else data
-        out: List[bytes] = []
-        pos = 0
-        while True:
-            nl = buf.find(b"\r\n", pos)
-            if nl == -1:
-                break
-            try:
-                size = int(buf[pos:nl], 16)
-            except ValueError:
-                size = _chunk_size_with_extension(buf[pos:nl])
-            start = nl + 2
-            if size == 0:
-                # The last chunk: optional trailers, then a blank line.
-                while buf.find(b"\r\n", start) != start:
-                    end = buf.find(b"\r\n\r\n", start)
-                    if end != -1:
-                        break
-                    more = fp.read1(_READ_SIZE)
-                    if not more:
-                        break  # some servers stop after "0\r\n": the body is complete anyway
-                    buf += more
-                if out:
-                    yield b"".join(out)
-                return
-            end = start + size
-            if end + 2 > len(buf):
-                missing = end + 2 - len(buf)
-                if missing <= _READ_SIZE:
-                    break  # wait for the next read
-                # A large chunk (a 4 MiB RunCompleted): read the rest in one call, one copy.
-                more = fp.read(missing)
-                if len(more) < missing:
-                    raise _Truncated("the connection closed inside a chunk")
-                buf += more
-            if not buf.startswith(b"\r\n", end):
-                raise _Truncated("a chunk did not end with CRLF")
-            out.append(buf[start:end])
-            pos = end + 2
-        if out:
-            yield out[0] if len(out) == 1 else b"".join(out)
-        buf = buf[pos:]
-
-
-def _chunk_size_with_extension(line: bytes) -> int:
-    try:
-        return int(line.split(b";", 1)[0], 16)  # "1a;name=value": extensions are ignored
-    except ValueError:
-        raise _Truncated(f"invalid chunk size {line[:20]!r}") from None
+    fp = getattr(getattr(raw, "_fp", None), "fp", None)
+    return fp if fp is not None and hasattr(fp, "read1") else None
 
 
 class _RequestsResponse(Response):
     def __init__(self, response: requests.Response, request: Request) -> None:
-        self._response = response
-        self._request = request
+        self._response: Optional[requests.Response] = response
+        # What errors and this object carry: no credentials (the original is only sent).
+        self._request = request.redacted()
+        self._limit = request.max_chunk_bytes
         self.status_code = response.status_code
         self.headers = response.headers
+        self._started = False
         self._closed = False
         self._complete = False
         self._lock = threading.Lock()
@@ -204,38 +238,44 @@ class _RequestsResponse(Response):
         self._pid = os.getpid()
 
     def iter_bytes(self) -> Iterator[bytes]:
-        raw = self._response.raw
+        response = self._response
+        if response is None:
+            return
+        if self._started:
+            raise RuntimeError("iter_bytes() was already called on this response; its body is read once")
+        self._started = True
+        raw = response.raw
         try:
-            if not raw or getattr(self._response, "_content_consumed", False):  # body already read
-                content = self._response.content
-                if content:
-                    yield content
+            fp = _socket_file(raw)
+            if fp is not None:
+                extra = yield from dechunk(_OwnedFile(fp, self._pid), self._limit)
+                # Bytes after the end of the body: the connection is out of step, never reuse it.
+                self._complete = extra == 0
+                return
+            if raw.chunked:
+                # Content-encoded: urllib3 decodes it, in bounded reads.
+                yield from raw.read_chunked(READ_SIZE, decode_content=True)
                 self._complete = True
                 return
-            if raw.chunked and raw.supports_chunked_reads():
-                fp = _socket_file(raw)
-                if fp is not None:
-                    yield from _dechunk(_OwnedFile(fp, self._pid))
-                else:
-                    yield from raw.read_chunked(None, decode_content=True)
-                self._complete = True
-                return
-            read1 = getattr(raw, "read1", None)
             while True:
                 if os.getpid() != self._pid:
                     raise _Inherited()
                 # read1 returns what has arrived (a live SSE body must not wait for a full block).
-                data = read1(_READ_SIZE, decode_content=True) if read1 else raw.read(_READ_SIZE)
+                data = raw.read1(READ_SIZE, decode_content=True)
                 if not data:
                     self._complete = True
                     return
                 yield data
-        except _Truncated as exc:
+        except MalformedChunk as exc:
+            raise ProtocolError(
+                f"{_target(self._request)} answered with a malformed chunked body: {exc}", request=self._request
+            ) from exc
+        except TruncatedChunk as exc:
             if self._closed:
                 return
             raise APIConnectionError(
-                f"The connection broke during {self._request.method} {self._request.url.split('?', 1)[0]}: "
-                f"{exc}. The server may have restarted or a proxy cut the connection.",
+                f"The connection broke during {_target(self._request)}: {exc}. "
+                "The server may have restarted or a proxy cut the connection.",
                 request=self._request,
             ) from exc
         except _Inherited:
@@ -249,37 +289,34 @@ class _RequestsResponse(Response):
             ) from None
         except (APIConnectionError, ProtocolError):
             raise
-        except (
-            u3.HTTPError,
-            requests.exceptions.RequestException,
-            OSError,
-            ValueError,
-            AttributeError,
-        ) as exc:
+        except (u3.HTTPError, requests.exceptions.RequestException, OSError) as exc:
             if self._closed:
                 return  # closed by another thread (or by close()): not an error
             raise _translate(exc, self._request) from exc
-
-    def read(self) -> bytes:
-        try:
-            return self._response.content
-        except (requests.exceptions.RequestException, u3.HTTPError, OSError) as exc:
-            raise _translate(exc, self._request) from exc
-        finally:
-            self.close()
+        except (ValueError, AttributeError):
+            # A read racing close() on another thread meets a closed file (ValueError) or a
+            # released one (AttributeError). Otherwise it is a bug: it must show as itself.
+            if self._closed:
+                return
+            raise
 
     def close(self) -> None:
+        response = self._response
+        if response is None:
+            return
         if os.getpid() != self._pid:
             # A forked child closing (or garbage-collecting) its inherited copy of the parent's
             # stream: shutdown() and a drained release would act on the socket the parent still
             # reads. Closing the child's file descriptor is all that is the child's to do.
-            _close_fd_only(self._response)
+            _close_fd_only(response)
             self._closed = True
+            self._response = None
             return
+        raw = response.raw
         if not self._complete and not self._closed:
             # Wake a reader blocked in recv on another thread (a cancelled stream): without this,
             # close() waits for the server's next byte, up to the read timeout on a silent run.
-            sock = getattr(getattr(self._response.raw, "_connection", None), "sock", None)
+            sock = getattr(getattr(raw, "connection", None), "sock", None)
             if sock is not None:
                 with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
@@ -287,17 +324,19 @@ class _RequestsResponse(Response):
             if self._closed:
                 return
             self._closed = True
-        raw = self._response.raw
         if self._complete and raw is not None:
-            # The body was read to its end outside requests' own iterator, so requests would
-            # close the socket; hand the connection back to the pool instead (what requests does
-            # after a consumed body).
-            original = getattr(raw, "_original_response", None)
+            # The body was read to its end outside urllib3's reader, so urllib3 does not know it
+            # ended: close http.client's side and hand the connection back to the pool (what
+            # requests does after a consumed body) instead of letting requests close the socket.
+            original = getattr(raw, "_fp", None)
             if original is not None:
                 original.close()
             raw.release_conn()
-            self._response._content_consumed = True  # type: ignore[attr-defined]
-        self._response.close()
+        else:
+            response.close()
+        # requests' response holds the prepared request (the API key in its headers): an error
+        # that carries this response must not reach it.
+        self._response = None
 
 
 def _close_fd_only(response: requests.Response) -> None:
@@ -314,8 +353,20 @@ class RequestsTransport(Transport):
 
     ``pool_maxsize`` bounds the connections kept per host: size it to the number of threads that
     stream at once (a 33rd concurrent stream opens a connection that is discarded afterwards
-    rather than blocking). ``verify``/``cert``/``proxies`` pass through to requests; proxies and
-    CA bundles from the environment are honoured as requests does (``trust_env``).
+    rather than blocking). ``verify``, ``cert`` and ``proxies`` are passed with every request, so
+    they win over the environment (``REQUESTS_CA_BUNDLE``, ``CURL_CA_BUNDLE``, ``HTTPS_PROXY``);
+    left out, requests' rules apply: ``verify=True`` uses an environment CA bundle when one is
+    set, and environment proxies are honoured (``trust_env``).
+
+    ``session=`` uses a session of your own and changes nothing on it: its adapters, pool sizes,
+    ``trust_env``, ``verify``, ``cert``, proxies, headers and auth stay as you set them (so
+    ``pool_connections``, ``pool_maxsize`` and ``trust_env`` cannot be passed with it). Its
+    ``verify`` is passed with each request, so it, too, wins over an environment CA bundle. What
+    the transport adds per request: the timeout, ``stream=True``, redirects for GET only, and
+    ``verify``/``cert``/``proxies`` when given here. ``close()`` closes the session's connections.
+    One thing differs from the default session: a TLS failure on a connection your adapters made
+    is known to have happened before the request was sent only when it is a certificate failure,
+    so other handshake failures do not make a create safe to send again.
 
     Fork-safe: a process forked after the transport was used (``gunicorn --preload``, Celery's
     prefork pool, ``os.fork()``) gets a new session and pool on its first request, never a
@@ -333,42 +384,48 @@ class RequestsTransport(Transport):
     def __init__(
         self,
         *,
-        pool_connections: int = 10,
-        pool_maxsize: int = 10,
-        verify: Union[bool, str] = True,
+        pool_connections: Optional[int] = None,
+        pool_maxsize: Optional[int] = None,
+        verify: Optional[Union[bool, str]] = None,
         cert: Optional[Union[str, Tuple[str, str]]] = None,
         proxies: Optional[Mapping[str, str]] = None,
-        trust_env: bool = True,
+        trust_env: Optional[bool] = None,
         session: Optional[requests.Session] = None,
     ) -> None:
-        for name, value in (("pool_connections", pool_connections), ("pool_maxsize", pool_maxsize)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be an int >= 1, got {value!r}")
-        self._pool_sizes = (pool_connections, pool_maxsize)
-        self._session = self._configure(session or requests.Session(), verify, cert, proxies, trust_env)
+        if verify is not None and not isinstance(verify, (bool, str)):
+            raise TypeError(f"verify must be a bool or a CA bundle path, got {verify!r}")
+        if session is not None:
+            given = [
+                name
+                for name, value in (
+                    ("pool_connections", pool_connections),
+                    ("pool_maxsize", pool_maxsize),
+                    ("trust_env", trust_env),
+                )
+                if value is not None
+            ]
+            if given:
+                raise ValueError(
+                    f"{', '.join(given)} would change the session you passed; configure it on the session "
+                    "(mount an HTTPAdapter, set trust_env) instead"
+                )
+            self._session = session
+            self._owns_session = False
+        else:
+            for name, value in (("pool_connections", pool_connections), ("pool_maxsize", pool_maxsize)):
+                if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+                    raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+            self._pool_connections = pool_connections or 10
+            self._pool_maxsize = pool_maxsize or 10
+            self._trust_env = True if trust_env is None else trust_env
+            self._session = self._new_session()
+            self._owns_session = True
+        self._verify = verify
+        self._cert = cert
+        self._proxies: Optional[Dict[str, str]] = dict(proxies) if proxies else None
         self._closed = False
         self._pid = os.getpid()
         self._fork_lock = threading.Lock()
-
-    def _configure(
-        self,
-        session: requests.Session,
-        verify: Union[bool, str],
-        cert: Optional[Union[str, Tuple[str, str]]],
-        proxies: Optional[Mapping[str, str]],
-        trust_env: bool,
-    ) -> requests.Session:
-        connections, maxsize = self._pool_sizes
-        adapter = HTTPAdapter(pool_connections=connections, pool_maxsize=maxsize, max_retries=0)
-        session.mount("http://", adapter)
-        session.mount("https://", adapter)
-        session.verify = verify
-        if cert is not None:
-            session.cert = cert
-        if proxies:
-            session.proxies.update(proxies)
-        session.trust_env = trust_env
-        return session
 
     def _session_here(self) -> requests.Session:
         """This process's session: the pooled connections of a parent are never sent on by its
@@ -378,30 +435,54 @@ class RequestsTransport(Transport):
         with self._fork_lock:
             if self._pid != os.getpid():
                 inherited = self._session
-                fresh = requests.Session()
-                fresh.headers.clear()
-                fresh.headers.update(inherited.headers)
-                fresh.auth = inherited.auth
-                fresh.cookies = inherited.cookies.copy()
-                fresh.params = inherited.params
-                verify = True if inherited.verify is None else inherited.verify
+                if self._owns_session:
+                    fresh = self._new_session()
+                else:
+                    # The caller's session holds the parent's pools in its adapters: the child
+                    # gets a plain session with the same settings (adapters are not copied).
+                    fresh = requests.Session()
+                    fresh.headers.clear()
+                    fresh.headers.update(inherited.headers)
+                    fresh.auth = inherited.auth
+                    fresh.cookies = inherited.cookies.copy()
+                    fresh.params = inherited.params
+                    fresh.verify = inherited.verify
+                    fresh.cert = inherited.cert
+                    fresh.proxies = dict(inherited.proxies)
+                    fresh.trust_env = inherited.trust_env
                 # The inherited session is dropped, not closed: its sockets are the parent's too.
-                self._session = self._configure(
-                    fresh, verify, inherited.cert, dict(inherited.proxies), inherited.trust_env
-                )
+                self._session = fresh
                 self._pid = os.getpid()
         return self._session
+
+    def _new_session(self) -> requests.Session:
+        """The transport's own session: the tagging adapter, no retries inside requests."""
+        session = requests.Session()
+        adapter = _TaggingAdapter(
+            pool_connections=self._pool_connections, pool_maxsize=self._pool_maxsize, max_retries=0
+        )
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        session.trust_env = self._trust_env
+        return session
 
     def send(self, request: Request) -> Response:
         if self._closed:
             raise RuntimeError("This RequestsTransport is closed; create a new client.")
-        kwargs: dict[str, Any] = {
+        kwargs: Dict[str, Any] = {
             "headers": dict(request.headers),
             "params": request.params,
             "stream": True,
             "timeout": request.timeout,
             "allow_redirects": request.method == "GET",
+            # Per request, because requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override a
+            # session's verify (sessions.py merge_environment_settings), but not a request's.
+            "verify": self._session.verify if self._verify is None else self._verify,
         }
+        if self._cert is not None:
+            kwargs["cert"] = self._cert
+        if self._proxies is not None:
+            kwargs["proxies"] = self._proxies
         if request.files:
             kwargs["data"] = dict(request.form or {})
             kwargs["files"] = list(request.files)
@@ -412,7 +493,7 @@ class RequestsTransport(Transport):
         try:
             response = self._session_here().request(request.method, request.url, **kwargs)
         except (requests.exceptions.RequestException, u3.HTTPError, OSError) as exc:
-            raise _translate(exc, request) from exc
+            raise _translate(exc, request.redacted()) from exc
         return _RequestsResponse(response, request)
 
     def close(self) -> None:

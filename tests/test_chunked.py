@@ -1,0 +1,241 @@
+"""The chunked decoder (``transports/_chunked.py``) against h11, a well-kept HTTP/1.1 parser.
+
+The property feeds the same random chunked body, valid or not, split into random reads, to both
+and requires the same bytes from both, or an error from both. CI runs ``FUZZ_EXAMPLES`` examples
+(default 300); the local campaign is ``FUZZ_EXAMPLES=20000 python -m pytest tests/test_chunked.py``.
+The real-socket cases (a size of ``-6``, a 2 GiB size, a size line that never ends) are in
+``tests/test_transport_requests.py``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Iterable, List, Optional, Sequence, Tuple
+
+import h11
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from agentos_sync.transports._chunked import MAX_LINE, MAX_TRAILERS, MalformedChunk, TruncatedChunk, dechunk
+
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "300"))
+LIMIT = 1 << 20
+
+
+class Reads:
+    """A buffered-file stand-in that hands out the body in the given pieces: ``read1`` returns
+    at most one piece (what "has arrived"), ``read(n)`` blocks for n bytes or the end, like a
+    socket file."""
+
+    def __init__(self, pieces: Iterable[bytes]) -> None:
+        self._pieces = [p for p in pieces if p]
+
+    def read1(self, size: int = -1, /) -> bytes:
+        if not self._pieces:
+            return b""
+        piece = self._pieces.pop(0)
+        if 0 <= size < len(piece):
+            self._pieces.insert(0, piece[size:])
+            piece = piece[:size]
+        return piece
+
+    def read(self, size: int = -1, /) -> bytes:
+        out = b""
+        while self._pieces and (size < 0 or len(out) < size):
+            out += self.read1(-1 if size < 0 else size - len(out))
+        return out
+
+
+def ours(pieces: Sequence[bytes], limit: int = LIMIT) -> Optional[bytes]:
+    """The decoded body, or None for an error of either kind."""
+    out = b""
+    try:
+        gen = dechunk(Reads(pieces), limit)
+        for part in gen:
+            out += part
+    except (MalformedChunk, TruncatedChunk):
+        return None
+    return out
+
+
+def reference(pieces: Sequence[bytes]) -> Optional[bytes]:
+    """h11's reading of the same body after a chunked response head, then end of input."""
+    conn = h11.Connection(h11.CLIENT)
+    conn.send(h11.Request(method="GET", target="/", headers=[("Host", "x")]))
+    conn.send(h11.EndOfMessage())
+    out = b""
+    try:
+        head = b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n"
+        # An empty piece is how h11 is told the input ended: only the last one is.
+        for piece in [head, *(p for p in pieces if p), b""]:
+            conn.receive_data(piece)
+            while True:
+                event = conn.next_event()
+                if event is h11.NEED_DATA or event is h11.PAUSED:
+                    break
+                if isinstance(event, h11.Data):
+                    out += event.data
+                elif isinstance(event, h11.EndOfMessage):
+                    return out
+    except h11.RemoteProtocolError:
+        return None
+    return None  # the input ended before the body did
+
+
+# -- generators -------------------------------------------------------------------------------
+
+HEX = "0123456789abcdefABCDEF"
+TCHAR = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+ext_name = st.text(TCHAR, min_size=1, max_size=8)
+ext_value = st.one_of(st.text(TCHAR, max_size=8), st.text(TCHAR + ' "\\=', max_size=8).map(lambda v: f'"{v}"'))
+extension = st.builds(lambda n, v: f";{n}" + (f"={v}" if v else ""), ext_name, st.one_of(st.none(), ext_value))
+field_value = st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), max_size=12)
+
+
+@st.composite
+def size_line(draw: st.DrawFn, size: int) -> bytes:
+    digits = f"{size:x}"
+    style = draw(st.sampled_from(["lower", "upper", "zeros"]))
+    if style == "upper":
+        digits = digits.upper()
+    elif style == "zeros":
+        digits = "0" * draw(st.integers(1, 20 - len(digits) if len(digits) < 20 else 0)) + digits
+    exts = "".join(draw(st.lists(extension, max_size=3)))
+    spaces = draw(st.sampled_from(["", "", " ", "\t", " \t"]))
+    return (digits + exts + spaces).encode() + b"\r\n"
+
+
+@st.composite
+def trailer_section(draw: st.DrawFn) -> bytes:
+    lines = []
+    for _ in range(draw(st.integers(0, 3))):
+        name = "X-" + draw(st.text(TCHAR, min_size=1, max_size=8))
+        ows = draw(st.sampled_from(["", " ", "\t"]))
+        line = f"{name}:{ows}{draw(field_value)}{draw(st.sampled_from(['', ' ']))}"
+        if draw(st.booleans()) and lines:
+            line = " " + line  # obsolete line folding: joined onto the line before
+        lines.append(line.encode())
+    end = draw(st.sampled_from([b"\r\n", b"\r\n", b"\n"]))  # h11 takes bare LF in trailers
+    return b"".join(line + end for line in lines) + end
+
+
+@st.composite
+def chunked_body(draw: st.DrawFn) -> bytes:
+    parts = []
+    for payload in draw(st.lists(st.binary(min_size=1, max_size=300), max_size=6)):
+        parts.append(draw(size_line(len(payload))) + payload + b"\r\n")
+    parts.append(draw(size_line(0)) + draw(trailer_section()))
+    return b"".join(parts)
+
+
+@st.composite
+def mutated(draw: st.DrawFn, body: bytes) -> bytes:
+    """A valid body broken in a few places: bytes replaced, inserted, dropped, or cut short."""
+    data = bytearray(body)
+    alphabet = st.sampled_from(list(b"0123456789abcdefxX-+ \t;=\r\n:\x00\xff_"))
+    for _ in range(draw(st.integers(1, 3))):
+        if not data:
+            break
+        at = draw(st.integers(0, len(data) - 1))
+        what = draw(st.sampled_from(["replace", "insert", "delete", "truncate"]))
+        if what == "replace":
+            data[at] = draw(alphabet)
+        elif what == "insert":
+            data.insert(at, draw(alphabet))
+        elif what == "delete":
+            del data[at]
+        else:
+            del data[at:]
+    return bytes(data)
+
+
+@st.composite
+def splits(draw: st.DrawFn, body: bytes) -> List[bytes]:
+    cuts = sorted(draw(st.lists(st.integers(0, len(body)), max_size=8)))
+    return [body[a:b] for a, b in zip([0, *cuts], [*cuts, len(body)])]
+
+
+@st.composite
+def case(draw: st.DrawFn) -> Tuple[bytes, List[bytes]]:
+    body = draw(chunked_body())
+    if draw(st.booleans()):
+        body = draw(mutated(body))
+    return body, draw(splits(body))
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case())
+def test_same_bytes_or_an_error_as_h11(drawn: Tuple[bytes, List[bytes]]) -> None:
+    body, pieces = drawn
+    expected = reference(pieces)
+    event("h11: error" if expected is None else "h11: a body")  # --hypothesis-show-statistics
+    assert ours(pieces) == expected, body
+
+
+# -- the cases the property must cover, as examples that name them ----------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"-6\r\nabcdef\r\n0\r\n\r\n",  # int(b"-6", 16) is accepted by int(), not by HTTP
+        b"+6\r\nabcdef\r\n0\r\n\r\n",
+        b" 6\r\nabcdef\r\n0\r\n\r\n",
+        b"0x6\r\nabcdef\r\n0\r\n\r\n",
+        b"6_0\r\n" + b"x" * 96 + b"\r\n0\r\n\r\n",
+        b"6 ;a=b\r\nabcdef\r\n0\r\n\r\n",  # h11 takes no space before ";"
+        b"6\r\nabcdefXY0\r\n\r\n",  # no CRLF after the chunk
+        b"\r\n",
+        b"0\r\n",  # the last chunk without the empty line that ends the trailers
+        b"0\r\nX-A: 1\r\n",
+        b"0\r\n bad: fold\r\n\r\n",
+        b"0\r\nno colon\r\n\r\n",
+        b"0" * 21 + b"\r\n\r\n",
+    ],
+)
+def test_refused_like_h11(body: bytes) -> None:
+    assert ours([body]) is None and reference([body]) is None
+
+
+@pytest.mark.parametrize(
+    "body, content",
+    [
+        (b"6;name=value;x\r\nabcdef\r\n0\r\n\r\n", b"abcdef"),
+        (b"6\t\r\nabcdef\r\n0\r\n\r\n", b"abcdef"),
+        (b"00000000000000000006\r\nabcdef\r\n0\r\n\r\n", b"abcdef"),
+        (b"6\r\nabcdef\r\n0\r\nX-Checksum: 1\r\n folded\r\nX-B:\r\n\r\n", b"abcdef"),
+        (b"6\r\nabcdef\r\n0\r\n\n", b"abcdef"),
+    ],
+)
+def test_extensions_and_trailers_like_h11(body: bytes, content: bytes) -> None:
+    assert ours([body]) == reference([body]) == content
+
+
+def test_a_declared_size_over_the_limit_is_refused_before_any_read() -> None:
+    with pytest.raises(MalformedChunk, match="more than the 1024"):
+        list(dechunk(Reads([b"80000000\r\n"]), 1024))
+
+
+def test_a_size_line_is_bounded() -> None:
+    with pytest.raises(MalformedChunk, match="longer than"):
+        list(dechunk(Reads([b"1" * 1000] * (MAX_LINE // 1000 + 2)), LIMIT))
+
+
+def test_trailers_are_bounded() -> None:
+    with pytest.raises(MalformedChunk, match="trailer section longer"):
+        list(dechunk(Reads([b"0\r\n", *[b"X-A: " + b"a" * 1000 + b"\r\n"] * (MAX_TRAILERS // 1000 + 2)]), LIMIT))
+
+
+def test_bytes_past_the_end_are_counted() -> None:
+    gen = dechunk(Reads([b"3\r\nabc\r\n0\r\n\r\nHTTP/1.1 200"]), LIMIT)
+    assert next(gen) == b"abc"
+    with pytest.raises(StopIteration) as end:
+        next(gen)
+    assert end.value.value == len(b"HTTP/1.1 200")
+
+
+def test_a_large_chunk_is_read_in_one_call_after_the_size_check() -> None:
+    payload = b"y" * (300 * 1024)
+    body = b"%x\r\n" % len(payload) + payload + b"\r\n0\r\n\r\n"
+    assert ours([body[:100], body[100:]]) == payload
