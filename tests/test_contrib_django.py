@@ -176,7 +176,7 @@ def test_the_stream_view_tells_the_page_the_servers_reason_and_whether_to_retry(
         "terminal": None,
         "error": "NotFoundError",
         "status": 404,
-        "reason": "AgentOS answered 404: Agent not found",
+        "reason": "AgentOS answered 404: Agent not found.",
         "retry": False,
         "hint": "Check the agent id this page asks, and the run id when resuming.",
     }
@@ -302,7 +302,7 @@ def test_a_failed_stream_ends_with_an_error_frame_that_hides_internals() -> None
         (errors.ProtocolError("bad frame"), "AgentOS sent an answer this page cannot read.", False),
         (
             errors.AuthenticationError("x", status_code=401, detail="Invalid token"),
-            "AgentOS answered 401: Invalid token",
+            "AgentOS answered 401: Invalid token.",
             False,
         ),
         (RuntimeError("boom at /srv/app.py"), "The answer stopped because of an error on this site.", False),

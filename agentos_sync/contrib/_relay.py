@@ -120,7 +120,7 @@ def describe_error(error: BaseException, *, expose: bool = False) -> Dict[str, A
     Example::
 
         describe_error(errors.NotFoundError("...", status_code=404, detail="Agent not found"))
-        # {"error": "NotFoundError", "status": 404, "reason": "AgentOS answered 404: Agent not found",
+        # {"error": "NotFoundError", "status": 404, "reason": "AgentOS answered 404: Agent not found.",
         #  "retry": False, "hint": "Check the agent id this page asks, and the run id when resuming."}
     """
     info: Dict[str, Any] = {"error": type(error).__name__}
@@ -134,7 +134,9 @@ def describe_error(error: BaseException, *, expose: bool = False) -> Dict[str, A
             error.status_code,
             (True, "AgentOS failed; try again in a moment.") if error.status_code >= 500 else (False, ""),
         )
-        info.update(status=error.status_code, reason=f"AgentOS answered {error.status_code}: {detail}")
+        reason = f"AgentOS answered {error.status_code}: {detail}"
+        # A page shows the reason and the hint as one text: the reason ends its sentence.
+        info.update(status=error.status_code, reason=reason if reason.endswith((".", "!", "?")) else reason + ".")
         info.update(retry=retry, hint=hint)
     else:
         for cls, reason, retry, hint in _REASONS:

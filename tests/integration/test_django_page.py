@@ -57,10 +57,12 @@ class Site(NamedTuple):
 
 
 @pytest.fixture
-def django_site(agentos: Any, tmp_path: Path) -> Iterator[Site]:
-    """The example project on a free port, talking to the real AgentOS; its log on failure."""
+def django_site(agentos: Any, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Site]:
+    """The example project on a free port, talking to the real AgentOS; its log on failure.
+    Indirect parameters: more environment variables for it (``AGENTOS_AGENT``)."""
     port = _free_port()
     env = dict(os.environ, AGENTOS_URL=agentos.url, PYTHONUNBUFFERED="1", AGENTOS_LOG_LEVEL="DEBUG")
+    env.update(getattr(request, "param", {}))
     env.pop("DJANGO_SETTINGS_MODULE", None)
     log_path = tmp_path / "runserver.log"
     with open(log_path, "wb") as log:
@@ -120,6 +122,28 @@ def test_the_page_streams_the_answer_in(django_site: Site) -> None:
             assert page.text_content("#answer") == expected
             # One RunContent event per token: the answer arrived as a stream, not in one piece.
             assert int(page.get_attribute("#answer", "data-events") or 0) == TOKENS
+        finally:
+            browser.close()
+
+
+@pytest.mark.parametrize("django_site", [{"AGENTOS_AGENT": "nobody"}], indirect=True)
+def test_a_wrong_agent_id_shows_the_servers_reason_and_what_to_do(django_site: Site) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=_chromium(), headless=True, args=CHROMIUM_ARGS, timeout=WAIT_MS)
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(WAIT_MS)
+            page.goto(django_site.url + "/")
+            page.fill("#question", "What is 2 + 2?")
+            page.click("button[type=submit]")
+            page.wait_for_function("() => document.querySelector('#status').dataset.state === 'error'")
+            # What the real AgentOS said, and what to do; not "Connection lost.".
+            assert page.text_content("#status") == (
+                "AgentOS answered 404: Agent not found. "
+                "Check the agent id this page asks, and the run id when resuming."
+            )
         finally:
             browser.close()
 
