@@ -17,7 +17,8 @@ Example::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple, Type
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple, Type
+from urllib.parse import unquote
 
 if TYPE_CHECKING:
     from .models import RunOutput
@@ -193,7 +194,6 @@ _STATUS_ADVICE: Dict[int, str] = {
     400: "check the request arguments",
     401: "pass a valid api_key (the server's OS_SECURITY_KEY)",
     403: "use a key that is allowed to do this",
-    404: "check the id (list_agents()/list_teams()/list_workflows() show what exists)",
     409: "refresh the resource's state and try again",
     422: "fix the fields named in detail",
     429: "slow down or retry later",
@@ -207,6 +207,46 @@ def _natural_status(cls: Type[APIStatusError]) -> int:
     if issubclass(cls, InternalServerError):
         return 500
     raise TypeError(f"{cls.__name__} needs status_code= (it covers more than one status)")
+
+
+# The path's collection segments and what the id after each one names.
+_PATH_KINDS = {"agents": "agent", "teams": "team", "workflows": "workflow", "sessions": "session", "runs": "run"}
+
+
+def _not_found_advice(path: str, detail: Any) -> str:
+    """Name what a 404 did not find, and the call that lists what exists.
+
+    The server's detail says which kind it missed ("Agent not found", "Run not found"); the path
+    says which id. Without a kind in the detail (a route the server does not have), every id of
+    the path is named, since any of them may be the wrong one.
+    """
+    parts = [unquote(part) for part in path.split("?", 1)[0].strip("/").split("/")]
+    named: List[Tuple[str, str]] = [
+        (_PATH_KINDS[parts[i]], parts[i + 1]) for i in range(len(parts) - 1) if parts[i] in _PATH_KINDS
+    ]
+    if not named:
+        return "the server has no such route; check that base_url is the AgentOS's address"
+    text = str(detail).lower()
+    missing = [item for item in named if item[0] in text] or named
+    kind, ident = missing[-1]
+    owner = next(((k, i) for k, i in named if k in ("agent", "team", "workflow")), None)
+    if kind == "run" and owner is not None:
+        how = f"client.list_{owner[0]}_runs({owner[1]!r}, session_id) lists a session's runs"
+        what = f"no run {ident!r} of {owner[0]} {owner[1]!r}"
+    elif kind == "session":
+        how = "client.get_sessions() lists the sessions"
+        what = f"no session {ident!r}"
+    elif kind in ("agent", "team", "workflow"):
+        how = f"client.list_{kind}s() lists the {kind}s it has"
+        what = f"no {kind} {ident!r} on this server"
+    else:
+        how = "check the id"
+        what = f"no {kind} {ident!r}"
+    if len(missing) > 1:
+        what = "one of " + ", ".join(f"{k} {i!r}" for k, i in missing) + " does not exist"
+        if owner is not None:
+            how = f"client.list_{owner[0]}s() lists the {owner[0]}s it has"
+    return f"{what}; {how}"
 
 
 def status_error_class(status_code: int) -> Type[APIStatusError]:
@@ -228,9 +268,12 @@ def make_status_error(
     request: Optional[Request] = None,
 ) -> APIStatusError:
     """Build the exception for a 4xx/5xx answer, with a message that says what to do."""
-    advice = _STATUS_ADVICE.get(
-        status_code, "the server failed; retry later or check its logs" if status_code >= 500 else ""
-    )
+    if status_code == 404:
+        advice = _not_found_advice(path, detail)
+    else:
+        advice = _STATUS_ADVICE.get(
+            status_code, "the server failed; retry later or check its logs" if status_code >= 500 else ""
+        )
     shown = detail if detail is not None else "(no detail)"
     text = str(shown)
     if len(text) > 500:

@@ -5,7 +5,7 @@ streaming in, relayed by ``agentos_sync.contrib.flask.stream_response``.
     AGENTOS_URL=http://localhost:7777 python examples/flask_app.py
 
 then open http://127.0.0.1:5000/. ``AGENTOS_API_KEY``, ``AGENTOS_AGENT`` (default ``assistant``)
-and ``PORT`` are read too.
+and ``PORT`` are read too. Needs the ``flask`` extra: ``pip install ".[flask]"``.
 
 ``GET /stream?q=...`` starts a background run and relays its events; after a dropped connection
 the page resumes the same run with ``GET /stream?run_id=...&session_id=...&last_event_id=N``.
@@ -19,7 +19,7 @@ from typing import Any, Mapping, Optional
 from flask import Flask, Response, request
 
 from agentos_sync import errors
-from agentos_sync.contrib.flask import get_client, init_app, last_event_id, stream_response
+from agentos_sync.contrib.flask import error_response, get_client, init_app, last_event_id, stream_response
 
 # What the page needs: the run's start (its ids, for a resume), the text, and how it ended.
 PAGE_EVENTS = ["RunStarted", "RunContent", "RunCompleted", "RunError", "RunCancelled"]
@@ -76,7 +76,8 @@ PAGE = """<!doctype html>
         source.close();
         run.ended = true;
         const data = JSON.parse(e.data);
-        if (data.error) setStatus("Stopped: " + data.error, "error");
+        // reason: the server's own words (or what failed); hint: what to do about it.
+        if (data.error) setStatus(((data.reason || data.error) + " " + (data.hint || "")).trim(), "error");
         else if (statusEl.dataset.state !== "error") setStatus("Done.", "done");
       });
       source.onerror = () => {
@@ -89,7 +90,9 @@ PAGE = """<!doctype html>
           const again = {run_id: run.id, session_id: run.session || "", last_event_id: run.last || ""};
           setTimeout(() => connect(again, run), 500);
         } else {
-          setStatus("Connection lost.", "error");
+          setStatus(run.id
+            ? "Lost the connection to this page's server after 5 tries; ask again to start over."
+            : "Could not reach this page's server; check that it is running, then ask again.", "error");
         }
       };
     }
@@ -159,11 +162,10 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                 return Response("Ask something: /stream?q=your+question", status=400, mimetype="text/plain")
         except (TypeError, ValueError) as exc:
             return Response(str(exc), status=400, mimetype="text/plain")
-        except errors.NotFoundError:
-            return Response("Unknown agent or run.", status=404, mimetype="text/plain")
         except errors.AgentOSError as exc:
-            # EventSource gives up on a non-200 answer instead of reconnecting in a loop.
-            return Response(f"AgentOS is unavailable ({type(exc).__name__}).", status=502, mimetype="text/plain")
+            # An event stream with one `end` frame (reason, retry hint): the page's EventSource
+            # cannot read the body of an error status, only that the connection failed.
+            return error_response(exc)
         return stream_response(upstream, events=PAGE_EVENTS, keepalive=15.0)
 
     return app

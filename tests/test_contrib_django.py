@@ -38,7 +38,7 @@ from django.http import StreamingHttpResponse  # noqa: E402
 from django.test import Client, RequestFactory, override_settings  # noqa: E402
 
 from agentos_sync import AgentOSClient, errors, events  # noqa: E402
-from agentos_sync.contrib._relay import encode_frame, parse_last_event_id  # noqa: E402
+from agentos_sync.contrib._relay import describe_error, encode_frame, parse_last_event_id  # noqa: E402
 from agentos_sync.contrib.django import get_client, last_event_id, reset_client, stream_response  # noqa: E402
 from agentos_sync.sse import iter_frames  # noqa: E402
 from agentos_sync.streams import RunStream  # noqa: E402
@@ -160,15 +160,32 @@ def test_the_view_resumes_after_last_event_id_without_repeating(fake: FakeAgentO
     assert fake.run_count("assistant") == 1
 
 
-def test_the_stream_view_answers_errors_with_plain_statuses(fake: FakeAgentOS) -> None:
+def test_the_stream_view_tells_the_page_the_servers_reason_and_whether_to_retry(fake: FakeAgentOS) -> None:
     with override_settings(AGENTOS=agentos(fake)):
         assert Client().get("/stream").status_code == 400
         with override_settings(AGENTOS_AGENT="nobody"):
-            assert Client().get("/stream", {"q": "hi"}).status_code == 404
+            unknown = Client().get("/stream", {"q": "hi"})
+            frames = parse(b"".join(unknown.streaming_content))
+    # 200 with one end frame: the page's EventSource cannot read an error status's body.
+    assert unknown.status_code == 200 and unknown["Content-Type"].startswith("text/event-stream")
+    assert [name for name, _, _ in frames] == ["end"]
+    assert frames[0][1] == {
+        "run_id": None,
+        "session_id": None,
+        "last_event_index": None,
+        "terminal": None,
+        "error": "NotFoundError",
+        "status": 404,
+        "reason": "AgentOS answered 404: Agent not found.",
+        "retry": False,
+        "hint": "Check the agent id this page asks, and the run id when resuming.",
+    }
     fake.faults.status(503, path="/runs", times=10)
     with override_settings(AGENTOS=agentos(fake, MAX_RETRIES=0)):
-        response = Client().get("/stream", {"q": "hi"})
-    assert response.status_code == 502 and b"InternalServerError" in response.content
+        busy = parse(b"".join(Client().get("/stream", {"q": "hi"}).streaming_content))
+    assert busy[-1][1]["error"] == "InternalServerError" and busy[-1][1]["retry"] is True
+    assert busy[-1][1]["reason"].startswith("AgentOS answered 503: ")
+    assert busy[-1][1]["hint"] == "AgentOS failed; try again in a moment."
 
 
 # -- the relay, through stream_response -------------------------------------------------------------
@@ -274,6 +291,28 @@ def test_a_failed_stream_ends_with_an_error_frame_that_hides_internals() -> None
     body.release.set()
     frames = parse(b"".join(stream_response(stream, expose_errors=True).streaming_content))
     assert "reset" in frames[-1][1]["message"]
+
+
+@pytest.mark.parametrize(
+    ("error", "reason", "retry"),
+    [
+        (errors.APIConnectionError("refused by 10.1.2.3:7777"), "AgentOS could not be reached.", True),
+        (errors.APITimeoutError("read timeout from agentos.internal"), "AgentOS did not answer in time.", True),
+        (errors.RunLostError("lost"), "AgentOS lost this run (it restarted while the run was going).", True),
+        (errors.ProtocolError("bad frame"), "AgentOS sent an answer this page cannot read.", False),
+        (
+            errors.AuthenticationError("x", status_code=401, detail="Invalid token"),
+            "AgentOS answered 401: Invalid token.",
+            False,
+        ),
+        (RuntimeError("boom at /srv/app.py"), "The answer stopped because of an error on this site.", False),
+    ],
+)
+def test_what_a_page_is_told_about_each_failure_names_no_internals(error: Exception, reason: str, retry: bool) -> None:
+    info = describe_error(error)
+    assert info["error"] == type(error).__name__ and info["reason"] == reason and info["retry"] is retry
+    assert info["hint"] and "message" not in info
+    assert describe_error(error, expose=True)["message"] == str(error)
 
 
 def test_a_response_closed_before_its_first_byte_closes_the_upstream() -> None:

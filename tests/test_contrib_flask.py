@@ -91,7 +91,7 @@ def test_closing_the_response_early_closes_the_upstream_stream(
         assert not thread.is_alive()
 
 
-def test_the_route_answers_errors_with_plain_statuses(fake: FakeAgentOS) -> None:
+def test_the_route_tells_the_page_the_servers_reason_and_whether_to_retry(fake: FakeAgentOS) -> None:
     app = flask_app.create_app(
         {"AGENTOS_BASE_URL": "http://fake.local", "AGENTOS_TRANSPORT": fake.transport(), "AGENTOS_MAX_RETRIES": 0}
     )
@@ -100,9 +100,14 @@ def test_the_route_answers_errors_with_plain_statuses(fake: FakeAgentOS) -> None
     # AgentOS answers an unknown run's /resume with 200 and an error frame: the relay's end says so.
     unknown = client.get("/stream", query_string={"run_id": "no-such-run", "session_id": "s"})
     assert unknown.status_code == 200 and parse(unknown.data)[-1][1]["error"] == "RunNotFoundError"
+    assert parse(unknown.data)[-1][1]["reason"] == "AgentOS does not know this run any more."
     fake.faults.status(503, path="/runs", times=10)
     response = client.get("/stream", query_string={"q": "hi"})
-    assert response.status_code == 502 and b"InternalServerError" in response.data
+    # 200 with one end frame: the page's EventSource cannot read an error status's body.
+    assert response.status_code == 200 and response.mimetype == "text/event-stream"
+    (end,) = parse(response.data)
+    assert end[0] == "end" and end[1]["error"] == "InternalServerError" and end[1]["status"] == 503
+    assert end[1]["retry"] is True and end[1]["hint"] == "AgentOS failed; try again in a moment."
     reset_client(app)
 
 

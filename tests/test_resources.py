@@ -239,9 +239,9 @@ def _delete_sessions(c: AgentOSClient) -> bool:
 
 def test_every_agno_name_that_was_supported_is_listed_and_called() -> None:
     assert set(CALLS) == set(AGNO_NAMES)
-    # The README's parity table names them; none may be dropped from it either.
-    readme = (__import__("pathlib").Path(__file__).parent.parent / "README.md").read_text()
-    assert [n for n in AGNO_NAMES if n not in readme] == []
+    # The parity table of the docs' front page names them; none may be dropped from it either.
+    index = (__import__("pathlib").Path(__file__).parent.parent / "docs" / "index.md").read_text()
+    assert [n for n in AGNO_NAMES if n not in index] == []
 
 
 @pytest.mark.parametrize("name", sorted(AGNO_NAMES))

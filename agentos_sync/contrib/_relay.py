@@ -11,7 +11,7 @@ import logging
 import queue
 import re
 import time
-from typing import Any, Callable, Collection, Dict, FrozenSet, Generator, Optional, Tuple, Type, Union
+from typing import Any, Callable, Collection, Dict, FrozenSet, Generator, Iterator, Optional, Tuple, Type, Union
 
 from pydantic import BaseModel
 
@@ -23,7 +23,15 @@ from ..cursors import RunCursor
 from ..events import RunEvent, StreamMetaEvent
 from ..streams import RunStream
 
-__all__ = ["EventFilter", "SSERelay", "encode_frame", "parse_last_event_cursor", "parse_last_event_id"]
+__all__ = [
+    "EventFilter",
+    "SSERelay",
+    "describe_error",
+    "encode_frame",
+    "error_frames",
+    "parse_last_event_cursor",
+    "parse_last_event_id",
+]
 
 logger = logging.getLogger("agentos_sync")
 
@@ -94,6 +102,96 @@ def parse_last_event_cursor(value: Optional[str]) -> Optional[RunCursor]:
         return None
 
 
+# What a browser may be told about each failure: the reason in words a page can show, whether
+# asking again can help, and what to do. Class texts, never str(exc): a connection error's text
+# can name internal hosts and addresses.
+_REASONS: Tuple[Tuple[Type[BaseException], str, bool, str], ...] = (
+    (errors.APITimeoutError, "AgentOS did not answer in time.", True, "Try again in a moment."),
+    (errors.APIConnectionError, "AgentOS could not be reached.", True, "Try again in a moment."),
+    (
+        errors.ReconnectExhaustedError,
+        "The connection to AgentOS kept dropping; the run may still be going.",
+        True,
+        "Reload to pick the answer up where it stopped.",
+    ),
+    (
+        errors.StreamInterruptedError,
+        "The connection to AgentOS broke before the answer was complete.",
+        True,
+        "Ask again.",
+    ),
+    (errors.RunLostError, "AgentOS lost this run (it restarted while the run was going).", True, "Ask again."),
+    (errors.RunNotFoundError, "AgentOS does not know this run any more.", True, "Ask again."),
+    (errors.ProtocolError, "AgentOS sent an answer this page cannot read.", False, "Tell the site's operators."),
+    (errors.RunFailedError, "The run failed.", True, "Ask again, or ask something else."),
+)
+
+_STATUS_HINTS = {
+    400: (False, "The question was refused as sent; change it and ask again."),
+    401: (False, "This site's AgentOS API key is missing or wrong; tell the site's operators."),
+    403: (False, "This site's AgentOS API key may not do this; tell the site's operators."),
+    404: (False, "Check the agent id this page asks, and the run id when resuming."),
+    409: (True, "Try again in a moment."),
+    422: (False, "The question was refused as sent; change it and ask again."),
+    429: (True, "AgentOS is busy; try again in a moment."),
+}
+
+
+def describe_error(error: BaseException, *, expose: bool = False) -> Dict[str, Any]:
+    """What a page may show about a failed run: ``error`` (the exception's class name), ``reason``
+    (for a status error the server's own ``detail``, else a fixed sentence per class), ``retry``
+    (whether asking again can help) and ``hint`` (what to do). ``status`` is added for status
+    errors, and ``message`` (the exception's text, which may name internal hosts) only with
+    ``expose=True``.
+
+    Example::
+
+        describe_error(errors.NotFoundError("...", status_code=404, detail="Agent not found"))
+        # {"error": "NotFoundError", "status": 404, "reason": "AgentOS answered 404: Agent not found.",
+        #  "retry": False, "hint": "Check the agent id this page asks, and the run id when resuming."}
+    """
+    info: Dict[str, Any] = {"error": type(error).__name__}
+    if isinstance(error, errors.APIStatusError):
+        detail = error.detail if isinstance(error.detail, str) else json.dumps(error.detail, default=str)
+        if detail is None or detail == "null":
+            detail = "(no detail)"
+        if len(detail) > 300:
+            detail = detail[:300] + "..."
+        retry, hint = _STATUS_HINTS.get(
+            error.status_code,
+            (True, "AgentOS failed; try again in a moment.") if error.status_code >= 500 else (False, ""),
+        )
+        reason = f"AgentOS answered {error.status_code}: {detail}"
+        # A page shows the reason and the hint as one text: the reason ends its sentence.
+        info.update(status=error.status_code, reason=reason if reason.endswith((".", "!", "?")) else reason + ".")
+        info.update(retry=retry, hint=hint)
+    else:
+        for cls, reason, retry, hint in _REASONS:
+            if isinstance(error, cls):
+                info.update(reason=reason, retry=retry, hint=hint)
+                break
+        else:
+            info.update(reason="The answer stopped because of an error on this site.", retry=False)
+            info["hint"] = "Tell the site's operators."
+    if expose:
+        info["message"] = str(error)
+    return info
+
+
+def error_frames(error: BaseException, *, expose_errors: bool = False) -> Iterator[bytes]:
+    """The SSE body of a run that failed before it started: the relay's opening comment, then its
+    ``end`` frame with :func:`describe_error`'s fields (``run_id`` and the other ids None).
+
+    For a view that catches the error of ``run_agent_stream`` itself: an ``EventSource`` cannot
+    read the body of a non-200 answer (it only fires ``error``), so the page would know nothing
+    but "the connection failed"; answering 200 with this body lets it show the server's reason.
+    """
+    data: Dict[str, Any] = {"run_id": None, "session_id": None, "last_event_index": None, "terminal": None}
+    data.update(describe_error(error, expose=expose_errors))
+    yield b": stream open\n\n"
+    yield encode_frame("end", data)
+
+
 def _compile_filter(events: EventFilter) -> Optional[Callable[[RunEvent], bool]]:
     if events is None:
         return None
@@ -131,8 +229,9 @@ class SSERelay:
     with no per-run state kept on the web server. While nothing is sent for ``keepalive`` seconds a
     ``: keep-alive`` comment goes out. The last frame is ``event: end`` with ``run_id``,
     ``session_id``, ``last_event_index``, ``terminal`` (the run's terminal event type) and, if the
-    stream failed, ``error`` (the exception's class name; its text only with
-    ``expose_errors=True``, since it may name internal hosts).
+    stream failed, what :func:`describe_error` says: ``error`` (the exception's class name),
+    ``reason`` (the server's detail, or a sentence a page can show), ``retry`` and ``hint``; the
+    exception's text only with ``expose_errors=True``, since it may name internal hosts.
 
     The upstream stream is read on a worker thread (so keep-alives flow while it is silent) and is
     closed, returning its connection to the pool, when the relay ends or :meth:`close` is called:
@@ -286,7 +385,5 @@ class SSERelay:
             "terminal": terminal.event if terminal is not None else None,
         }
         if error is not None:
-            data["error"] = type(error).__name__
-            if self._expose_errors:
-                data["message"] = str(error)
+            data.update(describe_error(error, expose=self._expose_errors))
         return data

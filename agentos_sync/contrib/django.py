@@ -38,12 +38,12 @@ from ..client import AgentOSClient
 from ..cursors import RunCursor
 from ..streams import RunStream
 from ._config import client_from_settings
-from ._relay import EventFilter, SSERelay, Transform, parse_last_event_cursor, parse_last_event_id
+from ._relay import EventFilter, SSERelay, Transform, error_frames, parse_last_event_cursor, parse_last_event_id
 
 if TYPE_CHECKING:
     from django.http import HttpRequest, StreamingHttpResponse  # type: ignore[import-untyped, unused-ignore]
 
-__all__ = ["get_client", "last_event_cursor", "last_event_id", "reset_client", "stream_response"]
+__all__ = ["error_response", "get_client", "last_event_cursor", "last_event_id", "reset_client", "stream_response"]
 
 _lock = threading.Lock()
 _client: Optional[AgentOSClient] = None
@@ -99,6 +99,37 @@ def stream_response(
     response["Cache-Control"] = "no-cache"
     # nginx buffers proxied responses unless told not to; SSE must go out as it is produced.
     response["X-Accel-Buffering"] = "no"
+    for key, value in (headers or {}).items():
+        response[key] = value
+    return response
+
+
+def error_response(
+    error: BaseException, *, expose_errors: bool = False, headers: Optional[Mapping[str, str]] = None
+) -> StreamingHttpResponse:
+    """The answer of a stream view whose run could not start (an unknown agent, AgentOS down):
+    a 200 event stream whose only frame is the ``end`` frame of a failed relay, with ``error``,
+    ``reason`` (the server's detail), ``retry`` and ``hint``
+    (:func:`~agentos_sync.contrib._relay.describe_error`).
+
+    200, not the error's status: a browser's ``EventSource`` cannot read a non-200 body and would
+    tell the page only that the connection failed.
+
+    Example::
+
+        def ask(request):
+            try:
+                stream = get_client().run_agent_stream("assistant", request.GET["q"], background=True)
+            except errors.AgentOSError as exc:
+                return error_response(exc)
+            return stream_response(stream)
+    """
+    from django.http import StreamingHttpResponse  # type: ignore[import-untyped, unused-ignore]
+
+    response = StreamingHttpResponse(
+        error_frames(error, expose_errors=expose_errors), content_type="text/event-stream; charset=utf-8"
+    )
+    response["Cache-Control"] = "no-cache"
     for key, value in (headers or {}).items():
         response[key] = value
     return response

@@ -35,10 +35,11 @@ from ..client import AgentOSClient
 from ..cursors import RunCursor
 from ..streams import RunStream
 from ._config import client_from_settings
-from ._relay import EventFilter, SSERelay, Transform, parse_last_event_cursor, parse_last_event_id
+from ._relay import EventFilter, SSERelay, Transform, error_frames, parse_last_event_cursor, parse_last_event_id
 
 __all__ = [
     "EXTENSION",
+    "error_response",
     "get_client",
     "init_app",
     "last_event_cursor",
@@ -105,6 +106,34 @@ def stream_response(
     response.headers["Cache-Control"] = "no-cache"
     # nginx buffers proxied responses unless told not to; SSE must go out as it is produced.
     response.headers["X-Accel-Buffering"] = "no"
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def error_response(
+    error: BaseException, *, expose_errors: bool = False, headers: Optional[Mapping[str, str]] = None
+) -> flask.Response:
+    """The answer of a stream route whose run could not start (an unknown agent, AgentOS down):
+    a 200 event stream whose only frame is the ``end`` frame of a failed relay, with ``error``,
+    ``reason`` (the server's detail), ``retry`` and ``hint``
+    (:func:`~agentos_sync.contrib._relay.describe_error`).
+
+    200, not the error's status: a browser's ``EventSource`` cannot read a non-200 body and would
+    tell the page only that the connection failed.
+
+    Example::
+
+        @app.get("/ask")
+        def ask():
+            try:
+                stream = get_client().run_agent_stream("assistant", request.args["q"], background=True)
+            except errors.AgentOSError as exc:
+                return error_response(exc)
+            return stream_response(stream)
+    """
+    response = flask.Response(error_frames(error, expose_errors=expose_errors), mimetype="text/event-stream")
+    response.headers["Cache-Control"] = "no-cache"
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response

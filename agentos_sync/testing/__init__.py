@@ -5,7 +5,8 @@
 AgentOS HTTP server (agents, teams, workflows, sessions, runs, event buffers, ``/resume``),
 scriptable with faults (``fake.faults``).
 Use it in memory through ``FakeTransport`` (or ``fake.transport()``), or over real loopback HTTP
-with ``fake.serve()``.
+with ``fake.serve()``. ``FakeLLM`` is a deterministic OpenAI-compatible model server, for a real
+AgentOS that needs no key (``examples/agentos_server.py``).
 
 Example::
 
@@ -24,9 +25,11 @@ from ._faults import Fault, FaultPlan, RawBody
 from ._model import FakeRun, FakeSession, Reply, Script
 from ._server import FakeServer
 from ._transport import FakeTransport, MockTransport, json_response, sse_response
+from .fake_llm import FakeLLM
 
 __all__ = [
     "FakeAgentOS",
+    "FakeLLM",
     "FakeRun",
     "FakeServer",
     "FakeSession",

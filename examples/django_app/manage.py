@@ -6,7 +6,7 @@ streaming in, relayed by ``agentos_sync.contrib.django.stream_response``.
     AGENTOS_URL=http://localhost:7777 python examples/django_app/manage.py runserver
 
 then open http://127.0.0.1:8000/. ``AGENTOS_API_KEY`` and ``AGENTOS_AGENT`` (default
-``assistant``) are read too.
+``assistant``) are read too. Needs the ``django`` extra: ``pip install ".[django]"``.
 """
 
 import os

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 
 from agentos_sync import errors
-from agentos_sync.contrib.django import get_client, last_event_id, stream_response
+from agentos_sync.contrib.django import error_response, get_client, last_event_id, stream_response
 
 # What the page needs: the run's start (its ids, for a resume), the text, and how it ended.
 PAGE_EVENTS = ["RunStarted", "RunContent", "RunCompleted", "RunError", "RunCancelled"]
@@ -38,9 +38,8 @@ def stream(request: HttpRequest) -> HttpResponse:
             return HttpResponseBadRequest("Ask something: /stream?q=your+question")
     except (TypeError, ValueError) as exc:
         return HttpResponseBadRequest(str(exc))
-    except errors.NotFoundError:
-        return HttpResponse("Unknown agent or run.", status=404, content_type="text/plain")
     except errors.AgentOSError as exc:
-        # EventSource gives up on a non-200 answer instead of reconnecting in a loop.
-        return HttpResponse(f"AgentOS is unavailable ({type(exc).__name__}).", status=502, content_type="text/plain")
+        # An event stream with one `end` frame (reason, retry hint): the page's EventSource
+        # cannot read the body of an error status, only that the connection failed.
+        return error_response(exc)
     return stream_response(upstream, events=PAGE_EVENTS, keepalive=15.0)
