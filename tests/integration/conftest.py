@@ -24,7 +24,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Optional, TypeVar
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, TypeVar
 
 import pytest
 import requests
@@ -95,8 +95,11 @@ class AgentOSServer:
         api_key: Optional[str] = None,
         redis_url: Optional[str] = None,
         port: Optional[int] = None,
+        extra_args: Sequence[str] = (),
     ):
         self.name = name
+        #: More agentos_app.py options (``--workers 2``, ``--durable``, ``--worker-header``).
+        self.extra_args = list(extra_args)
         self.port = port or free_port()
         self.db_path = db_path or workdir / f"{name}.db"
         self.log_path = workdir / f"{name}.log"
@@ -146,6 +149,7 @@ class AgentOSServer:
             ]
             if self.redis_url:
                 cmd += ["--redis-url", self.redis_url]
+            cmd += self.extra_args
             self.starts += 1
             with open(self.log_path, "ab") as log:
                 log.write(f"\n===== start #{self.starts}: {' '.join(cmd)}\n".encode())
