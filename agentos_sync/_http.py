@@ -197,6 +197,7 @@ class HTTPCore:
         retries: Optional[int] = None,
         headers: Optional[Mapping[str, str]] = None,
         timeout: Optional[Timeout] = None,
+        fresh_connection: bool = False,
     ) -> Response:
         """Send with retries; returns a 2xx response, raises an ``errors`` exception otherwise."""
         if self._closed:
@@ -216,6 +217,7 @@ class HTTPCore:
             files=files,
             stream=stream,
             timeout=timeout or self.timeout,
+            fresh_connection=fresh_connection,
         )
         retrying = request_retrying(
             self.max_retries if retries is None else retries,

@@ -7,6 +7,7 @@ once.
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from dataclasses import dataclass
@@ -17,8 +18,8 @@ from ._http import HTTPCore, encode_form, segment, validate
 from .events import StreamMetaEvent
 from .models import RunAccepted, RunOutput
 from .retry import ReconnectPolicy
-from .sse import DEFAULT_MAX_EVENT_BYTES, TruncatedFrame, iter_events
-from .streams import RunStream
+from .sse import DEFAULT_MAX_EVENT_BYTES
+from .streams import CONTINUE_LEG_START, RunStream
 from .transports.base import FileField, Response
 
 OnReconnect = Optional[Callable[[StreamMetaEvent], Any]]
@@ -68,9 +69,21 @@ def _check_message(message: Any) -> str:
     return message
 
 
+_EVENT_STREAM = "text/event-stream"
+
+
 def _check_stream_response(response: Response, what: str) -> Response:
     content_type = str(response.headers.get("content-type", "")).lower()
-    if content_type and "text/event-stream" not in content_type:
+    if content_type and _EVENT_STREAM.startswith(content_type) and content_type != _EVENT_STREAM:
+        # "text/event-": the header block was cut inside this value and the rest of it never
+        # came (http.client takes a header block that ends at EOF as whole). A cut, not a protocol
+        # error: the server got the request.
+        response.close()
+        raise errors.APIConnectionError(
+            f"{what}: the connection broke inside the response headers (content-type {content_type!r}).",
+            reached_server=True,
+        )
+    if content_type and _EVENT_STREAM not in content_type:
         try:
             body = response.read()[:300].decode("utf-8", "replace")
         except errors.AgentOSError:
@@ -198,7 +211,11 @@ class Runs:
     ) -> RunStream:
         _check_deadline(deadline)
         _check_callback(on_reconnect)
-        if background and session_id is None:
+        idempotency_key = uuid.uuid4().hex
+        own_session = background and session_id is None
+        if background:
+            extra = _tagged(extra, idempotency_key)
+        if own_session:
             # A run is found again through its session when the create is cut before the first
             # event, so a resumable create always names one.
             session_id = str(uuid.uuid4())
@@ -206,7 +223,6 @@ class Runs:
             message, stream=True, background=background, session_id=session_id, user_id=user_id, extra=extra
         )
         segments = self._runs_path(entity_id)
-        idempotency_key = uuid.uuid4().hex
 
         def send() -> Response:
             response = self._http.send(
@@ -220,7 +236,7 @@ class Runs:
             )
             return _check_stream_response(response, f"POST /{'/'.join(segments)}")
 
-        source = _Source(self, entity_id, send, message)
+        source = _Source(self, entity_id, send, tag=idempotency_key if background else None, own_session=own_session)
         try:
             response: Optional[Response] = send()
             initial_error: Optional[BaseException] = None
@@ -256,6 +272,7 @@ class Runs:
         last_event_index: Optional[int],
         *,
         retries: Optional[int] = None,
+        fresh_connection: bool = False,
     ) -> Response:
         segments = self._runs_path(entity_id, segment(run_id, "run_id"), "resume")
         response = self._http.send(
@@ -265,6 +282,7 @@ class Runs:
             stream=True,
             idempotent=True,
             retries=retries,
+            fresh_connection=fresh_connection,
         )
         return _check_stream_response(response, f"POST /{'/'.join(segments)}")
 
@@ -285,7 +303,7 @@ class Runs:
         segment(run_id, "run_id")
         response = self.open_resume(entity_id, run_id, session_id, last_event_index)
         return self._new_stream(
-            _Source(self, entity_id, None, None),
+            _Source(self, entity_id),
             response,
             resumable=True,
             reconnect=reconnect,
@@ -369,11 +387,10 @@ class Runs:
         form = self._continue_form(
             tools, session_id=session_id, stream=True, background=background, user_id=user_id, extra=extra
         )
-        if background and last_event_index is None:
-            # A continued run keeps its run_id and its events go on from the paused leg's indices;
-            # a resume after a cut must start past the paused leg, or it would replay it (and end
-            # at its RunPaused). The paused stream's last index is the floor; read it if not given.
-            last_event_index = self._last_index(entity_id, run_id, session_id)
+        # Without a last_event_index the stream starts at its own leg's first event (see
+        # RunStream leg_start): the paused leg's indices are no floor, since the server numbers
+        # the continue leg from 0 again when the paused leg was a foreground stream, and goes on
+        # from the paused leg's when it was a background one.
         segments = self._runs_path(entity_id, segment(run_id, "run_id"), "continue")
         try:
             response: Optional[Response] = _check_stream_response(
@@ -395,7 +412,7 @@ class Runs:
             # The server got the continue (the run is known): resume it instead of sending it twice.
             response, initial_error = None, exc
         return self._new_stream(
-            _Source(self, entity_id, None, None),
+            _Source(self, entity_id),
             response,
             resumable=background,
             reconnect=reconnect,
@@ -405,19 +422,8 @@ class Runs:
             run_id=run_id,
             session_id=session_id,
             last_event_index=last_event_index,
+            leg_start=CONTINUE_LEG_START[self.kind.name] if last_event_index is None else None,
         )
-
-    def _last_index(self, entity_id: str, run_id: str, session_id: Optional[str]) -> Optional[int]:
-        """The highest event_index the server holds for a run (one ``/resume`` from the start)."""
-        last: Optional[int] = None
-        try:
-            with self.open_resume(entity_id, run_id, session_id, None) as response:
-                for ev in iter_events(response.iter_bytes(), self._max_event_bytes):
-                    if ev.event_index is not None and (last is None or ev.event_index > last):
-                        last = ev.event_index
-        except (errors.AgentOSError, TruncatedFrame):
-            return last  # without a floor a resume may replay the paused leg; never fail the continue
-        return last
 
     # -- inspect and control ---------------------------------------------------------------
 
@@ -469,20 +475,56 @@ class Runs:
             sleep(min(poll_interval, remaining))
 
 
+#: The metadata key a resumable create is tagged with (its Idempotency-Key as the value): the
+#: server stores a create's metadata on agent runs and lists it back, so a create cut before its
+#: first event finds its OWN run, not another of the session.
+CREATE_TAG = "agentos_sync_create"
+
+
+def _tagged(extra: Mapping[str, Any], tag: str) -> Mapping[str, Any]:
+    """``extra`` with the create tag merged into its ``metadata`` (the user's keys kept)."""
+    metadata = extra.get("metadata")
+    if isinstance(metadata, str):
+        try:
+            metadata = json.loads(metadata)
+        except ValueError:
+            return extra  # not ours to fix: the server answers it
+    if metadata is None:
+        metadata = {}
+    if not isinstance(metadata, Mapping):
+        return extra
+    return {**extra, "metadata": {**metadata, CREATE_TAG: tag}}
+
+
 class _Source:
-    """What a RunStream of one run needs from the client (see streams.RunSource)."""
+    """What a RunStream of one run needs from the client (see streams.RunSource).
+
+    ``create`` re-sends the create; ``tag`` is the value of its CREATE_TAG; ``own_session``: the
+    client made the session up for this create, so no other request has runs in it.
+    """
 
     def __init__(
-        self, runs: Runs, entity_id: str, create: Optional[Callable[[], Response]], message: Optional[str]
+        self,
+        runs: Runs,
+        entity_id: str,
+        create: Optional[Callable[[], Response]] = None,
+        *,
+        tag: Optional[str] = None,
+        own_session: bool = False,
     ) -> None:
         self._runs = runs
         self._entity_id = entity_id
         self._create = create
-        self._message = message
+        self._tag = tag
+        self._own_session = own_session
 
-    def resume(self, run_id: str, session_id: Optional[str], last_event_index: Optional[int]) -> Response:
+    def resume(
+        self, run_id: str, session_id: Optional[str], last_event_index: Optional[int], *, fresh: bool = False
+    ) -> Response:
         # The reconnect policy governs these retries; plain retries inside it would multiply them.
-        return self._runs.open_resume(self._entity_id, run_id, session_id, last_event_index, retries=0)
+        return self._runs.open_resume(
+            self._entity_id, run_id, session_id, last_event_index, retries=0, fresh_connection=fresh
+        )
 
     def locate(self, session_id: str) -> Optional[str]:
         try:
@@ -491,11 +533,27 @@ class _Source:
             return None  # the session does not exist: the create never got that far
         if not runs:
             return None
-        if self._message is not None:
-            matching = [r for r in runs if _input_text(r) == self._message]
-            runs = matching or runs
-        newest = max(runs, key=lambda r: r.created_timestamp or 0.0)
-        return newest.run_id
+        if self._tag is not None:
+            tagged = [r for r in runs if _metadata(r).get(CREATE_TAG) == self._tag]
+            if tagged:
+                return tagged[0].run_id
+        if self._own_session:
+            # Nobody else knows this session: its runs are this create's (it is sent again only
+            # when none is listed), whatever their metadata says (teams and workflows list None).
+            return max(runs, key=lambda r: r.created_timestamp or 0.0).run_id
+        if self._runs.kind.name == "agent":
+            return None  # agent runs list their metadata: ours is not (yet) among them
+        raise errors.StreamError(
+            f"The create of a {self.kind_name} run in session {session_id} was cut before its first event, "
+            f"and the session holds {len(runs)} runs that cannot be told apart ({self.kind_name} runs list "
+            "no metadata): rather than guess, the stream stops. List them with list_*_runs(session_id) "
+            "and resume the right one; or leave session_id unset on background streams.",
+            session_id=session_id,
+        )
+
+    @property
+    def kind_name(self) -> str:
+        return self._runs.kind.name
 
     def recreate(self) -> Response:
         if self._create is None:
@@ -506,12 +564,6 @@ class _Source:
         return self._runs.get_run(self._entity_id, run_id, session_id)
 
 
-def _input_text(run: RunOutput) -> Optional[str]:
-    data = run.model_extra or {}
-    if isinstance(data.get("run_input"), str):
-        return str(data["run_input"])  # the runs listing's spelling
-    value = data.get("input")
-    if isinstance(value, dict):
-        text = value.get("input_content")
-        return text if isinstance(text, str) else None
-    return None
+def _metadata(run: RunOutput) -> Mapping[str, Any]:
+    value = (run.model_extra or {}).get("metadata")
+    return value if isinstance(value, Mapping) else {}

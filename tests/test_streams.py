@@ -270,8 +270,12 @@ def test_server_restart_mid_run_with_stored_events_ends_or_raises_never_redelive
     # The run died with the server: what was stored was delivered once, nothing more.
     assert [e.event_index for e in got] == list(range(6))
     assert "restarted" in str(info.value) and info.value.run_id == got[0].run_id
+    # Both causes of a RUNNING replay without events are named, with the fix for the second.
+    assert "multi-worker" in str(info.value) and "QueueConfig(redis=" in str(info.value)
     assert info.value.last_event_index == 5
-    assert len(long_fake.requests_to("/resume")) == 3
+    # Stale until the policy is spent (another worker may hold the run), each on a fresh connection.
+    policy = client.reconnect
+    assert len(long_fake.requests_to("/resume")) == policy.max_attempts
 
 
 def test_server_restart_after_completion_replays_from_db(client: AgentOSClient, long_fake: FakeAgentOS) -> None:
@@ -287,9 +291,11 @@ def test_server_restart_after_completion_replays_from_db(client: AgentOSClient, 
     assert_exactly_once(first + rest)
 
 
-def test_restart_without_stored_events_ends_on_replay_and_fetches_output(
+def test_restart_without_stored_events_raises_incomplete_with_the_stored_output(
     client: AgentOSClient, fake: FakeAgentOS
 ) -> None:
+    # A replay of a finished run with total_events 0 (a restarted server whose agent stores no
+    # events): the events after index 2 are gone, so the loop must not end as if complete.
     fake.add_agent("assistant", reply=LONG, store_events=False)
     stream = client.run_agent_stream("assistant", "go", background=True)
     first = [next(stream) for _ in range(3)]
@@ -298,10 +304,14 @@ def test_restart_without_stored_events_ends_on_replay_and_fetches_output(
     fake.finish_run(run_id)
     fake.restart()
     resumed = client.resume_run_stream("assistant", run_id, last_event_index=2, session_id=first[0].session_id)
-    evs = list(resumed)
-    assert len(evs) == 1 and isinstance(evs[0], events.ReplayEvent) and evs[0].total_events == 0
-    out = resumed.get_final_output()
-    assert out.status == "COMPLETED" and out.content == LONG
+    got: List[events.RunEvent] = []
+    with pytest.raises(errors.RunIncompleteError) as info:
+        for ev in resumed:
+            got.append(ev)
+    assert [type(e) for e in got] == [events.ReplayEvent] and resumed.terminal_event is None
+    assert info.value.missing == [(3, None)] and info.value.last_event_index == 2
+    assert info.value.output is not None and info.value.output.content == LONG
+    assert "QueueConfig(redis=" in str(info.value)
 
 
 def test_resume_live_run_catch_up_then_subscribed(client: AgentOSClient, long_fake: FakeAgentOS) -> None:

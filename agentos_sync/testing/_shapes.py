@@ -174,7 +174,9 @@ def run_schema(run: FakeRun, spec: Optional[_Component]) -> Dict[str, Any]:
         )
     out["metrics"] = run.metrics or {}
     if run.kind == "agent":
-        out["metadata"] = None
+        # The server stores a create's metadata form field on agent runs (teams and workflows
+        # list None), which is what lets a client find the run its cut create made.
+        out["metadata"] = run.extra.get("metadata")
     out.update(
         messages=run_messages(run),
         tools=list(run.paused_tools) if run.paused_tools else None,

@@ -36,8 +36,12 @@ class FakeTransport(Transport):
 
     def __init__(self, fake: FakeAgentOS) -> None:
         self.fake = fake
+        #: Requests sent with ``fresh_connection=True`` (the fake has no pool: one process answers).
+        self.fresh_connections = 0
 
     def send(self, request: Request) -> Response:
+        if request.fresh_connection:
+            self.fresh_connections += 1
         exchange = self.fake._exchange(request)
         if exchange.refused:
             raise APIConnectionError(

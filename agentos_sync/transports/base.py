@@ -77,6 +77,10 @@ class Request:
     files: Optional[Sequence[FileField]] = None
     stream: bool = False
     timeout: Optional[Timeout] = None
+    #: Send on a new connection, not a pooled one, and do not pool it afterwards: behind a
+    #: balancer (or ``uvicorn --workers N``) a new connection may reach another process, which
+    #: a stream resuming after a stale answer needs. Transports without a pool ignore it.
+    fresh_connection: bool = False
 
     def __repr__(self) -> str:
         return (

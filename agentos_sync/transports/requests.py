@@ -173,6 +173,8 @@ class _RequestsResponse(Response):
         self._closed = False
         self._complete = False
         self._lock = threading.Lock()
+        #: The one-request session of a ``fresh_connection`` request, closed with the response.
+        self._own_session: Optional[requests.Session] = None
 
     def iter_bytes(self) -> Iterator[bytes]:
         raw = self._response.raw
@@ -251,6 +253,8 @@ class _RequestsResponse(Response):
             raw.release_conn()
             self._response._content_consumed = True  # type: ignore[attr-defined]
         self._response.close()
+        if self._own_session is not None:
+            self._own_session.close()
 
 
 class RequestsTransport(Transport):
@@ -310,11 +314,27 @@ class RequestsTransport(Transport):
             kwargs["data"] = dict(request.form)
         elif request.json is not None:
             kwargs["json"] = request.json
+        session = self._session
+        if request.fresh_connection:
+            # A one-request pool: the session's settings, a connection of its own, closed with
+            # the response ("Connection: close" keeps the server from holding it either).
+            session = requests.Session()
+            session.mount("http://", HTTPAdapter(pool_connections=1, pool_maxsize=1, max_retries=0))
+            session.mount("https://", HTTPAdapter(pool_connections=1, pool_maxsize=1, max_retries=0))
+            session.verify, session.cert = self._session.verify, self._session.cert
+            session.trust_env = self._session.trust_env
+            session.proxies.update(self._session.proxies)
+            kwargs["headers"]["Connection"] = "close"
         try:
-            response = self._session.request(request.method, request.url, **kwargs)
+            response = session.request(request.method, request.url, **kwargs)
         except (requests.exceptions.RequestException, u3.HTTPError, OSError) as exc:
+            if session is not self._session:
+                session.close()
             raise _translate(exc, request) from exc
-        return _RequestsResponse(response, request)
+        wrapped = _RequestsResponse(response, request)
+        if session is not self._session:
+            wrapped._own_session = session
+        return wrapped
 
     def close(self) -> None:
         self._closed = True
