@@ -398,7 +398,9 @@ class RunStream:
                             running=False,
                             missing=(expected, None),
                         )
-                    index = last
+                    # Its stored index is a position; in this stream it comes next.
+                    index = expected
+                    ev.event_index = index
             elif last is not None and index <= last:
                 self._received += 1
                 return False  # a resume replays what we already delivered

@@ -4,7 +4,12 @@
         --llm-url http://127.0.0.1:8100/v1 [--security-key KEY] [--redis-url redis://127.0.0.1:6379/0]
 
 Every option also reads an environment variable: AGENTOS_PORT, AGENTOS_DB, AGENTOS_LLM_URL,
-OS_SECURITY_KEY, AGENTOS_REDIS_URL. Binds 127.0.0.1 only.
+OS_SECURITY_KEY, AGENTOS_REDIS_URL, AGENTOS_WORKERS, AGENTOS_DURABLE. Binds 127.0.0.1 only.
+
+``--workers N`` serves with ``uvicorn --workers N`` (the app factory ``create_app`` reads its
+configuration from the environment in each worker); ``--durable`` sets
+``QueueConfig(durable=True)`` with a RedisDb queue store (needs ``--redis-url``);
+``--worker-header`` adds ``x-worker-pid`` to every response, to see which process answered.
 
 What it serves (all models are ``OpenAIChat(id="gpt-fake")`` pointed at the fake LLM, all
 components share one SqliteDb file and store their events):
@@ -97,11 +102,18 @@ def build_agent_os(db_path: str, llm_url: str, redis_url: Optional[str] = None, 
     if redis_url or durable:
         from agno.job_queue.config import QueueConfig
 
-        # poll_interval: the durable queue's worker polls its table; agno's 1 s default would add
-        # up to a second to every run of the suite.
-        queue = QueueConfig(redis=redis_url or None, durable=durable, poll_interval=0.05) if durable else QueueConfig(
-            redis=redis_url
-        )
+        if durable:
+            # The durable queue needs a store with the job-queue contract (Postgres or Redis; agno
+            # refuses SqliteDb). poll_interval: agno's 1 s default would add up to a second to
+            # every run of the suite.
+            from agno.db.redis import RedisDb
+
+            if not redis_url:
+                raise SystemExit("--durable needs --redis-url (the queue store)")
+            store = RedisDb(id="agentos-sync-it-queue", db_url=redis_url, db_prefix="itqueue")
+            queue = QueueConfig(redis=redis_url, durable=True, db=store, poll_interval=0.05)
+        else:
+            queue = QueueConfig(redis=redis_url)
 
     return AgentOS(
         id=OS_ID,
@@ -139,9 +151,9 @@ def create_app() -> Any:
     """The app factory each ``uvicorn --workers N`` process calls: configured from the environment
     (AGENTOS_DB, AGENTOS_LLM_URL, AGENTOS_REDIS_URL, AGENTOS_DURABLE, AGENTOS_WORKER_HEADER)."""
     env = os.environ.get
-    app = build_agent_os(
-        env("AGENTOS_DB", ""), env("AGENTOS_LLM_URL", ""), env("AGENTOS_REDIS_URL") or None, env("AGENTOS_DURABLE") == "1"
-    ).get_app()
+    redis_url = env("AGENTOS_REDIS_URL") or None
+    durable = env("AGENTOS_DURABLE") == "1"
+    app = build_agent_os(env("AGENTOS_DB", ""), env("AGENTOS_LLM_URL", ""), redis_url, durable).get_app()
     return _with_worker_header(app) if env("AGENTOS_WORKER_HEADER") == "1" else app
 
 
@@ -169,7 +181,9 @@ def main(argv: Optional[List[str]] = None) -> None:
     ap.add_argument("--security-key", default=None, help="sets OS_SECURITY_KEY")
     ap.add_argument("--redis-url", default=env("AGENTOS_REDIS_URL") or None)
     ap.add_argument("--workers", type=int, default=int(env("AGENTOS_WORKERS", "1")), help="uvicorn worker processes")
-    ap.add_argument("--durable", action="store_true", default=env("AGENTOS_DURABLE") == "1", help="QueueConfig(durable=True)")
+    ap.add_argument(
+        "--durable", action="store_true", default=env("AGENTOS_DURABLE") == "1", help="QueueConfig(durable=True)"
+    )
     ap.add_argument("--worker-header", action="store_true", help="add x-worker-pid to every response")
     ap.add_argument("--log-level", default=env("AGENTOS_LOG_LEVEL", "warning"))
     ap.add_argument("--exit-with-parent", action="store_true", help="exit when the parent process dies (test fixtures)")
