@@ -399,3 +399,29 @@ def test_200_abandoned_streams_leave_no_open_socket_without_gc(proxy: FaultProxy
             assert proxy.wait_for(lambda p: p.active <= 10, 10), f"{proxy.active} connections still open"
     finally:
         gc.enable()
+
+
+# -- the stream deadline is wall time -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["foreground", "background", "in_thread"])
+def test_deadline_bounds_a_silent_server_in_wall_time(proxy: FaultProxy, how: str) -> None:
+    # The read timeout (20 s) would let a silent server hold the stream far longer; deadline=3
+    # must end it at ~3 s with the same APITimeoutError subclass however the stream is consumed.
+    proxy.stall(after_bytes=900, seconds=15, times=None, path=CREATE_OR_RESUME)
+    with AgentOSClient(proxy.url, timeout=(5, 20), reconnect=FAST) as client:
+        stream = client.run_agent_stream(
+            "assistant", "[tokens=60 delay=0.01]", background=how != "foreground", deadline=3
+        )
+        started = time.monotonic()
+        with pytest.raises(errors.APITimeoutError) as info:
+            if how == "in_thread":
+                with stream.in_thread() as worker:
+                    while worker.get(timeout=30) is not None:
+                        pass
+            else:
+                list(stream)
+        took = time.monotonic() - started
+    proxy.clear()
+    print(f"\ndeadline=3 ({how}): raised {type(info.value).__name__} after {took:.2f}s")
+    assert "deadline" in str(info.value) and 2.5 < took < 4.5, took
