@@ -55,12 +55,19 @@ class ReconnectPolicy:
     initial_backoff: float = 0.1
     max_backoff: float = 5.0
     deadline: float = 300.0
+    #: After a stale answer (a worker that does not hold the run), send this many resumes a
+    #: few milliseconds apart, each on its own new connection, and keep the one the live buffer
+    #: answers: a worker busy with the first is not the one that accepts the second (measured on
+    #: ``uvicorn --workers 2``: docs/deployments.md). 1 turns hedging off.
+    hedge: int = 2
 
     def __post_init__(self) -> None:
         if isinstance(self.max_attempts, bool) or not isinstance(self.max_attempts, int):
             raise TypeError(f"ReconnectPolicy.max_attempts must be an int, got {self.max_attempts!r}")
         if self.max_attempts < 0:
             raise ValueError(f"ReconnectPolicy.max_attempts must be >= 0, got {self.max_attempts}")
+        if isinstance(self.hedge, bool) or not isinstance(self.hedge, int) or not 1 <= self.hedge <= 8:
+            raise ValueError(f"ReconnectPolicy.hedge must be an int in [1, 8], got {self.hedge!r}")
         for name in ("initial_backoff", "max_backoff", "deadline"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)):

@@ -273,9 +273,10 @@ def test_server_restart_mid_run_with_stored_events_ends_or_raises_never_redelive
     # Both causes of a RUNNING replay without events are named, with the fix for the second.
     assert "multi-worker" in str(info.value) and "QueueConfig(redis=" in str(info.value)
     assert info.value.last_event_index == 5
-    # Stale until the policy is spent (another worker may hold the run), each on a fresh connection.
+    # Stale until the policy is spent (another worker may hold the run): after the first stale
+    # answer every attempt is hedged over policy.hedge fresh connections.
     policy = client.reconnect
-    assert len(long_fake.requests_to("/resume")) == policy.max_attempts
+    assert len(long_fake.requests_to("/resume")) == 1 + (policy.max_attempts - 1) * policy.hedge
 
 
 def test_server_restart_after_completion_replays_from_db(client: AgentOSClient, long_fake: FakeAgentOS) -> None:
@@ -583,9 +584,10 @@ def test_database_replay_with_a_gap_is_stale_and_resumed_on_a_fresh_connection(
     evs = first + list(stream)
     assert_exactly_once(evs)
     assert stream.terminal_event is not None and stream.reconnects == 1
-    # The resume after the stale answer went out on a new connection (another worker may answer).
+    # The resume after the stale answer went out on new connections, hedged (another worker may
+    # answer); the fake answers both from its buffer, one is kept, nothing is delivered twice.
     transport = client._http.transport  # type: ignore[attr-defined]
-    assert isinstance(transport, FakeTransport) and transport.fresh_connections == 1
+    assert isinstance(transport, FakeTransport) and transport.fresh_connections == client.reconnect.hedge
 
 
 def test_database_replay_gap_on_every_attempt_raises_incomplete_with_stored_output(
@@ -604,7 +606,8 @@ def test_database_replay_gap_on_every_attempt_raises_incomplete_with_stored_outp
     assert info.value.missing == [(3, 8)] and info.value.last_event_index == 2
     assert info.value.output is not None and info.value.output.content == LONG
     assert "3-8" in str(info.value) and "QueueConfig(redis=" in str(info.value)
-    assert len(long_fake.requests_to("/resume")) == client.reconnect.max_attempts
+    policy = client.reconnect
+    assert len(long_fake.requests_to("/resume")) == 1 + (policy.max_attempts - 1) * policy.hedge
 
 
 def test_renumbered_terminal_event_of_a_database_replay_is_delivered_once(
