@@ -205,8 +205,10 @@ def test_30_cut_runs_without_redis_never_lose_silently(deployments: Dict[str, De
     t = _cut_runs(deployments[shape], RUNS, seed=12_000 + len(shape))
     _assert_never_silent(t)
     assert sum(t.outcomes.values()) == RUNS
-    # Measured on 2 shared cores (docs/deployments.md): most runs are exact even without Redis.
-    assert t.outcomes["exact"] >= RUNS // 2, t.line()
+    # Exactness without Redis depends on reaching the worker that holds the run, which the kernel
+    # decides: measured with hedged resumes 60/60 exact on --workers 2 and 3 (docs/deployments.md).
+    # The bar for --workers 2 is asserted; the others leave room for a loaded CI machine.
+    assert t.outcomes["exact"] >= (27 if shape == "workers2" else 24), t.line()
 
 
 @pytest.mark.parametrize("shape", list(SHAPES))
