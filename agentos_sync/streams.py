@@ -387,7 +387,24 @@ class RunStream:
             last = self.last_event_index
             if self._from_db:
                 expected = 0 if last is None else last + 1
-                if index > expected:
+                if own_terminal and not self._terminal:
+                    # The stored terminal event may carry its published index or its position in
+                    # the stored list (agno numbers unstamped events by position), so its index
+                    # proves nothing either way: it is the run's end if the content delivered
+                    # adds up to its content, whatever index it has.
+                    content = getattr(ev, "content", None)
+                    chars = len(content) if isinstance(content, str) else None
+                    checked = self._content_event is not None and chars == self._content_chars
+                    if not checked and not (self._content_event is None and index == expected):
+                        raise _Stale(
+                            f"the server replayed run {self.run_id}'s terminal event from its database, and "
+                            "the events before it cannot be checked (the content delivered does not add up)",
+                            running=False,
+                            missing=(expected, None),
+                        )
+                    index = expected  # in this stream it comes next
+                    ev.event_index = index
+                elif index > expected:
                     missing = (expected, index - 1)
                     raise _Stale(
                         f"the server replayed run {self.run_id} from its database, which lacks events "
@@ -395,25 +412,9 @@ class RunStream:
                         running=False,
                         missing=missing,
                     )
-                if index < expected:
-                    # Below the floor: a duplicate, or the stored terminal event numbered by its
-                    # position. The latter is the run's end, delivered if nothing it summarises
-                    # is missing (its content is the sum of the content delivered).
-                    if not (own_terminal and not self._terminal):
-                        self._received += 1
-                        return False
-                    content = getattr(ev, "content", None)
-                    chars = len(content) if isinstance(content, str) else None
-                    if self._content_event is None or chars != self._content_chars:
-                        raise _Stale(
-                            f"the server replayed run {self.run_id}'s terminal event from its database "
-                            "without its index, and the events before it cannot be checked",
-                            running=False,
-                            missing=(expected, None),
-                        )
-                    # Its stored index is a position; in this stream it comes next.
-                    index = expected
-                    ev.event_index = index
+                elif index < expected:
+                    self._received += 1
+                    return False  # a duplicate
             elif last is not None and index <= last:
                 self._received += 1
                 return False  # a resume replays what we already delivered

@@ -751,3 +751,17 @@ def test_reconnect_waits_never_pass_the_stream_deadline(fake: FakeAgentOS, monke
         fake.faults.status(503, retry_after=50, path="/resume")
         list(client.run_agent_stream("assistant", "go", background=True, deadline=30))
     assert slept and max(slept) <= 30
+
+
+def test_database_terminal_event_right_after_the_floor_is_still_checked(
+    client: AgentOSClient, long_fake: FakeAgentOS
+) -> None:
+    # A positional index can land exactly on floor + 1 (floor 2, stored position 3) while the
+    # RunContent events between are missing: the index proves nothing, the content does.
+    stream, _, run_id, session_id = _cut_after_three(client, long_fake)
+    body = _db_replay(run_id, session_id, "COMPLETED", [("RunCompleted", 3, {"content": LONG})])
+    long_fake.faults.raw(body=body, path="/resume", times=100)
+    with pytest.raises(errors.RunIncompleteError) as info:
+        list(stream)
+    assert info.value.missing == [(3, None)] and info.value.output is not None
+    assert info.value.output.content == LONG
