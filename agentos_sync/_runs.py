@@ -213,8 +213,15 @@ class Runs:
         _check_callback(on_reconnect)
         idempotency_key = uuid.uuid4().hex
         own_session = background and session_id is None
+        run_id: Optional[str] = None
         if background:
             extra = _tagged(extra, idempotency_key)
+            # The server takes a create's run_id form field as the run's id (agents, teams and
+            # workflows alike; the durable queue assigns its own): a create cut before its first
+            # event then knows which run is its own, for teams and workflows too, whose runs list
+            # no metadata.
+            run_id = extra.get("run_id") if isinstance(extra.get("run_id"), str) else str(uuid.uuid4())
+            extra = {**extra, "run_id": run_id}
         if own_session:
             # A run is found again through its session when the create is cut before the first
             # event, so a resumable create always names one.
@@ -236,7 +243,9 @@ class Runs:
             )
             return _check_stream_response(response, f"POST /{'/'.join(segments)}")
 
-        source = _Source(self, entity_id, send, tag=idempotency_key if background else None, own_session=own_session)
+        source = _Source(
+            self, entity_id, send, tag=idempotency_key if background else None, own_session=own_session, run_id=run_id
+        )
         try:
             response: Optional[Response] = send()
             initial_error: Optional[BaseException] = None
@@ -499,8 +508,9 @@ def _tagged(extra: Mapping[str, Any], tag: str) -> Mapping[str, Any]:
 class _Source:
     """What a RunStream of one run needs from the client (see streams.RunSource).
 
-    ``create`` re-sends the create; ``tag`` is the value of its CREATE_TAG; ``own_session``: the
-    client made the session up for this create, so no other request has runs in it.
+    ``create`` re-sends the create; ``tag`` is the value of its CREATE_TAG; ``run_id`` the id
+    it asked the server to give the run; ``own_session``: the client made the session up for this
+    create, so no other request has runs in it.
     """
 
     def __init__(
@@ -511,7 +521,9 @@ class _Source:
         *,
         tag: Optional[str] = None,
         own_session: bool = False,
+        run_id: Optional[str] = None,
     ) -> None:
+        self._run_id = run_id
         self._runs = runs
         self._entity_id = entity_id
         self._create = create
@@ -533,6 +545,8 @@ class _Source:
             return None  # the session does not exist: the create never got that far
         if not runs:
             return None
+        if self._run_id is not None and any(r.run_id == self._run_id for r in runs):
+            return self._run_id
         if self._tag is not None:
             tagged = [r for r in runs if _metadata(r).get(CREATE_TAG) == self._tag]
             if tagged:
@@ -541,19 +555,11 @@ class _Source:
             # Nobody else knows this session: its runs are this create's (it is sent again only
             # when none is listed), whatever their metadata says (teams and workflows list None).
             return max(runs, key=lambda r: r.created_timestamp or 0.0).run_id
-        if self._runs.kind.name == "agent":
-            return None  # agent runs list their metadata: ours is not (yet) among them
-        raise errors.StreamError(
-            f"The create of a {self.kind_name} run in session {session_id} was cut before its first event, "
-            f"and the session holds {len(runs)} runs that cannot be told apart ({self.kind_name} runs list "
-            "no metadata): rather than guess, the stream stops. List them with list_*_runs(session_id) "
-            "and resume the right one; or leave session_id unset on background streams.",
-            session_id=session_id,
-        )
-
-    @property
-    def kind_name(self) -> str:
-        return self._runs.kind.name
+        # Not listed under the run_id it asked for, nor tagged: the server has not (yet) made it.
+        # Re-sending it later is safe either way: a server that honours run_id never made it, and
+        # the durable queue (which assigns its own ids) re-attaches a create with the same
+        # Idempotency-Key to the original run.
+        return None
 
     def recreate(self) -> Response:
         if self._create is None:

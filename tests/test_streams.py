@@ -765,3 +765,18 @@ def test_database_terminal_event_right_after_the_floor_is_still_checked(
         list(stream)
     assert info.value.missing == [(3, None)] and info.value.output is not None
     assert info.value.output.content == LONG
+
+
+def test_cut_team_create_in_a_reused_session_finds_its_own_run_by_run_id(
+    client: AgentOSClient, fake: FakeAgentOS
+) -> None:
+    # Team runs list no metadata; the create names its run (run_id form field) instead.
+    fake.add_team("duo", reply=LONG)
+    session = "team-chat"
+    earlier = client.run_team_stream("duo", "go", background=True, session_id=session).get_final_output()
+    fake.faults.cut_headers(path="/teams/duo/runs", method="POST")
+    stream = client.run_team_stream("duo", "go", background=True, session_id=session)
+    evs = list(stream)
+    assert stream.run_id != earlier.run_id and evs[0].event_index == 0
+    assert all(e.run_id == stream.run_id for e in evs if e.event.startswith("TeamRun"))
+    assert len(client.list_team_runs("duo", session)) == 2  # the create was not sent again

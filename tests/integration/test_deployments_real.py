@@ -427,3 +427,26 @@ def test_deadline_bounds_a_silent_server_in_wall_time(proxy: FaultProxy, how: st
     proxy.clear()
     print(f"\ndeadline=3 ({how}): raised {type(info.value).__name__} after {took:.2f}s")
     assert "deadline" in str(info.value) and 2.5 < took < 4.5, took
+
+
+@pytest.mark.parametrize(("kind", "component"), [("team", "duo"), ("workflow", "pipeline")])
+def test_reused_session_cut_team_and_workflow_creates_find_their_own_run(
+    proxy: FaultProxy, kind: str, component: str
+) -> None:
+    # Team and workflow runs list no metadata: the create names its run (run_id form field,
+    # which the server takes as the run's id), so an earlier run of the session is never taken.
+    session = new_session(f"reused-{kind}")
+    plural = f"{kind}s"
+    with AgentOSClient(proxy.url, reconnect=FAST) as client:
+        run_stream = getattr(client, f"run_{kind}_stream")
+        earlier = run_stream(component, "[tokens=3] turn", background=True, session_id=session).get_final_output()
+        for offset in (0, 80):
+            proxy.reset()
+            proxy.cut_after_bytes(offset, times=1, path=rf"^/{plural}/{component}/runs$")
+            with run_stream(component, "[tokens=3] turn", background=True, session_id=session) as stream:
+                got = list(stream)
+            assert stream.run_id != earlier.run_id, offset
+            assert got[0].event_index == 0 and got[0].run_id == stream.run_id, offset
+            assert stream.terminal_event is not None and stream.terminal_event.run_id == stream.run_id
+        runs = getattr(client, f"list_{kind}_runs")(component, session)
+    assert len(runs) == 3, [(r.run_id, r.status) for r in runs]  # one run per create, none twice
