@@ -24,7 +24,7 @@ This is the one place that knows the reconnect rules (DESIGN.md "Reconnect rules
   close or cut after it is the normal end. A ``replay`` reporting a terminal status ends the
   stream once its events are delivered.
 - A cut before the first event (run_id unknown) finds the run the create made in its session (by
-  the tag the create carried) and resumes it from the start; it re-sends the create (same
+  the run_id the create asked for, or the tag it carried) and resumes it from the start; it re-sends the create (same
   ``Idempotency-Key``) only when the server provably never got it.
 - A continue stream's own leg starts at its ``*Continued`` event: what a resume replays before it
   is the paused leg's (numbered from 0 again when that leg was a foreground stream).
@@ -96,8 +96,8 @@ class RunSource(Protocol):
         another worker); raises status errors like any request."""
 
     def locate(self, session_id: str) -> Optional[str]:
-        """The run_id of the run this stream's create made in ``session_id``, or None if absent;
-        raises StreamError when the session holds runs and none can be told to be this one."""
+        """The run_id of the run this stream's create made in ``session_id`` (the run_id it asked
+        for, or its tag), or None if the server has not made it."""
 
     def recreate(self) -> Response:
         """Send the create request again (only called when it provably created nothing)."""
