@@ -157,10 +157,16 @@ CONTINUE_LEG_START: Dict[str, FrozenSet[str]] = {
 _CONTENT_EVENT = {"agent": "RunContent", "team": "TeamRunContent"}
 
 
+#: How long after a cut a create's run must still be absent from its session before the create
+#: counts as never received and is sent again.
+_CREATE_SETTLE_S = 0.5
+
+
 class _Outage:
     """Bookkeeping of one outage (a cut until the next delivered event)."""
 
     def __init__(self) -> None:
+        self.started = time.monotonic()
         self.not_located = 0
         #: A stale answer was seen: the next resumes go out on fresh connections.
         self.stale = False
@@ -687,10 +693,12 @@ class RunStream:
             self.run_id = run_id
             return self._source.resume(run_id, self.session_id, None, fresh=outage.stale)
         outage.not_located += 1
-        if outage.not_located < 2:
+        if outage.not_located < 2 or time.monotonic() - outage.started < _CREATE_SETTLE_S:
             raise _RunNotLocated(f"no run in session {self.session_id} yet")
-        # Listed twice, backoff apart, and absent: the server never got the create. The re-sent
-        # create carries the same Idempotency-Key: a durable-queue server re-attaches it.
+        # Absent from two listings, the last one _CREATE_SETTLE_S after the cut: the server never
+        # made the run. (A server still inside the create handler lists it moments later: 1 of
+        # 200 header cuts was listed only after two lookups 20 ms apart.) The re-sent create
+        # carries the same Idempotency-Key and run_id: a durable-queue server re-attaches it.
         logger.warning("create in session %s never reached the server; sending it again", self.session_id)
         return self._source.recreate()
 
