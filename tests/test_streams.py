@@ -780,3 +780,37 @@ def test_cut_team_create_in_a_reused_session_finds_its_own_run_by_run_id(
     assert stream.run_id != earlier.run_id and evs[0].event_index == 0
     assert all(e.run_id == stream.run_id for e in evs if e.event.startswith("TeamRun"))
     assert len(client.list_team_runs("duo", session)) == 2  # the create was not sent again
+
+
+def test_reconnect_policy_hands_out_attempts_waits_and_exhaustion() -> None:
+    from agentos_sync.retry import ReconnectGaveUp
+
+    waits: List[float] = []
+    calls: List[int] = []
+    policy = ReconnectPolicy(max_attempts=3, initial_backoff=0.01, max_backoff=0.01, deadline=60)
+
+    def attempt() -> str:
+        calls.append(1)
+        raise ConnectionError("still down")
+
+    with pytest.raises(ReconnectGaveUp) as info:
+        policy.reconnect(attempt, cause=ConnectionError("cut"), retry_on=lambda e: True, sleep=waits.append)
+    assert len(calls) == 3 and info.value.attempts == 3 and len(waits) == 3  # a wait before each resume
+    assert all(0 <= w <= 0.01 for w in waits)
+    assert (
+        policy.reconnect(lambda: "ok", cause=ConnectionError("cut"), retry_on=lambda e: True, sleep=waits.append)
+        == "ok"
+    )
+    with pytest.raises(KeyError):  # an error the caller does not retry is raised as is
+        policy.reconnect(
+            lambda: {}["x"],
+            cause=ConnectionError("cut"),
+            retry_on=lambda e: isinstance(e, ConnectionError),
+            sleep=waits.append,
+        )
+
+
+@pytest.mark.parametrize("hedge", [0, 9, True, 1.5])
+def test_reconnect_policy_rejects_a_bad_hedge(hedge: Any) -> None:
+    with pytest.raises(ValueError, match="hedge"):
+        ReconnectPolicy(hedge=hedge)
