@@ -285,7 +285,7 @@ def test_durable_queue_cut_create_reattaches_to_the_original_run(durable: Deploy
 
 
 @pytest.mark.parametrize("mode", ["rst", "fin"])
-def test_cut_at_every_byte_of_the_create_and_resume_heads(proxy: FaultProxy, mode: str) -> None:
+def test_cut_at_every_byte_of_the_create_and_resume_heads(proxy: FaultProxy, fake_llm: Any, mode: str) -> None:
     # Every offset from the status line's first byte to past the header block (~163 bytes), once
     # in the create's head and once in the first resume's: each is a cut, resumed exactly.
     outcomes: Counter = Counter()  # type: ignore[type-arg]
@@ -294,11 +294,18 @@ def test_cut_at_every_byte_of_the_create_and_resume_heads(proxy: FaultProxy, mod
             proxy.reset()
             proxy.cut_after_bytes(offset, times=1, path=CREATE, mode=mode)
             proxy.cut_after_bytes(offset, times=1, path=r"/resume$", mode=mode)
+            llm_calls = fake_llm.requests
             stream = client.run_agent_stream("assistant", "[tokens=4]", background=True)
             got = list(stream)
             assert text_of(got) == tokens(4) and isinstance(got[-1], events.RunCompletedEvent), offset
             assert [e.event_index for e in got] == sorted({e.event_index for e in got}), offset
+            # One run per create, executed once: re-sent only when the server never made the first
+            # (the model was called once for the run, not once per create sent).
+            assert len(client.list_agent_runs("assistant", stream.session_id or "")) == 1, offset
+            assert fake_llm.requests - llm_calls == 1, offset
+            creates = sum(1 for x in proxy.exchanges if x["request"] == "POST /agents/assistant/runs")
             outcomes["exact"] += 1
+            outcomes["re-sent creates"] += creates - 1
     print(f"\nhead cuts ({mode}): {dict(outcomes)}")
 
 
