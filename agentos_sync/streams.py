@@ -343,17 +343,17 @@ class RunStream:
                         if self._accept(ev):
                             yield ev
                     self._close_response()
-                    self._check_deadline()
                     if self._finished(at_close=True):
                         return
+                    self._check_deadline()  # the deadline timer closed it
                     raise self._early_end("the server closed the stream before the run's terminal event")
                 except _CUTS as exc:
                     self._close_response()
                     if self._closed:
                         return  # close() from another thread: a clean end
-                    self._check_deadline()
                     if self._finished(at_close=False):
                         return  # a cut after the terminal event
+                    self._check_deadline()
                     if not self._resumable:
                         raise errors.StreamInterruptedError(
                             f"The stream of run {self.run_id or '(not started)'} was cut after "

@@ -217,6 +217,14 @@ def test_30_cut_runs_with_redis_are_all_exact(deployments: Dict[str, Deployment]
     assert t.outcomes["exact"] == RUNS, t.line()
 
 
+@pytest.mark.soak
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_300_cut_runs_without_redis_never_lose_silently(deployments: Dict[str, Deployment], shape: str) -> None:
+    t = _cut_runs(deployments[shape], 300, seed=14_000 + len(shape))
+    _assert_never_silent(t)
+    assert sum(t.outcomes.values()) == 300
+
+
 # -- run identity: reused sessions, durable queue ----------------------------------------------
 
 
