@@ -284,6 +284,7 @@ class HTTPCore:
         timeout: Union[Timeout, Tuple[float, float], None] = None,
         max_chunk_bytes: Optional[int] = None,
         deadline: Optional[float] = None,
+        fresh_connection: bool = False,
     ) -> Response:
         """Send with retries; returns a 2xx response, raises an ``errors`` exception otherwise.
 
@@ -311,6 +312,7 @@ class HTTPCore:
             stream=stream,
             timeout=limits.pair,
             max_chunk_bytes=self.max_event_bytes if max_chunk_bytes is None else max_chunk_bytes,
+            fresh_connection=fresh_connection,
         )
         if deadline is None:
             deadline = deadline_after(limits.total)

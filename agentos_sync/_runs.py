@@ -8,6 +8,7 @@ Everything else, from form encoding to resume, is here once.
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from dataclasses import dataclass
@@ -41,8 +42,8 @@ from ._uploads import FileInput, file_fields
 from .events import StreamMetaEvent, ToolExecution
 from .models import RunAccepted, RunOutput
 from .retry import ReconnectPolicy
-from .sse import DEFAULT_MAX_EVENT_BYTES, TruncatedFrame, iter_events
-from .streams import RunStream
+from .sse import DEFAULT_MAX_EVENT_BYTES
+from .streams import CONTINUE_LEG_START, RunStream
 from .transports.base import FileField, Response
 
 if TYPE_CHECKING:
@@ -198,9 +199,21 @@ def _check_message(message: Any) -> str:
     return message
 
 
+_EVENT_STREAM = "text/event-stream"
+
+
 def _check_stream_response(response: Response, what: str) -> Response:
     content_type = str(response.headers.get("content-type", "")).lower()
-    if content_type and "text/event-stream" not in content_type:
+    if content_type and _EVENT_STREAM.startswith(content_type) and content_type != _EVENT_STREAM:
+        # "text/event-": the header block was cut inside this value and the rest of it never
+        # came (http.client takes a header block that ends at EOF as whole). A cut, not a protocol
+        # error: the server got the request.
+        response.close()
+        raise errors.APIConnectionError(
+            f"{what}: the connection broke inside the response headers (content-type {content_type!r}).",
+            reached_server=True,
+        )
+    if content_type and _EVENT_STREAM not in content_type:
         try:
             # Bounded: a proxy's page or an endless body must not be read whole to quote it.
             body = read_limited(response, 300).decode("utf-8", "replace")
@@ -468,7 +481,9 @@ class Runs(APIResource, Generic[S]):
         _check_deadline(deadline)
         _check_callback(on_reconnect)
         session_id = fields.get("session_id")
-        if background and session_id is None:
+        idempotency_key = uuid.uuid4().hex
+        own_session = background and session_id is None
+        if own_session:
             # A run is found again through its session when the create is cut before the first
             # event, so a resumable create always names one.
             session_id = str(uuid.uuid4())
@@ -481,7 +496,9 @@ class Runs(APIResource, Generic[S]):
             own=("background", "on_reconnect", "reconnect", "deadline"),
         )
         segments = self._runs_path(entity_id)
-        idempotency_key = uuid.uuid4().hex
+        run_id: Optional[str] = None
+        if background:
+            form, run_id = _tagged(form, idempotency_key)
         headers = {**options.pop("headers", {}), "Idempotency-Key": idempotency_key}
 
         def send() -> Response:
@@ -497,7 +514,9 @@ class Runs(APIResource, Generic[S]):
             )
             return _check_stream_response(response, f"POST /{'/'.join(segments)}")
 
-        source = _Source(self, entity_id, send, message)
+        source = _Source(
+            self, entity_id, send, tag=idempotency_key if background else None, own_session=own_session, run_id=run_id
+        )
         try:
             response: Optional[Response] = send()
             initial_error: Optional[BaseException] = None
@@ -534,6 +553,7 @@ class Runs(APIResource, Generic[S]):
         *,
         retries: Optional[int] = None,
         options: Optional[Mapping[str, Any]] = None,
+        fresh_connection: bool = False,
     ) -> Response:
         """Send one ``/resume`` request; the stream's source and :meth:`resume` use it."""
         segments = self._runs_path(entity_id, segment(run_id, "run_id"), "resume")
@@ -544,6 +564,7 @@ class Runs(APIResource, Generic[S]):
             stream=True,
             idempotent=True,
             retries=retries,
+            fresh_connection=fresh_connection,
             **(options or {}),
         )
         return _check_stream_response(response, f"POST /{'/'.join(segments)}")
@@ -579,7 +600,7 @@ class Runs(APIResource, Generic[S]):
         http_options = self._options(options, self.resume)
         response = self.open_resume(entity_id, run_id, session_id, last_event_index, options=http_options)
         return self._new_stream(
-            _Source(self, entity_id, None, None),
+            _Source(self, entity_id),
             response,
             resumable=True,
             reconnect=reconnect,
@@ -731,11 +752,10 @@ class Runs(APIResource, Generic[S]):
             fields=fields,
             own=("tools", "session_id", "background", "on_reconnect", "reconnect", "deadline", "last_event_index"),
         )
-        if background and last_event_index is None:
-            # A continued run keeps its run_id and its events go on from the paused leg's indices;
-            # a resume after a cut must start past the paused leg, or it would replay it (and end
-            # at its RunPaused). The paused stream's last index is the floor; read it if not given.
-            last_event_index = self._last_index(entity_id, run_id, session_id)
+        # Without a last_event_index the stream starts at its own leg's first event (see
+        # RunStream leg_start): the paused leg's indices are no floor, since the server numbers
+        # the continue leg from 0 again when the paused leg was a foreground stream, and goes on
+        # from the paused leg's when it was a background one.
         segments = self._runs_path(entity_id, segment(run_id, "run_id"), "continue")
         try:
             response: Optional[Response] = _check_stream_response(
@@ -757,7 +777,7 @@ class Runs(APIResource, Generic[S]):
             # The server got the continue (the run is known): resume it instead of sending it twice.
             response, initial_error = None, exc
         return self._new_stream(
-            _Source(self, entity_id, None, None),
+            _Source(self, entity_id),
             response,
             resumable=background,
             reconnect=reconnect,
@@ -767,19 +787,8 @@ class Runs(APIResource, Generic[S]):
             run_id=run_id,
             session_id=session_id,
             last_event_index=last_event_index,
+            leg_start=CONTINUE_LEG_START[self.kind.name] if last_event_index is None else None,
         )
-
-    def _last_index(self, entity_id: str, run_id: str, session_id: Optional[str]) -> Optional[int]:
-        """The highest event_index the server holds for a run (one ``/resume`` from the start)."""
-        last: Optional[int] = None
-        try:
-            with self.open_resume(entity_id, run_id, session_id, None) as response:
-                for ev in iter_events(response.iter_bytes(), self._max_event_bytes):
-                    if ev.event_index is not None and (last is None or ev.event_index > last):
-                        last = ev.event_index
-        except (errors.AgentOSError, TruncatedFrame):
-            return last  # without a floor a resume may replay the paused leg; never fail the continue
-        return last
 
     # -- inspect and control ---------------------------------------------------------------
 
@@ -884,22 +893,66 @@ class Runs(APIResource, Generic[S]):
             sleep(min(poll_interval, remaining))
 
 
+#: The metadata key a resumable create is tagged with (its Idempotency-Key as the value): the
+#: server stores a create's metadata on agent runs and lists it back, so a create cut before its
+#: first event finds its OWN run, not another of the session.
+CREATE_TAG = "agentos_sync_create"
+
+
+def _tagged(form: Mapping[str, str], tag: str) -> Tuple[Dict[str, str], str]:
+    """A resumable create's form with the create tag merged into its ``metadata`` (the user's keys
+    kept), and a ``run_id``: the server takes a create's run_id form field as the run's id (agents,
+    teams and workflows alike; the durable queue assigns its own), so a create cut before its first
+    event knows which run is its own, for teams and workflows too, whose runs list no metadata. A
+    caller's own ``run_id`` (through ``extra_body``) is kept."""
+    out = dict(form)
+    metadata: Any = {}
+    if "metadata" in out:
+        try:
+            metadata = json.loads(out["metadata"])
+        except ValueError:
+            metadata = None  # not ours to fix: the server answers it
+    if isinstance(metadata, dict):
+        out["metadata"] = json.dumps({**metadata, CREATE_TAG: tag})
+    run_id = out.get("run_id") or str(uuid.uuid4())
+    out["run_id"] = run_id
+    return out, run_id
+
+
 class _Source:
-    """What a RunStream of one run needs from the client (see streams.RunSource)."""
+    """What a RunStream of one run needs from the client (see streams.RunSource).
+
+    ``create`` re-sends the create; ``tag`` is the value of its CREATE_TAG; ``run_id`` the id
+    it asked the server to give the run; ``own_session``: the client made the session up for this
+    create, so no other request has runs in it.
+    """
 
     def __init__(
-        self, runs: Runs[Any], entity_id: str, create: Optional[Callable[[], Response]], message: Optional[str]
+        self,
+        runs: Runs[Any],
+        entity_id: str,
+        create: Optional[Callable[[], Response]] = None,
+        *,
+        tag: Optional[str] = None,
+        own_session: bool = False,
+        run_id: Optional[str] = None,
     ) -> None:
+        self._run_id = run_id
         self._runs = runs
         self._entity_id = entity_id
         #: Read by RunStream.cursor: the stream itself knows the run, not the runnable.
         self.entity_id = entity_id
         self._create = create
-        self._message = message
+        self._tag = tag
+        self._own_session = own_session
 
-    def resume(self, run_id: str, session_id: Optional[str], last_event_index: Optional[int]) -> Response:
+    def resume(
+        self, run_id: str, session_id: Optional[str], last_event_index: Optional[int], *, fresh: bool = False
+    ) -> Response:
         # The reconnect policy governs these retries; plain retries inside it would multiply them.
-        return self._runs.open_resume(self._entity_id, run_id, session_id, last_event_index, retries=0)
+        return self._runs.open_resume(
+            self._entity_id, run_id, session_id, last_event_index, retries=0, fresh_connection=fresh
+        )
 
     def locate(self, session_id: str) -> Optional[str]:
         try:
@@ -908,11 +961,21 @@ class _Source:
             return None  # the session does not exist: the create never got that far
         if not runs:
             return None
-        if self._message is not None:
-            matching = [r for r in runs if _input_text(r) == self._message]
-            runs = matching or runs
-        newest = max(runs, key=lambda r: r.created_timestamp or 0.0)
-        return newest.run_id
+        if self._run_id is not None and any(r.run_id == self._run_id for r in runs):
+            return self._run_id
+        if self._tag is not None:
+            tagged = [r for r in runs if _metadata(r).get(CREATE_TAG) == self._tag]
+            if tagged:
+                return tagged[0].run_id
+        if self._own_session:
+            # Nobody else knows this session: its runs are this create's (it is sent again only
+            # when none is listed), whatever their metadata says (teams and workflows list None).
+            return max(runs, key=lambda r: r.created_timestamp or 0.0).run_id
+        # Not listed under the run_id it asked for, nor tagged: the server has not (yet) made it.
+        # Re-sending it later is safe either way: a server that honours run_id never made it, and
+        # the durable queue (which assigns its own ids) re-attaches a create with the same
+        # Idempotency-Key to the original run.
+        return None
 
     def recreate(self) -> Response:
         if self._create is None:
@@ -956,3 +1019,8 @@ def _answers(items: Any, name: str) -> List[Any]:
         else:
             out.append(item)
     return out
+
+
+def _metadata(run: RunOutput) -> Mapping[str, Any]:
+    value = (run.model_extra or {}).get("metadata")
+    return value if isinstance(value, Mapping) else {}

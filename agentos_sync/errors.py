@@ -39,6 +39,7 @@ __all__ = [
     "RateLimitError",
     "ReconnectExhaustedError",
     "RunFailedError",
+    "RunIncompleteError",
     "RunLostError",
     "RunNotFoundError",
     "StreamError",
@@ -328,6 +329,35 @@ class RunLostError(StreamError):
     answering a ``replay`` with a non-terminal status and no events (observed after a server
     restart mid-run: the run stays RUNNING in the database forever). Check it with
     ``get_*_run`` and start it again if needed."""
+
+
+class RunIncompleteError(StreamError):
+    """The run finished, but the server can no longer give some of its events: every worker the
+    stream reached answered from its database, which does not hold them (agno stores no
+    RunContent events by default), or a replay ended short of what it announced. Raised instead
+    of ending the loop as if it had seen everything, once the ReconnectPolicy is spent.
+
+    ``missing`` lists the ``(first, last)`` event_index ranges that never arrived (``last`` None:
+    up to an end the client cannot know); ``output`` is the run as the server stores it, whose
+    ``content`` is the whole answer. Example::
+
+        try:
+            for ev in stream: render(ev)
+        except errors.RunIncompleteError as exc:
+            render_text(exc.output.content)
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        missing: Optional[List[Tuple[int, Optional[int]]]] = None,
+        output: Optional[RunOutput] = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.missing = list(missing or [])
+        self.output = output
 
 
 class RunNotFoundError(StreamError):

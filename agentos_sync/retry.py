@@ -12,13 +12,15 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Callable, Optional, TypeVar
 
 import tenacity
 
 from .errors import APIConnectionError, APIStatusError
 
-__all__ = ["ReconnectPolicy", "deadline_after", "remaining", "request_retrying"]
+__all__ = ["ReconnectGaveUp", "ReconnectPolicy", "deadline_after", "remaining", "request_retrying"]
+
+T = TypeVar("T")
 
 
 _RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
@@ -70,12 +72,19 @@ class ReconnectPolicy:
     initial_backoff: float = 0.1
     max_backoff: float = 5.0
     deadline: float = 300.0
+    #: After a stale answer (a worker that does not hold the run), send this many resumes a
+    #: few milliseconds apart, each on its own new connection, and keep the one the live buffer
+    #: answers: a worker busy with the first is not the one that accepts the second (measured on
+    #: ``uvicorn --workers 2``: docs/deployments.md). 1 turns hedging off.
+    hedge: int = 2
 
     def __post_init__(self) -> None:
         if isinstance(self.max_attempts, bool) or not isinstance(self.max_attempts, int):
             raise TypeError(f"ReconnectPolicy.max_attempts must be an int, got {self.max_attempts!r}")
         if self.max_attempts < 0:
             raise ValueError(f"ReconnectPolicy.max_attempts must be >= 0, got {self.max_attempts}")
+        if isinstance(self.hedge, bool) or not isinstance(self.hedge, int) or not 1 <= self.hedge <= 8:
+            raise ValueError(f"ReconnectPolicy.hedge must be an int in [1, 8], got {self.hedge!r}")
         for name in ("initial_backoff", "max_backoff", "deadline"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -92,36 +101,85 @@ class ReconnectPolicy:
         """A policy that never reconnects."""
         return cls(max_attempts=0, initial_backoff=0.0, max_backoff=0.0, deadline=0.0)
 
-    def retrying(
+    def reconnect(
         self,
+        attempt: Callable[[], T],
         *,
+        cause: BaseException,
         retry_on: Callable[[BaseException], bool],
-        before_sleep: Optional[Callable[[int, BaseException, float], None]] = None,
+        on_retry: Optional[Callable[[int, BaseException, float], None]] = None,
+        deadline_at: Optional[float] = None,
         sleep: Optional[Callable[[float], None]] = None,
-    ) -> tenacity.Retrying:
-        """A tenacity loop for one outage. Its first attempt is the cut itself (the caller raises
-        it), so tenacity sleeps one backoff before the first resume and ``max_attempts`` resumes
-        follow at most."""
-        hook = None
-        if before_sleep is not None:
-            callback = before_sleep
+    ) -> T:
+        """Ride out one outage that ``cause`` started: back off, call ``attempt`` (one resume),
+        and again while it fails with an error ``retry_on`` accepts, within this policy. Returns
+        what the first successful attempt returns; re-raises an error ``retry_on`` refuses; raises
+        :class:`ReconnectGaveUp` (the last error, the attempts made) once the policy is spent.
 
-            def hook(state: tenacity.RetryCallState) -> None:
-                exc = state.outcome.exception() if state.outcome else None
-                wait = state.next_action.sleep if state.next_action else 0.0
-                if exc is not None:
-                    callback(state.attempt_number, exc, wait)
-
-        return tenacity.Retrying(
-            stop=tenacity.stop_after_attempt(self.max_attempts + 1) | tenacity.stop_after_delay(self.deadline),
-            wait=tenacity.wait_random_exponential(multiplier=self.initial_backoff, max=self.max_backoff)
+        The cut counts as attempt zero, so there is one backoff before the first resume and
+        ``max_attempts`` resumes at most. A wait honours the ``Retry-After`` of a 429/503 answer
+        (capped at 60 s), and no wait reaches past ``deadline_at`` (a ``time.monotonic()``
+        instant: the stream's own deadline), where the outage stops. tenacity is the engine;
+        the caller only sees attempts, waits and exhaustion.
+        """
+        backoff = (
+            tenacity.wait_random_exponential(multiplier=self.initial_backoff, max=self.max_backoff)
             if self.initial_backoff > 0
-            else tenacity.wait_none(),
+            else tenacity.wait_none()
+        )
+
+        def remaining() -> float:
+            return math.inf if deadline_at is None else deadline_at - time.monotonic()
+
+        def wait(state: tenacity.RetryCallState) -> float:
+            exc = state.outcome.exception() if state.outcome else None
+            after = _retry_after(exc) if exc is not None else None
+            seconds = after if after is not None else float(backoff(state))
+            return max(0.0, min(seconds, remaining()))
+
+        class _PastDeadline(tenacity.stop.stop_base):
+            def __call__(self, state: tenacity.RetryCallState) -> bool:
+                return remaining() <= 0
+
+        def hook(state: tenacity.RetryCallState) -> None:
+            exc = state.outcome.exception() if state.outcome else None
+            if on_retry is not None and exc is not None:
+                on_retry(state.attempt_number, exc, state.next_action.sleep if state.next_action else 0.0)
+
+        first = [True]
+
+        def call() -> T:
+            if first[0]:
+                first[0] = False
+                raise cause
+            return attempt()
+
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(self.max_attempts + 1)
+            | tenacity.stop_after_delay(self.deadline)
+            | _PastDeadline(),
+            wait=wait,
             retry=tenacity.retry_if_exception(retry_on),
             before_sleep=hook,
             sleep=sleep or (lambda seconds: _sleep(seconds)),
-            reraise=True,
         )
+        try:
+            return retrying(call)
+        except tenacity.RetryError as exc:
+            last = exc.last_attempt
+            error = last.exception()
+            assert error is not None  # tenacity only gives up on failures
+            raise ReconnectGaveUp(error, last.attempt_number - 1) from error
+
+
+class ReconnectGaveUp(Exception):
+    """A :meth:`ReconnectPolicy.reconnect` budget was spent: ``last`` failed last, after
+    ``attempts`` resume requests. The stream turns it into the error the user sees."""
+
+    def __init__(self, last: BaseException, attempts: int) -> None:
+        super().__init__(f"gave up after {attempts} attempts: {last}")
+        self.last = last
+        self.attempts = attempts
 
 
 def _retry_after(exc: BaseException) -> Optional[float]:

@@ -8,13 +8,26 @@ This is the one place that knows the reconnect rules (DESIGN.md "Reconnect rules
 - A cut is a broken connection, a read timeout, a clean close before the run's terminal event, an
   ``event: error`` frame saying the server's event stream failed, or 5xx/429/refused on
   ``/resume``. 400/401/403/404/422 and "run not found" are not retried.
-- Events at or below the last delivered index are dropped (resumes replay them); gaps are allowed.
+- Events at or below the last delivered index are dropped (resumes replay them), except the run's
+  own terminal event while none was delivered (a database replay may number it by position).
+- Gaps are allowed where the server makes them on purpose: its live buffer (``catch_up``,
+  ``subscribed``, a ``replay`` with ``total_buffered``) holds every event it published, with
+  indices that retries and continue legs leave gapped. A database replay (a ``replay`` without
+  ``total_buffered``: another worker, or a restarted server) holds only the STORED events, and
+  agno does not store RunContent by default: there a gap is a loss. The stream never delivers
+  past one; it counts the answer as stale and resumes again on a fresh connection (another worker
+  may hold the run), then raises :class:`~agentos_sync.errors.RunIncompleteError` with the
+  missing ranges and the run's stored output. A ``replay`` RUNNING with no events is the same
+  kind of stale answer, ending in :class:`~agentos_sync.errors.RunLostError`.
 - The run ends at the first terminal event carrying the stream's own run_id (a workflow's nested
   agent ``RunCompleted`` is not it). What the server sends after it is still delivered, and a
   close or cut after it is the normal end. A ``replay`` reporting a terminal status ends the
   stream once its events are delivered.
-- A cut before the first event (run_id unknown) finds the run the create made in its session and
-  resumes it from the start; it re-sends the create only when the server provably never got it.
+- A cut before the first event (run_id unknown) finds the run the create made in its session (by
+  the run_id the create asked for, or the tag it carried) and resumes it from the start; it re-sends the create (same
+  ``Idempotency-Key``) only when the server provably never got it.
+- A continue stream's own leg starts at its ``*Continued`` event: what a resume replays before it
+  is the paused leg's (numbered from 0 again when that leg was a foreground stream).
 
 The stream knows nothing of HTTP: it asks a :class:`RunSource` (built by the client) to open
 ``/resume``, to list a session's runs, or to fetch the run's stored output.
@@ -25,21 +38,37 @@ from __future__ import annotations
 import contextlib
 import itertools
 import logging
+import threading
 import time
-from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Generator, Iterator, List, Optional, Protocol
+import weakref
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Dict,
+    FrozenSet,
+    Generator,
+    Iterator,
+    List,
+    Optional,
+    Protocol,
+    Tuple,
+)
 
 from . import errors
 from .events import (
     ERROR_EVENTS,
     TERMINAL_EVENTS,
+    CatchUpEvent,
     ReplayEvent,
     RunEvent,
     StreamErrorEvent,
     StreamMetaEvent,
+    SubscribedEvent,
     terminal_status,
 )
 from .models import RunOutput, RunStatus
-from .retry import ReconnectPolicy
+from .retry import ReconnectGaveUp, ReconnectPolicy
 from .sse import DEFAULT_MAX_EVENT_BYTES, TruncatedFrame, iter_events
 from .transports.base import Response
 
@@ -55,11 +84,15 @@ logger = logging.getLogger("agentos_sync")
 class RunSource(Protocol):
     """What a run stream needs from the client to reconnect. Implemented in ``_runs.py``."""
 
-    def resume(self, run_id: str, session_id: Optional[str], last_event_index: Optional[int]) -> Response:
-        """Open ``POST .../runs/{run_id}/resume``; raises status errors like any request."""
+    def resume(
+        self, run_id: str, session_id: Optional[str], last_event_index: Optional[int], *, fresh: bool = False
+    ) -> Response:
+        """Open ``POST .../runs/{run_id}/resume`` (``fresh``: on a new connection, which may reach
+        another worker); raises status errors like any request."""
 
     def locate(self, session_id: str) -> Optional[str]:
-        """The run_id of the run this stream's create made in ``session_id``, or None if absent."""
+        """The run_id of the run this stream's create made in ``session_id`` (the run_id it asked
+        for, or its tag), or None if the server has not made it."""
 
     def recreate(self) -> Response:
         """Send the create request again (only called when it provably created nothing)."""
@@ -84,29 +117,69 @@ class _DeadlineExceeded(errors.APITimeoutError):
     """The stream's own total deadline passed: final, never a cut to resume from."""
 
 
+class _Stale(Exception):
+    """A resume reached a process that cannot give the missing events: a worker that does not
+    hold the live run (a ``replay`` RUNNING with no events) or a database replay with a gap.
+    Retried on a fresh connection; ``running`` tells RunLostError from RunIncompleteError."""
+
+    def __init__(self, reason: str, *, running: bool, missing: Optional[Tuple[int, Optional[int]]] = None) -> None:
+        super().__init__(reason)
+        self.running = running
+        self.missing = missing
+
+
 def _retryable(exc: BaseException) -> bool:
-    if isinstance(exc, (errors.RunNotFoundError, errors.ProtocolError, _DeadlineExceeded)):
+    if isinstance(exc, (errors.RunNotFoundError, errors.ProtocolError, errors.StreamError, _DeadlineExceeded)):
         return False
-    if isinstance(exc, (errors.APIConnectionError, _Cut, TruncatedFrame, _RunNotLocated)):
+    if isinstance(exc, (errors.APIConnectionError, _Cut, TruncatedFrame, _RunNotLocated, _Stale)):
         return True
     if isinstance(exc, errors.APIStatusError):
         return exc.status_code == 429 or exc.status_code >= 500
     return False
 
 
-_CUTS = (errors.APIConnectionError, _Cut, TruncatedFrame)
+_CUTS = (errors.APIConnectionError, _Cut, TruncatedFrame, _Stale)
 
-#: How many resumes in a row may answer "replay, still running, no events" before the run counts
-#: as lost. One can be a race with a replica; three, backoff apart, is a server that restarted.
-_STALE_REPLAYS_BEFORE_LOST = 3
+#: The event a continue leg starts with, per kind: a resume of a continue stream that has not
+#: delivered anything yet replays the paused leg first, which is not this stream's.
+CONTINUE_LEG_START: Dict[str, FrozenSet[str]] = {
+    "agent": frozenset({"RunContinued"}),
+    "team": frozenset({"TeamRunContinued"}),
+    "workflow": frozenset({"WorkflowContinued", "StepContinued"}),
+}
+
+#: The event whose ``content`` pieces make the terminal event's ``content`` (agents and teams).
+_CONTENT_EVENT = {"agent": "RunContent", "team": "TeamRunContent"}
+
+
+#: How long after a cut a create's run must still be absent from its session before the create
+#: counts as never received and is sent again.
+_CREATE_SETTLE_S = 0.5
 
 
 class _Outage:
     """Bookkeeping of one outage (a cut until the next delivered event)."""
 
     def __init__(self) -> None:
+        self.started = time.monotonic()
         self.not_located = 0
-        self.stale_replays = 0
+        #: A stale answer was seen: the next resumes go out on fresh connections.
+        self.stale = False
+        self.missing: Optional[Tuple[int, Optional[int]]] = None
+
+
+def _from_buffer(head: List[RunEvent]) -> bool:
+    """Whether a resume's first frames come from the run's live buffer, not the database."""
+    meta = next((ev for ev in head if isinstance(ev, StreamMetaEvent)), None)
+    if isinstance(meta, (CatchUpEvent, SubscribedEvent)):
+        return True
+    return isinstance(meta, ReplayEvent) and meta.total_buffered is not None
+
+
+def _deadline_fired(ref: weakref.ReferenceType[RunStream]) -> None:
+    stream = ref()
+    if stream is not None:
+        stream._close_response()
 
 
 class RunStream:
@@ -145,6 +218,7 @@ class RunStream:
         yield_meta: bool = False,
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
         deadline: Optional[float] = None,
+        leg_start: Optional[FrozenSet[str]] = None,
     ) -> None:
         self.run_id = run_id
         self.session_id = session_id
@@ -160,21 +234,45 @@ class RunStream:
         self._on_reconnect = on_reconnect
         self._hide_meta = not yield_meta
         self._max_event_bytes = max_event_bytes
-        # A total budget for the whole stream: the read timeout bounds one silence, but a server
-        # that trickles a byte a second never trips it.
-        self._deadline_s = deadline
-        self._deadline_at = None if deadline is None else time.monotonic() + deadline
+        # Events before the leg's first one are another leg's (a continue stream, see _accept).
+        self._leg_start = leg_start
         self._terminal: List[RunEvent] = []
         self._replay_status: Optional[str] = None
         # What the current connection's replay promised, to tell its end from an early close.
         self._replay_expected: Optional[int] = None
+        # The current connection is a database replay (no total_buffered): its gaps are losses.
+        self._from_db = False
         self._received_before_replay = 0
         self._delivered = 0
         self._received = 0  # delivered plus dropped duplicates
+        # Characters of the run's own content delivered, when the stream saw it from its start:
+        # what lets a database replay's renumbered terminal event be checked (see _accept).
+        self._content_event = _CONTENT_EVENT.get(kind) if last_event_index is None else None
+        self._content_chars = 0
         # Held from the start: a stream closed before its first next() still closes its response.
         self._response: Optional[Response] = response
+        # The responses of a hedged resume being opened (close() closes them too).
+        self._hedges: List[Response] = []
         self._closed = False
-        self._gen: Generator[RunEvent, None, None] = self._iterate(response, initial_error)
+        # A total budget for the whole stream in wall time: the read timeout bounds one silence,
+        # but a server that trickles a byte a second never trips it, and a reader blocked in recv
+        # checks nothing. So a timer closes the current response at the deadline (the transport's
+        # close() wakes a blocked reader), and the loop, finding the deadline passed, raises; the
+        # reconnect waits are clipped to it too. Per-connection read timeouts clipped to the
+        # remaining time would need a transport knob per read and still miss a trickle.
+        self._deadline_s = deadline
+        self._deadline_at = None if deadline is None else time.monotonic() + deadline
+        self._timer: Optional[threading.Timer] = None
+        if deadline is not None:
+            # A weak reference: an abandoned stream must not live on until its deadline.
+            self._timer = threading.Timer(deadline, _deadline_fired, args=(weakref.ref(self),))
+            self._timer.daemon = True
+            self._timer.start()
+        # The generator sees the stream through a weak proxy: a strong reference would make a
+        # stream <-> generator cycle, and an abandoned stream (a loop left by return) would keep
+        # its socket until the cycle collector ran. With the proxy, dropping the last reference
+        # runs __del__ at once, which closes the connection.
+        self._gen: Generator[RunEvent, None, None] = RunStream._iterate(weakref.proxy(self), response, initial_error)
         self._next: Callable[[], RunEvent] = self._gen.__next__
 
     # -- iteration -------------------------------------------------------------------------
@@ -206,14 +304,26 @@ class RunStream:
     def _iterate(
         self, response: Optional[Response], initial_error: Optional[BaseException]
     ) -> Generator[RunEvent, None, None]:
+        # Events a resume read ahead (up to its first new one) and already accepted.
+        pending: List[RunEvent] = []
         try:
             if response is not None:
                 events: Iterator[RunEvent] = self._open_events(response)
             else:
                 assert initial_error is not None
-                events = self._after_cut(initial_error)
+                pending, events = self._after_cut(initial_error)
             while True:
                 try:
+                    for ev in pending:
+                        if isinstance(ev, StreamMetaEvent):
+                            if self._hide_meta:
+                                if self._on_reconnect is not None:
+                                    self._on_reconnect(ev)
+                                continue
+                        elif self._closed:
+                            return
+                        yield ev
+                    pending = []
                     for ev in events:
                         if isinstance(ev, StreamMetaEvent):
                             self._on_meta(ev)
@@ -223,32 +333,22 @@ class RunStream:
                                 continue
                             yield ev
                             continue
-                        index = ev.event_index
-                        if index is not None:
-                            last = self.last_event_index
-                            if last is not None and index <= last:
-                                self._received += 1
-                                continue  # a resume replays what we already delivered
-                            self.last_event_index = index
-                        if self.run_id is None:
-                            self.run_id = ev.run_id
-                        if self.session_id is None:
-                            self.session_id = ev.session_id
-                        if ev.event in self._terminal_names and ev.run_id == self.run_id:
-                            self._terminal.append(ev)
-                        self._delivered += 1
-                        self._received += 1
-                        yield ev
+                        if self._closed:
+                            return  # close() from another thread: nothing is delivered after it
+                        if self._accept(ev):
+                            yield ev
                     self._close_response()
                     if self._finished(at_close=True):
                         return
-                    raise _Cut("the server closed the stream before the run's terminal event")
+                    self._check_deadline()  # the deadline timer closed it
+                    raise self._early_end("the server closed the stream before the run's terminal event")
                 except _CUTS as exc:
                     self._close_response()
-                    if isinstance(exc, _DeadlineExceeded):
-                        raise
-                    if self._finished(at_close=False) or self._closed:
-                        return  # a cut after the terminal event, or close() from another thread
+                    if self._closed:
+                        return  # close() from another thread: a clean end
+                    if self._finished(at_close=False):
+                        return  # a cut after the terminal event
+                    self._check_deadline()
                     if not self._resumable:
                         raise errors.StreamInterruptedError(
                             f"The stream of run {self.run_id or '(not started)'} was cut after "
@@ -260,7 +360,7 @@ class RunStream:
                             session_id=self.session_id,
                         ) from exc
                     try:
-                        events = self._after_cut(exc)
+                        pending, events = self._after_cut(exc)
                     except _Closed:
                         return
                     # Meta frames of the connections that follow are the client's business, not
@@ -268,28 +368,116 @@ class RunStream:
                     self._hide_meta = True
         finally:
             # Exhausted, failed or closed: no more events, and the connection goes back or away.
-            self._closed = True
-            self._close_response()
+            # ReferenceError: the stream itself is gone (abandoned; its __del__ closed it).
+            with contextlib.suppress(ReferenceError):
+                self._closed = True
+                self._close_response()
+                self._cancel_timer()
+
+    def _accept(self, ev: RunEvent) -> bool:
+        """Whether to deliver ``ev`` (a run event, not a meta frame), updating the position.
+        Raises _Stale at a database replay's gap: nothing past it is delivered."""
+        index = ev.event_index
+        own_terminal = ev.event in self._terminal_names and (self.run_id is None or ev.run_id == self.run_id)
+        if self._leg_start is not None:
+            if ev.event not in self._leg_start:
+                self._received += 1
+                return False  # the paused leg, replayed before this stream's own leg
+            self._leg_start = None
+        if index is not None:
+            last = self.last_event_index
+            if self._from_db:
+                expected = 0 if last is None else last + 1
+                if own_terminal and not self._terminal:
+                    # The stored terminal event may carry its published index or its position in
+                    # the stored list (agno numbers unstamped events by position), so its index
+                    # proves nothing either way: it is the run's end if the content delivered
+                    # adds up to its content, whatever index it has.
+                    content = getattr(ev, "content", None)
+                    chars = len(content) if isinstance(content, str) else None
+                    checked = self._content_event is not None and chars == self._content_chars
+                    if not checked and not (self._content_event is None and index == expected):
+                        raise _Stale(
+                            f"the server replayed run {self.run_id}'s terminal event from its database, and "
+                            "the events before it cannot be checked (the content delivered does not add up)",
+                            running=False,
+                            missing=(expected, None),
+                        )
+                    index = expected  # in this stream it comes next
+                    ev.event_index = index
+                elif index > expected:
+                    missing = (expected, index - 1)
+                    raise _Stale(
+                        f"the server replayed run {self.run_id} from its database, which lacks events "
+                        f"{missing[0]}-{missing[1]} (agno stores no RunContent events by default)",
+                        running=False,
+                        missing=missing,
+                    )
+                elif index < expected:
+                    self._received += 1
+                    return False  # a duplicate
+            elif last is not None and index <= last:
+                self._received += 1
+                return False  # a resume replays what we already delivered
+            self.last_event_index = index
+        if self.run_id is None:
+            self.run_id = ev.run_id
+        if self.session_id is None:
+            self.session_id = ev.session_id
+        if own_terminal:
+            self._terminal.append(ev)
+        elif ev.event == self._content_event and ev.run_id == self.run_id:
+            content = getattr(ev, "content", None)
+            if isinstance(content, str):
+                self._content_chars += len(content)
+        self._delivered += 1
+        self._received += 1
+        return True
 
     def _finished(self, *, at_close: bool) -> bool:
         if self._terminal:
             return True
         if not at_close or self._replay_status is None or self._replay_status.upper() not in RunStatus.TERMINAL:
             return False
-        # A replay of a finished run ends the stream once it has delivered what it announced.
+        if self._from_db:
+            return False  # a database replay without the terminal event: see _early_end
+        # A replay from the live buffer of a finished run ends the stream once it has delivered
+        # what it announced (the buffer holds every event: nothing after the floor is left).
         expected = self._replay_expected
         return expected is None or self._received - self._received_before_replay >= expected
 
-    def _open_events(self, response: Response) -> Iterator[RunEvent]:
-        """The events of one HTTP response as they are decoded, meta frames included. The response
-        becomes the stream's current one (closed by the loop, by close(), or on error)."""
+    def _early_end(self, reason: str) -> Exception:
+        """What a connection that closed before the run's end means: a plain cut, or a stale
+        answer when it was a replay (another worker, or a database that lacks the events)."""
+        status = self._replay_status
+        if status is None:
+            return _Cut(reason)
+        if status.upper() in RunStatus.TERMINAL:
+            start = 0 if self.last_event_index is None else self.last_event_index + 1
+            return _Stale(
+                f"the server replayed run {self.run_id} ({status}) without its events after event_index "
+                f"{self.last_event_index}",
+                running=False,
+                missing=(start, None),
+            )
+        return _Stale(
+            f"the server answered for run {self.run_id} with status {status} and no new events (a worker "
+            "that does not hold the live run, or a server that restarted mid-run)",
+            running=True,
+        )
+
+    def _open_events(self, response: Response, frames: Optional[Iterator[RunEvent]] = None) -> Iterator[RunEvent]:
+        """The events of one HTTP response as they are decoded (``frames``, when already being
+        read), meta frames included. The response becomes the stream's current one (closed by
+        the loop, by close(), or on error)."""
         self._response = response
         self._replay_status = None
         self._replay_expected = None
-        chunks = response.iter_bytes()
-        if self._deadline_at is not None:
-            chunks = self._within_deadline(chunks)
-        return iter_events(chunks, self._max_event_bytes)
+        self._from_db = False
+        if self._closed:
+            raise _Closed()  # closed while this response was being opened: release it at once
+        self._check_deadline()  # the deadline timer may have fired while it was being opened
+        return frames if frames is not None else iter_events(response.iter_bytes(), self._max_event_bytes)
 
     def _on_meta(self, ev: StreamMetaEvent) -> None:
         """Error frames become errors; a replay's status decides whether its end is the run's."""
@@ -299,18 +487,20 @@ class RunStream:
             self._replay_status = ev.status
             self._replay_expected = ev.total_events
             self._received_before_replay = self._received
-
-    def _within_deadline(self, chunks: Iterator[bytes]) -> Iterator[bytes]:
-        for chunk in chunks:
-            self._check_deadline()
-            yield chunk
+            # The live buffer's replay says how much it buffered; the database fallback does not.
+            self._from_db = ev.total_buffered is None
 
     def _check_deadline(self) -> None:
-        if self._deadline_at is not None and time.monotonic() > self._deadline_at:
+        if self._deadline_at is not None and time.monotonic() >= self._deadline_at:
             raise _DeadlineExceeded(
                 f"The stream of run {self.run_id} passed its deadline of {self._deadline_s}s (at event_index "
                 f"{self.last_event_index}); pass a larger deadline=, or resume it later."
             )
+
+    def _cancel_timer(self) -> None:
+        timer, self._timer = self._timer, None
+        if timer is not None:
+            timer.cancel()
 
     def _raise_error_frame(self, ev: StreamErrorEvent) -> None:
         text = ev.error or ev.message or "unknown error"
@@ -326,93 +516,169 @@ class RunStream:
 
     # -- reconnecting ----------------------------------------------------------------------
 
-    def _after_cut(self, cause: BaseException) -> Iterator[RunEvent]:
-        """Resume after ``cause`` within the policy; the events of the new connection, read up to
-        the first new event so that a connection which dies at once counts as a failed attempt."""
+    def _after_cut(self, cause: BaseException) -> Tuple[List[RunEvent], Iterator[RunEvent]]:
+        """Resume after ``cause`` within the policy: the new connection's frames up to its first
+        new event, already accepted (so that a connection which dies at once, or a stale answer,
+        counts as a failed attempt), and the rest of its events."""
         if not self._resumable:
             raise cause
         logger.warning(
-            "agentos_sync: stream of run %s cut (%s); resuming after event_index %s",
-            self.run_id,
-            cause,
-            self.last_event_index,
+            "stream of run %s cut (%s); resuming after event_index %s", self.run_id, cause, self.last_event_index
         )
         outage = _Outage()
+        if isinstance(cause, _Stale):
+            outage.stale, outage.missing = True, cause.missing
 
-        def before_sleep(attempt: int, exc: BaseException, wait: float) -> None:
+        def on_retry(attempt: int, exc: BaseException, wait: float) -> None:
             if attempt > 1:
-                logger.warning(
-                    "agentos_sync: resume of run %s failed (%s); retry %d in %.2fs",
-                    self.run_id,
-                    exc,
-                    attempt,
-                    wait,
-                )
+                logger.warning("resume of run %s failed (%s); retry %d in %.2fs", self.run_id, exc, attempt, wait)
 
-        retrying = self._policy.retrying(retry_on=_retryable, before_sleep=before_sleep)
-        first = True
         try:
-            for attempt in retrying:
-                with attempt:
-                    if first:
-                        # The cut is attempt one, so tenacity backs off before the first resume.
-                        first = False
-                        raise cause
-                    return self._resume_once(outage)
-        except Exception as exc:
-            if not _retryable(exc):
-                raise
-            raise errors.ReconnectExhaustedError(
-                f"Could not resume run {self.run_id or '(unknown)'} (session {self.session_id}) "
-                f"after event_index {self.last_event_index}: {exc}. The run may still be going on "
-                "the server; resume it later with client.resume_*_run_stream(..., "
-                "last_event_index=exc.last_event_index, session_id=exc.session_id).",
-                attempts=retrying.statistics.get("attempt_number", 1) - 1,
-                run_id=self.run_id,
-                session_id=self.session_id,
-                last_event_index=self.last_event_index,
-            ) from exc
-        raise AssertionError("unreachable")  # pragma: no cover - tenacity returns or raises
+            return self._policy.reconnect(
+                lambda: self._resume_once(outage),
+                cause=cause,
+                retry_on=_retryable,
+                on_retry=on_retry,
+                deadline_at=self._deadline_at,
+            )
+        except ReconnectGaveUp as gave_up:
+            if self._closed:
+                raise _Closed() from None
+            self._check_deadline()
+            raise self._gave_up(gave_up, outage) from gave_up.last
+        except BaseException:
+            if self._closed:
+                raise _Closed() from None  # whatever close() made the attempt raise
+            raise
 
-    def _resume_once(self, outage: _Outage) -> Iterator[RunEvent]:
+    def _gave_up(self, gave_up: ReconnectGaveUp, outage: _Outage) -> errors.StreamError:
+        last = gave_up.last
+        where: Dict[str, Any] = dict(
+            run_id=self.run_id, session_id=self.session_id, last_event_index=self.last_event_index
+        )
+        if isinstance(last, _Stale) and last.running:
+            return errors.RunLostError(
+                f"Run {self.run_id} (session {self.session_id}): the server reports it "
+                f"{self._replay_status or 'RUNNING'} "
+                f"but no process the stream reached holds its events after event_index {self.last_event_index} "
+                f"({gave_up.attempts} resumes, on fresh connections). Either the server restarted mid-run (then "
+                "nothing will finish it: check it with get_*_run and start it again), or this is a multi-worker "
+                "deployment (uvicorn --workers N, several replicas) without a shared event stream, and the "
+                "resumes never reached the worker that runs it: configure agno's Redis event stream, "
+                "AgentOS(queue=QueueConfig(redis=...)), or resume again later.",
+                **where,
+            )
+        if outage.stale and not (isinstance(last, _Stale) and last.running):
+            missing = last.missing if isinstance(last, _Stale) and last.missing else outage.missing
+            output: Optional[RunOutput] = None
+            if self.run_id is not None:
+                with contextlib.suppress(errors.AgentOSError):
+                    output = self._source.get_run(self.run_id, self.session_id)
+            span = "?" if missing is None else f"{missing[0]}-{'end' if missing[1] is None else missing[1]}"
+            return errors.RunIncompleteError(
+                f"Run {self.run_id} (session {self.session_id}) finished, but its events {span} never arrived: "
+                f"every answer of {gave_up.attempts} resumes came from the server's database, which does not "
+                "hold them (agno stores no RunContent events by default). This happens on a multi-worker "
+                "deployment without agno's Redis event stream (QueueConfig(redis=...)) or after a restart. "
+                "exc.output is the run as stored: its content is the whole answer.",
+                missing=[missing] if missing else [],
+                output=output,
+                **where,
+            )
+        return errors.ReconnectExhaustedError(
+            f"Could not resume run {self.run_id or '(unknown)'} (session {self.session_id}) "
+            f"after event_index {self.last_event_index}: {last}. The run may still be going on "
+            "the server; resume it later with client.resume_*_run_stream(..., "
+            "last_event_index=exc.last_event_index, session_id=exc.session_id).",
+            attempts=gave_up.attempts,
+            **where,
+        )
+
+    def _resume_once(self, outage: _Outage) -> Tuple[List[RunEvent], Iterator[RunEvent]]:
         if self._closed:
             raise _Closed()  # close() during the backoff: no new connection after it
         self._check_deadline()
         if self.run_id is None:
             response = self._open_unlocated(outage)
+            frames: Optional[Iterator[RunEvent]] = None
+        elif outage.stale and self._policy.hedge > 1:
+            response, frames = self._hedged_resume(self.run_id)
         else:
-            response = self._source.resume(self.run_id, self.session_id, self.last_event_index)
-        events = self._open_events(response)
+            response, frames = self._source.resume(self.run_id, self.session_id, self.last_event_index), None
         pending: List[RunEvent] = []
         try:
+            events = self._open_events(response, frames)
             for ev in events:
-                pending.append(ev)
                 if isinstance(ev, StreamMetaEvent):
+                    pending.append(ev)
                     self._on_meta(ev)
-                elif ev.event_index is None or self.last_event_index is None or ev.event_index > self.last_event_index:
+                    continue
+                # Checked here, not only in the loop, so that a stale answer is a failed attempt.
+                if self._accept(ev):
+                    pending.append(ev)
                     break
             else:
                 if not self._finished(at_close=True):
-                    if self._replay_status is not None:
-                        outage.stale_replays += 1
-                        if outage.stale_replays >= _STALE_REPLAYS_BEFORE_LOST:
-                            raise self._lost()
-                    raise _Cut(self._no_progress_reason())
+                    raise self._early_end("the resumed stream closed before delivering a new event")
+        except _Stale as exc:
+            self._close_response()
+            outage.stale, outage.missing = True, exc.missing or outage.missing
+            raise
         except BaseException:
             self._close_response()
             raise
         self.reconnects += 1
-        return itertools.chain(pending, events)
+        return pending, events
 
-    def _lost(self) -> errors.RunLostError:
-        return errors.RunLostError(
-            f"Run {self.run_id} is lost: the server reports it {self._replay_status} but has no events after "
-            f"event_index {self.last_event_index} and nothing is producing them (it probably restarted "
-            "mid-run). Check it with get_*_run, and start it again if it must finish.",
-            run_id=self.run_id,
-            session_id=self.session_id,
-            last_event_index=self.last_event_index,
-        )
+    def _hedged_resume(self, run_id: str) -> Tuple[Response, Iterator[RunEvent]]:
+        """``policy.hedge`` resumes on new connections, a few ms apart; the one answered from the
+        live buffer (catch_up, subscribed, or a replay with total_buffered) is kept, the others
+        closed. Without one, the first that answered at all (a stale answer, judged as usual)."""
+        count = self._policy.hedge
+        answers: List[Optional[Tuple[Response, List[RunEvent], Iterator[RunEvent]]]] = [None] * count
+        failures: List[BaseException] = []
+        last = self.last_event_index
+
+        def probe(i: int) -> None:
+            try:
+                if i:
+                    # Staggered, not simultaneous: a worker accepts every pending connection at
+                    # once, but one busy with the first request leaves the next to another
+                    # (2 ms reached both workers in 25 of 30 pairs, 0 ms in 11: measured).
+                    time.sleep(0.002 * i)
+                if self._closed:
+                    return
+                response = self._source.resume(run_id, self.session_id, last, fresh=True)
+                self._hedges.append(response)
+                frames = iter_events(response.iter_bytes(), self._max_event_bytes)
+                head: List[RunEvent] = []
+                for ev in frames:
+                    head.append(ev)
+                    if not isinstance(ev, StreamMetaEvent) or isinstance(
+                        ev, (CatchUpEvent, SubscribedEvent, ReplayEvent)
+                    ):
+                        break
+                answers[i] = (response, head, frames)
+            except Exception as exc:  # judged by the caller like any failed resume
+                failures.append(exc)
+
+        helpers = [threading.Thread(target=probe, args=(i,), daemon=True) for i in range(1, count)]
+        for helper in helpers:
+            helper.start()
+        probe(0)
+        for helper in helpers:
+            helper.join()
+        got = [a for a in answers if a is not None]
+        chosen = next((a for a in got if _from_buffer(a[1])), got[0] if got else None)
+        for answer in got:
+            if answer is not chosen:
+                answer[0].close()
+        self._hedges = []
+        if chosen is None:
+            if self._closed:
+                raise _Closed()
+            raise failures[0]
+        return chosen[0], itertools.chain(chosen[1], chosen[2])
 
     def _open_unlocated(self, outage: _Outage) -> Response:
         """The create was cut before its first event: find the run it made, or make it once."""
@@ -420,21 +686,16 @@ class RunStream:
         run_id = self._source.locate(self.session_id)
         if run_id is not None:
             self.run_id = run_id
-            return self._source.resume(run_id, self.session_id, None)
+            return self._source.resume(run_id, self.session_id, None, fresh=outage.stale)
         outage.not_located += 1
-        if outage.not_located < 2:
+        if outage.not_located < 2 or time.monotonic() - outage.started < _CREATE_SETTLE_S:
             raise _RunNotLocated(f"no run in session {self.session_id} yet")
-        # Listed twice, backoff apart, and absent: the server never got the create.
-        logger.warning("agentos_sync: create in session %s never reached the server; sending it again", self.session_id)
+        # Absent from two listings, the last one _CREATE_SETTLE_S after the cut: the server never
+        # made the run. (A server still inside the create handler lists it moments later: 1 of
+        # 200 header cuts was listed only after two lookups 20 ms apart.) The re-sent create
+        # carries the same Idempotency-Key and run_id: a durable-queue server re-attaches it.
+        logger.warning("create in session %s never reached the server; sending it again", self.session_id)
         return self._source.recreate()
-
-    def _no_progress_reason(self) -> str:
-        if self._replay_status is not None:
-            return (
-                f"the server replayed run {self.run_id} with status {self._replay_status} and no new "
-                "events (it may have restarted mid-run; its database says the run is not finished)"
-            )
-        return "the resumed stream closed before delivering a new event"
 
     # -- results and lifecycle -------------------------------------------------------------
 
@@ -506,6 +767,7 @@ class RunStream:
             return
         self._closed = True
         self._close_response()
+        self._cancel_timer()
         self._next = self._after_close
         # ValueError: another thread is inside next(); its read fails on the closed response, and it stops.
         with contextlib.suppress(ValueError):
@@ -515,6 +777,8 @@ class RunStream:
         response, self._response = self._response, None
         if response is not None:
             response.close()
+        for hedge in list(self._hedges):
+            hedge.close()
 
     @property
     def closed(self) -> bool:
@@ -569,7 +833,9 @@ class RunStream:
 
     def __del__(self) -> None:
         with contextlib.suppress(Exception):
+            self._closed = True
             self._close_response()
+            self._cancel_timer()
 
     def __repr__(self) -> str:
         return (

@@ -31,6 +31,12 @@ def _every_error() -> List[errors.AgentOSError]:
         errors.StreamInterruptedError("cut", events_received=5, **stream_fields),
         errors.ReconnectExhaustedError("spent", attempts=3, **stream_fields),
         errors.RunLostError("lost", **stream_fields),
+        errors.RunIncompleteError(
+            "incomplete",
+            missing=[(3, 9), (12, None)],
+            output=RunOutput(run_id="r1", status="COMPLETED", content="the whole answer"),
+            **stream_fields,
+        ),
         errors.RunNotFoundError("gone", **stream_fields),
         errors.ProtocolError("garbage", **stream_fields),
         errors.RunFailedError(

@@ -87,9 +87,11 @@ def over_fake(world: FakeAgentOS) -> Tuple[AgentOSClient, MockTransport]:
         match = _CONTINUE.search(urlsplit(request.url).path)
         if match is None:
             return world.handle(request)
-        done = ("TeamRun" if match.group(1) == "teams" else "Workflow") + "Completed"
+        prefix = "TeamRun" if match.group(1) == "teams" else "Workflow"
         if request.stream:
-            return sse_response([{"event": done, "run_id": match.group(2), "content": "ok"}])
+            # A continue leg opens with its Continued event (the stream starts its leg there).
+            leg = [{"event": prefix + "Continued", "run_id": match.group(2)}]
+            return sse_response([*leg, {"event": prefix + "Completed", "run_id": match.group(2), "content": "ok"}])
         return json_response(200, {"run_id": match.group(2), "status": "COMPLETED", "content": "ok"})
 
     transport = MockTransport(handler)

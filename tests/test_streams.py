@@ -270,8 +270,13 @@ def test_server_restart_mid_run_with_stored_events_ends_or_raises_never_redelive
     # The run died with the server: what was stored was delivered once, nothing more.
     assert [e.event_index for e in got] == list(range(6))
     assert "restarted" in str(info.value) and info.value.run_id == got[0].run_id
+    # Both causes of a RUNNING replay without events are named, with the fix for the second.
+    assert "multi-worker" in str(info.value) and "QueueConfig(redis=" in str(info.value)
     assert info.value.last_event_index == 5
-    assert len(long_fake.requests_to("/resume")) == 3
+    # Stale until the policy is spent (another worker may hold the run): after the first stale
+    # answer every attempt is hedged over policy.hedge fresh connections.
+    policy = client.reconnect
+    assert len(long_fake.requests_to("/resume")) == 1 + (policy.max_attempts - 1) * policy.hedge
 
 
 def test_server_restart_after_completion_replays_from_db(client: AgentOSClient, long_fake: FakeAgentOS) -> None:
@@ -287,9 +292,11 @@ def test_server_restart_after_completion_replays_from_db(client: AgentOSClient, 
     assert_exactly_once(first + rest)
 
 
-def test_restart_without_stored_events_ends_on_replay_and_fetches_output(
+def test_restart_without_stored_events_raises_incomplete_with_the_stored_output(
     client: AgentOSClient, fake: FakeAgentOS
 ) -> None:
+    # A replay of a finished run with total_events 0 (a restarted server whose agent stores no
+    # events): the events after index 2 are gone, so the loop must not end as if complete.
     fake.add_agent("assistant", reply=LONG, store_events=False)
     stream = client.run_agent_stream("assistant", "go", background=True)
     first = [next(stream) for _ in range(3)]
@@ -298,10 +305,14 @@ def test_restart_without_stored_events_ends_on_replay_and_fetches_output(
     fake.finish_run(run_id)
     fake.restart()
     resumed = client.resume_run_stream("assistant", run_id, last_event_index=2, session_id=first[0].session_id)
-    evs = list(resumed)
-    assert len(evs) == 1 and isinstance(evs[0], events.ReplayEvent) and evs[0].total_events == 0
-    out = resumed.get_final_output()
-    assert out.status == "COMPLETED" and out.content == LONG
+    got: List[events.RunEvent] = []
+    with pytest.raises(errors.RunIncompleteError) as info:
+        for ev in resumed:
+            got.append(ev)
+    assert [type(e) for e in got] == [events.ReplayEvent] and resumed.terminal_event is None
+    assert info.value.missing == [(3, None)] and info.value.last_event_index == 2
+    assert info.value.output is not None and info.value.output.content == LONG
+    assert "QueueConfig(redis=" in str(info.value)
 
 
 def test_resume_live_run_catch_up_then_subscribed(client: AgentOSClient, long_fake: FakeAgentOS) -> None:
@@ -534,3 +545,272 @@ def test_replay_that_ends_cleanly_but_short_is_resumed(client: AgentOSClient, lo
     evs = [e for e in resumed if not isinstance(e, events.StreamMetaEvent)]
     assert_exactly_once(first + evs)
     assert resumed.reconnects == 1
+
+
+# -- deployments (issue 12): stale answers, database replays, identity, lifecycle --------------
+
+
+def _sse(name: str, data: Any) -> bytes:
+    import json
+
+    return f"event: {name}\ndata: {json.dumps(data)}\n\n".encode()
+
+
+def _db_replay(run_id: str, session_id: str, status: str, evs: List[Any]) -> bytes:
+    """A database replay as agno's PATH 3 frames it: a ``replay`` meta WITHOUT ``total_buffered``."""
+    meta = {"event": "replay", "run_id": run_id, "status": status, "total_events": len(evs)}
+    body = _sse("replay", meta)
+    for name, index, extra in evs:
+        body += _sse(name, {"event": name, "run_id": run_id, "session_id": session_id, "event_index": index, **extra})
+    return body
+
+
+def _cut_after_three(client: AgentOSClient, fake: FakeAgentOS) -> Any:
+    fake.faults.cut(after_events=3, path="/runs", method="POST")
+    stream = client.run_agent_stream("assistant", "go", background=True)
+    first = [next(stream) for _ in range(3)]
+    run_id, session_id = first[0].run_id or "", first[0].session_id or ""
+    fake.finish_run(run_id)
+    return stream, first, run_id, session_id
+
+
+def test_database_replay_with_a_gap_is_stale_and_resumed_on_a_fresh_connection(
+    client: AgentOSClient, long_fake: FakeAgentOS
+) -> None:
+    stream, first, run_id, session_id = _cut_after_three(client, long_fake)
+    # Another worker answers from the database, which lacks the RunContent events (4-31 here).
+    gap = _db_replay(run_id, session_id, "COMPLETED", [("RunCompleted", 40, {"content": LONG})])
+    long_fake.faults.raw(body=gap, path="/resume")
+    evs = first + list(stream)
+    assert_exactly_once(evs)
+    assert stream.terminal_event is not None and stream.reconnects == 1
+    # The resume after the stale answer went out on new connections, hedged (another worker may
+    # answer); the fake answers both from its buffer, one is kept, nothing is delivered twice.
+    transport = client._http.transport  # type: ignore[attr-defined]
+    assert isinstance(transport, FakeTransport) and transport.fresh_connections == client.reconnect.hedge
+
+
+def test_database_replay_gap_on_every_attempt_raises_incomplete_with_stored_output(
+    client: AgentOSClient, long_fake: FakeAgentOS
+) -> None:
+    stream, first, run_id, session_id = _cut_after_three(client, long_fake)
+    gap = _db_replay(
+        run_id, session_id, "COMPLETED", [("MemoryUpdateStarted", 9, {}), ("RunCompleted", 10, {"content": LONG})]
+    )
+    long_fake.faults.raw(body=gap, path="/resume", times=100)
+    got = list(first)
+    with pytest.raises(errors.RunIncompleteError) as info:
+        for ev in stream:
+            got.append(ev)
+    assert [e.event_index for e in got] == [0, 1, 2]  # nothing past the gap, never a silent end
+    assert info.value.missing == [(3, 8)] and info.value.last_event_index == 2
+    assert info.value.output is not None and info.value.output.content == LONG
+    assert "3-8" in str(info.value) and "QueueConfig(redis=" in str(info.value)
+    policy = client.reconnect
+    assert len(long_fake.requests_to("/resume")) == 1 + (policy.max_attempts - 1) * policy.hedge
+
+
+def test_renumbered_terminal_event_of_a_database_replay_is_delivered_once(
+    client: AgentOSClient, fake: FakeAgentOS
+) -> None:
+    # wire/multiworker_db_replay_renumbered.sse: the stored RunCompleted comes numbered by its
+    # position (6), below the floor; it is the run's end and must not be dropped as a duplicate.
+    fake.add_agent("assistant", reply="a b")
+    fake.faults.cut(after_events=4, path="/runs", method="POST")
+    stream = client.run_agent_stream("assistant", "go", background=True)
+    first = [next(stream) for _ in range(4)]
+    content = content_of(first)
+    run_id, session_id = first[0].run_id or "", first[0].session_id or ""
+    last = first[-1].event_index or 0
+    fake.faults.raw(
+        body=_db_replay(run_id, session_id, "COMPLETED", [("RunCompleted", 1, {"content": content})]), path="/resume"
+    )
+    rest = list(stream)
+    assert [e.event for e in rest] == ["RunCompleted"] and rest[0].event_index == last + 1
+    assert stream.terminal_event is rest[0]
+
+
+def test_renumbered_terminal_whose_content_does_not_add_up_is_not_trusted(
+    client: AgentOSClient, long_fake: FakeAgentOS
+) -> None:
+    stream, _, run_id, session_id = _cut_after_three(client, long_fake)
+    body = _db_replay(run_id, session_id, "COMPLETED", [("RunCompleted", 1, {"content": LONG})])
+    long_fake.faults.raw(body=body, path="/resume", times=100)
+    with pytest.raises(errors.RunIncompleteError) as info:
+        list(stream)
+    assert info.value.missing == [(3, None)] and info.value.output is not None
+
+
+def test_header_block_cut_inside_content_type_is_a_cut(client: AgentOSClient, long_fake: FakeAgentOS) -> None:
+    # http.client takes a head that ends at EOF as whole: "content-type: text/event-" arrives.
+    long_fake.faults.raw(body=b"", content_type="text/event-", path="/runs", method="POST")
+    with pytest.raises(errors.StreamInterruptedError):
+        list(client.run_agent_stream("assistant", "go"))
+    long_fake.faults.raw(body=b"", content_type="text/event-", path="/resume")
+    long_fake.faults.cut(after_events=2, path="/runs", method="POST")
+    assert_exactly_once(list(client.run_agent_stream("assistant", "go", background=True)))
+
+
+def test_cut_create_in_a_reused_session_finds_its_own_run_by_its_tag(
+    client: AgentOSClient, long_fake: FakeAgentOS
+) -> None:
+    session = "chat-1"
+    earlier = client.run_agent_stream("assistant", "go", background=True, session_id=session).get_final_output()
+    long_fake.faults.cut_headers(path="/agents/assistant/runs", method="POST")
+    stream = client.run_agent_stream("assistant", "go", background=True, session_id=session, metadata={"user": "u1"})
+    evs = list(stream)
+    assert_exactly_once(evs)
+    assert stream.run_id != earlier.run_id and evs[0].event_index == 0
+    runs = client.list_agent_runs("assistant", session)
+    assert len(runs) == 2  # the create was not sent again
+    mine = next(r for r in runs if r.run_id == stream.run_id)
+    metadata = (mine.model_extra or {})["metadata"]
+    assert metadata["user"] == "u1" and "agentos_sync_create" in metadata  # the user's metadata is kept
+
+
+def test_continue_stream_starts_at_its_own_leg_after_a_cut(client: AgentOSClient, fake: FakeAgentOS) -> None:
+    # The paused leg is a foreground stream: the server numbers the continue leg from 0 again, so
+    # the paused leg's indices are no floor; the stream starts at RunContinued instead.
+    fake.add_agent("confirmer", confirm_tool="act")
+    paused = list(client.run_agent_stream("confirmer", "clean up", session_id="s-hitl"))
+    last = paused[-1]
+    assert isinstance(last, events.RunPausedEvent) and last.tools
+    fake.faults.cut_headers(path="/continue")
+    tools = [last.tools[0].model_copy(update={"confirmed": True})]
+    evs = list(
+        client.continue_agent_run_stream("confirmer", last.run_id or "", tools, session_id="s-hitl", background=True)
+    )
+    assert evs[0].event == "RunContinued" and evs[-1].event == "RunCompleted", [e.event for e in evs]
+    assert not any(isinstance(e, events.RunPausedEvent) for e in evs)
+
+
+def test_abandoned_stream_closes_its_connection_without_the_cycle_collector(
+    client: AgentOSClient, long_fake: FakeAgentOS
+) -> None:
+    import gc
+
+    gc.disable()
+    try:
+
+        def view() -> str:
+            for ev in client.run_agent_stream("assistant", "go", background=True):
+                if isinstance(ev, events.RunContentEvent):
+                    return str(ev.content)
+            return ""
+
+        for _ in range(20):
+            assert view()
+        import weakref
+
+        stream = client.run_agent_stream("assistant", "go", background=True)
+        next(stream)
+        ref = weakref.ref(stream)
+        del stream
+        assert ref() is None  # no stream <-> generator cycle keeps it alive
+    finally:
+        gc.enable()
+
+
+def test_close_during_the_reconnect_backoff_ends_cleanly_and_opens_nothing(
+    client: AgentOSClient, long_fake: FakeAgentOS, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agentos_sync import retry
+
+    long_fake.faults.cut(after_events=3, path="/runs", method="POST")
+    stream = client.run_agent_stream("assistant", "go", background=True)
+    got = [next(stream) for _ in range(3)]
+    # close() from "another thread" while the stream sleeps before its resume.
+    monkeypatch.setattr(retry, "_sleep", lambda seconds: stream.close())
+    got += list(stream)
+    assert len(got) == 3 and stream.closed
+    assert long_fake.requests_to("/resume") == []
+
+
+def test_retry_after_of_a_resume_answer_is_honoured(fake: FakeAgentOS, monkeypatch: pytest.MonkeyPatch) -> None:
+    from agentos_sync import retry
+
+    fake.add_agent("assistant", reply=LONG)
+    slept: List[float] = []
+    monkeypatch.setattr(retry, "_sleep", slept.append)
+    policy = ReconnectPolicy(max_attempts=5, initial_backoff=0.01, max_backoff=0.02, deadline=60)
+    with AgentOSClient("http://fake.local", transport=FakeTransport(fake), reconnect=policy) as client:
+        fake.faults.cut(after_events=3, path="/runs", method="POST")
+        fake.faults.status(503, retry_after=7, path="/resume")
+        assert_exactly_once(list(client.run_agent_stream("assistant", "go", background=True)))
+    assert slept[0] <= 0.02 and slept[1] == 7.0  # backoff after the cut, then the server's Retry-After
+
+
+def test_reconnect_waits_never_pass_the_stream_deadline(fake: FakeAgentOS, monkeypatch: pytest.MonkeyPatch) -> None:
+    from agentos_sync import retry
+
+    fake.add_agent("assistant", reply=LONG)
+    slept: List[float] = []
+    monkeypatch.setattr(retry, "_sleep", slept.append)
+    with AgentOSClient("http://fake.local", transport=FakeTransport(fake)) as client:
+        fake.faults.cut(after_events=3, path="/runs", method="POST")
+        fake.faults.status(503, retry_after=50, path="/resume")
+        list(client.run_agent_stream("assistant", "go", background=True, deadline=30))
+    assert slept and max(slept) <= 30
+
+
+def test_database_terminal_event_right_after_the_floor_is_still_checked(
+    client: AgentOSClient, long_fake: FakeAgentOS
+) -> None:
+    # A positional index can land exactly on floor + 1 (floor 2, stored position 3) while the
+    # RunContent events between are missing: the index proves nothing, the content does.
+    stream, _, run_id, session_id = _cut_after_three(client, long_fake)
+    body = _db_replay(run_id, session_id, "COMPLETED", [("RunCompleted", 3, {"content": LONG})])
+    long_fake.faults.raw(body=body, path="/resume", times=100)
+    with pytest.raises(errors.RunIncompleteError) as info:
+        list(stream)
+    assert info.value.missing == [(3, None)] and info.value.output is not None
+    assert info.value.output.content == LONG
+
+
+def test_cut_team_create_in_a_reused_session_finds_its_own_run_by_run_id(
+    client: AgentOSClient, fake: FakeAgentOS
+) -> None:
+    # Team runs list no metadata; the create names its run (run_id form field) instead.
+    fake.add_team("duo", reply=LONG)
+    session = "team-chat"
+    earlier = client.run_team_stream("duo", "go", background=True, session_id=session).get_final_output()
+    fake.faults.cut_headers(path="/teams/duo/runs", method="POST")
+    stream = client.run_team_stream("duo", "go", background=True, session_id=session)
+    evs = list(stream)
+    assert stream.run_id != earlier.run_id and evs[0].event_index == 0
+    assert all(e.run_id == stream.run_id for e in evs if e.event.startswith("TeamRun"))
+    assert len(client.list_team_runs("duo", session)) == 2  # the create was not sent again
+
+
+def test_reconnect_policy_hands_out_attempts_waits_and_exhaustion() -> None:
+    from agentos_sync.retry import ReconnectGaveUp
+
+    waits: List[float] = []
+    calls: List[int] = []
+    policy = ReconnectPolicy(max_attempts=3, initial_backoff=0.01, max_backoff=0.01, deadline=60)
+
+    def attempt() -> str:
+        calls.append(1)
+        raise ConnectionError("still down")
+
+    with pytest.raises(ReconnectGaveUp) as info:
+        policy.reconnect(attempt, cause=ConnectionError("cut"), retry_on=lambda e: True, sleep=waits.append)
+    assert len(calls) == 3 and info.value.attempts == 3 and len(waits) == 3  # a wait before each resume
+    assert all(0 <= w <= 0.01 for w in waits)
+    assert (
+        policy.reconnect(lambda: "ok", cause=ConnectionError("cut"), retry_on=lambda e: True, sleep=waits.append)
+        == "ok"
+    )
+    with pytest.raises(KeyError):  # an error the caller does not retry is raised as is
+        policy.reconnect(
+            lambda: {}["x"],
+            cause=ConnectionError("cut"),
+            retry_on=lambda e: isinstance(e, ConnectionError),
+            sleep=waits.append,
+        )
+
+
+@pytest.mark.parametrize("hedge", [0, 9, True, 1.5])
+def test_reconnect_policy_rejects_a_bad_hedge(hedge: Any) -> None:
+    with pytest.raises(ValueError, match="hedge"):
+        ReconnectPolicy(hedge=hedge)

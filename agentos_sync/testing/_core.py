@@ -162,8 +162,10 @@ class _Core:
         idempotency_key: Optional[str],
     ) -> FakeRun:
         extra = {k: _decode_field(v) for k, v in call.form.items() if k not in _RUN_FORM_FIELDS}
+        # Like the server, a create's run_id form field names the run.
+        wanted = extra.pop("run_id", None)
         run = FakeRun(
-            run_id=self._new_id(),
+            run_id=wanted if isinstance(wanted, str) and wanted and wanted not in self.runs else self._new_id(),
             session_id=session_id,
             kind=spec.kind,
             component_id=spec.id,

@@ -73,8 +73,12 @@ class FakeTransport(MockTransport):
     def __init__(self, fake: FakeAgentOS) -> None:
         super().__init__(fake.handle)
         self.fake = fake
+        #: Requests sent with ``fresh_connection=True`` (the fake has no pool: one process answers).
+        self.fresh_connections = 0
 
     def send(self, request: Request) -> Response:
+        if request.fresh_connection:
+            self.fresh_connections += 1
         # The fake keeps its own record (fake.requests, refused sends excluded); no second list.
         return self.fake.handle(request)
 

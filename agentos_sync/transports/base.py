@@ -99,6 +99,10 @@ class Request:
     stream: bool = False
     timeout: Optional[Timeout] = None
     max_chunk_bytes: int = DEFAULT_MAX_CHUNK_BYTES
+    #: Send on a new connection, not a pooled one, and do not pool it afterwards: behind a
+    #: balancer (or ``uvicorn --workers N``) a new connection may reach another process, which
+    #: a stream resuming after a stale answer needs. Transports without a pool ignore it.
+    fresh_connection: bool = False
 
     def redacted(self) -> Request:
         """A copy with credentials in the headers replaced: what an exception may carry."""

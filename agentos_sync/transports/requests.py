@@ -236,6 +236,8 @@ class _RequestsResponse(Response):
         self._lock = threading.Lock()
         # The process whose connection this is: a forked child holds a copy of the same socket.
         self._pid = os.getpid()
+        #: The one-request session of a ``fresh_connection`` request, closed with the response.
+        self._own_session: Optional[requests.Session] = None
 
     def iter_bytes(self) -> Iterator[bytes]:
         response = self._response
@@ -334,6 +336,8 @@ class _RequestsResponse(Response):
             raw.release_conn()
         else:
             response.close()
+        if self._own_session is not None:
+            self._own_session.close()
         # requests' response holds the prepared request (the API key in its headers): an error
         # that carries this response must not reach it.
         self._response = None
@@ -466,6 +470,24 @@ class RequestsTransport(Transport):
         session.trust_env = self._trust_env
         return session
 
+    def _one_request_session(self, base: requests.Session) -> requests.Session:
+        """A session with a pool of one connection of its own, for a request that must not reuse
+        a pooled connection (behind a balancer, or ``uvicorn --workers N``, a new connection may
+        reach another process). ``base``'s settings, the tagging adapter; closed with its response."""
+        session = requests.Session()
+        adapter = _TaggingAdapter(pool_connections=1, pool_maxsize=1, max_retries=0)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        session.headers.clear()
+        session.headers.update(base.headers)
+        session.auth = base.auth
+        session.cookies = base.cookies.copy()
+        session.params = base.params
+        session.verify, session.cert = base.verify, base.cert
+        session.trust_env = base.trust_env
+        session.proxies.update(base.proxies)
+        return session
+
     def send(self, request: Request) -> Response:
         if self._closed:
             raise RuntimeError("This RequestsTransport is closed; create a new client.")
@@ -477,7 +499,7 @@ class RequestsTransport(Transport):
             "allow_redirects": request.method == "GET",
             # Per request, because requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override a
             # session's verify (sessions.py merge_environment_settings), but not a request's.
-            "verify": self._session.verify if self._verify is None else self._verify,
+            "verify": self._session_here().verify if self._verify is None else self._verify,
         }
         if self._cert is not None:
             kwargs["cert"] = self._cert
@@ -490,11 +512,21 @@ class RequestsTransport(Transport):
             kwargs["data"] = dict(request.form)
         elif request.json is not None:
             kwargs["json"] = request.json
+        session = self._session_here()
+        if request.fresh_connection:
+            session = self._one_request_session(session)
+            # "Connection: close" keeps the server from holding the connection either.
+            kwargs["headers"]["Connection"] = "close"
         try:
-            response = self._session_here().request(request.method, request.url, **kwargs)
+            response = session.request(request.method, request.url, **kwargs)
         except (requests.exceptions.RequestException, u3.HTTPError, OSError) as exc:
+            if request.fresh_connection:
+                session.close()
             raise _translate(exc, request.redacted()) from exc
-        return _RequestsResponse(response, request)
+        wrapped = _RequestsResponse(response, request)
+        if request.fresh_connection:
+            wrapped._own_session = session
+        return wrapped
 
     def close(self) -> None:
         self._closed = True

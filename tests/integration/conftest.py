@@ -24,7 +24,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Optional, TypeVar
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, TypeVar
 
 import pytest
 import requests
@@ -37,6 +37,11 @@ from fault_proxy import FaultProxy  # noqa: E402
 from servers.fake_llm import FakeLLM  # noqa: E402
 
 APP = HERE / "servers" / "agentos_app.py"
+
+# Modules that real worker processes import (celery -A celery_tasks, gunicorn's app): configured
+# from the environment those tests set, so not importable by pytest-markdown-docs' docstring
+# collection, which imports every .py file under testpaths.
+collect_ignore = ["celery_tasks.py", "gunicorn_preload.py"]
 STARTUP_DEADLINE = 60.0
 STOP_DEADLINE = 10.0
 SECURITY_KEY = "it-secret-key-6f1c2d"
@@ -95,8 +100,11 @@ class AgentOSServer:
         api_key: Optional[str] = None,
         redis_url: Optional[str] = None,
         port: Optional[int] = None,
+        extra_args: Sequence[str] = (),
     ):
         self.name = name
+        #: More agentos_app.py options (``--workers 2``, ``--durable``, ``--worker-header``).
+        self.extra_args = list(extra_args)
         self.port = port or free_port()
         self.db_path = db_path or workdir / f"{name}.db"
         self.log_path = workdir / f"{name}.log"
@@ -146,6 +154,7 @@ class AgentOSServer:
             ]
             if self.redis_url:
                 cmd += ["--redis-url", self.redis_url]
+            cmd += self.extra_args
             self.starts += 1
             with open(self.log_path, "ab") as log:
                 log.write(f"\n===== start #{self.starts}: {' '.join(cmd)}\n".encode())

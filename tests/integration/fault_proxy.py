@@ -15,6 +15,7 @@
     proxy.connections, proxy.requests, proxy.cuts, proxy.refused, proxy.stalls, proxy.active
     proxy.exchanges                            # [{"request": "POST /agents/a/runs", "bytes": 1234, "cut": True}]
     proxy.close()
+    FaultProxy(port_a, more_upstream_ports=[port_b])   # round-robin: connection n goes to replica n % 2
 
 Byte counting is PER RESPONSE, not per connection, so pooled keep-alive connections behave: a
 connection carries request, response, request, response (HTTP/1.1 without pipelining), and the
@@ -37,7 +38,7 @@ import socket
 import struct
 import threading
 import time
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 _RECV = 65536
 _LINGER_RST = struct.pack("ii", 1, 0)
@@ -192,8 +193,18 @@ class _Conn:
 class FaultProxy:
     """See the module docstring. Thread-safe; every method returns at once."""
 
-    def __init__(self, upstream_port: int, upstream_host: str = "127.0.0.1", port: int = 0):
+    def __init__(
+        self,
+        upstream_port: int,
+        upstream_host: str = "127.0.0.1",
+        port: int = 0,
+        more_upstream_ports: Sequence[int] = (),
+    ):
         self.upstream = (upstream_host, upstream_port)
+        # A round-robin balancer over replicas: each new client connection goes to the next port
+        # (what nginx or a Kubernetes Service does with fresh connections).
+        self._upstreams = [self.upstream] + [(upstream_host, p) for p in more_upstream_ports]
+        self._next_upstream = 0
         self._lock = threading.Lock()
         self._conns: List[_Conn] = []
         self._rules: List[_Rule] = []
@@ -388,8 +399,11 @@ class FaultProxy:
             client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_RST)
             client.close()
             return
+        with self._lock:
+            target = self._upstreams[self._next_upstream % len(self._upstreams)]
+            self._next_upstream += 1
         try:
-            upstream = socket.create_connection(self.upstream, timeout=5)
+            upstream = socket.create_connection(target, timeout=5)
             upstream.settimeout(None)
             upstream.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except OSError:

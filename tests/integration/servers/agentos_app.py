@@ -4,7 +4,12 @@
         --llm-url http://127.0.0.1:8100/v1 [--security-key KEY] [--redis-url redis://127.0.0.1:6379/0]
 
 Every option also reads an environment variable: AGENTOS_PORT, AGENTOS_DB, AGENTOS_LLM_URL,
-OS_SECURITY_KEY, AGENTOS_REDIS_URL. Binds 127.0.0.1 only.
+OS_SECURITY_KEY, AGENTOS_REDIS_URL, AGENTOS_WORKERS, AGENTOS_DURABLE. Binds 127.0.0.1 only.
+
+``--workers N`` serves with ``uvicorn --workers N`` (the app factory ``create_app`` reads its
+configuration from the environment in each worker); ``--durable`` sets
+``QueueConfig(durable=True)`` with a RedisDb queue store (needs ``--redis-url``);
+``--worker-header`` adds ``x-worker-pid`` to every response, to see which process answered.
 
 What it serves (all models are ``OpenAIChat(id="gpt-fake")`` pointed at the fake LLM, all
 components share one SqliteDb file and store their events):
@@ -41,7 +46,7 @@ OS_ID = "agentos-sync-it"
 CONFIRM_TOOL = "dangerous_action"
 
 
-def build_agent_os(db_path: str, llm_url: str, redis_url: Optional[str] = None) -> Any:
+def build_agent_os(db_path: str, llm_url: str, redis_url: Optional[str] = None, durable: bool = False) -> Any:
     """Build the AgentOS. Reads OS_SECURITY_KEY from the environment (agno does)."""
     from agno.agent import Agent
     from agno.db.sqlite import SqliteDb
@@ -94,10 +99,21 @@ def build_agent_os(db_path: str, llm_url: str, redis_url: Optional[str] = None) 
     )
 
     queue = None
-    if redis_url:
+    if redis_url or durable:
         from agno.job_queue.config import QueueConfig
 
-        queue = QueueConfig(redis=redis_url)
+        if durable:
+            # The durable queue needs a store with the job-queue contract (Postgres or Redis; agno
+            # refuses SqliteDb). poll_interval: agno's 1 s default would add up to a second to
+            # every run of the suite.
+            from agno.db.redis import RedisDb
+
+            if not redis_url:
+                raise SystemExit("--durable needs --redis-url (the queue store)")
+            store = RedisDb(id="agentos-sync-it-queue", db_url=redis_url, db_prefix="itqueue")
+            queue = QueueConfig(redis=redis_url, durable=True, db=store, poll_interval=0.05)
+        else:
+            queue = QueueConfig(redis=redis_url)
 
     return AgentOS(
         id=OS_ID,
@@ -109,6 +125,36 @@ def build_agent_os(db_path: str, llm_url: str, redis_url: Optional[str] = None) 
         queue=queue,
         telemetry=False,
     )
+
+
+def _with_worker_header(app: Any) -> Any:
+    """Every response names the process that answered it (``x-worker-pid``): under ``--workers N``
+    the tests tell which worker served each resume (plain ASGI, so streams are not buffered)."""
+    pid = str(os.getpid()).encode()
+
+    async def wrapped(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+
+        async def send_with_pid(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message = dict(message, headers=[*message.get("headers", []), (b"x-worker-pid", pid)])
+            await send(message)
+
+        await app(scope, receive, send_with_pid)
+
+    return wrapped
+
+
+def create_app() -> Any:
+    """The app factory each ``uvicorn --workers N`` process calls: configured from the environment
+    (AGENTOS_DB, AGENTOS_LLM_URL, AGENTOS_REDIS_URL, AGENTOS_DURABLE, AGENTOS_WORKER_HEADER)."""
+    env = os.environ.get
+    redis_url = env("AGENTOS_REDIS_URL") or None
+    durable = env("AGENTOS_DURABLE") == "1"
+    app = build_agent_os(env("AGENTOS_DB", ""), env("AGENTOS_LLM_URL", ""), redis_url, durable).get_app()
+    return _with_worker_header(app) if env("AGENTOS_WORKER_HEADER") == "1" else app
 
 
 def _exit_with_parent() -> None:
@@ -134,6 +180,11 @@ def main(argv: Optional[List[str]] = None) -> None:
     ap.add_argument("--llm-url", default=env("AGENTOS_LLM_URL"), help="fake LLM base URL, ending in /v1")
     ap.add_argument("--security-key", default=None, help="sets OS_SECURITY_KEY")
     ap.add_argument("--redis-url", default=env("AGENTOS_REDIS_URL") or None)
+    ap.add_argument("--workers", type=int, default=int(env("AGENTOS_WORKERS", "1")), help="uvicorn worker processes")
+    ap.add_argument(
+        "--durable", action="store_true", default=env("AGENTOS_DURABLE") == "1", help="QueueConfig(durable=True)"
+    )
+    ap.add_argument("--worker-header", action="store_true", help="add x-worker-pid to every response")
     ap.add_argument("--log-level", default=env("AGENTOS_LOG_LEVEL", "warning"))
     ap.add_argument("--exit-with-parent", action="store_true", help="exit when the parent process dies (test fixtures)")
     args = ap.parse_args(argv)
@@ -146,16 +197,24 @@ def main(argv: Optional[List[str]] = None) -> None:
 
     import uvicorn
 
-    app = build_agent_os(args.db, args.llm_url, args.redis_url).get_app()
-    print(f"AgentOS pid={os.getpid()} on http://127.0.0.1:{args.port}", file=sys.stderr, flush=True)
-    uvicorn.run(
-        app,
-        host="127.0.0.1",
-        port=args.port,
-        log_level=args.log_level,
-        access_log=False,
-        timeout_graceful_shutdown=3,
+    # The worker processes build the app themselves (uvicorn spawns them and imports the factory
+    # by name), so the configuration travels in the environment, like a real deployment's.
+    os.environ.update(
+        AGENTOS_DB=args.db,
+        AGENTOS_LLM_URL=args.llm_url,
+        AGENTOS_REDIS_URL=args.redis_url or "",
+        AGENTOS_DURABLE="1" if args.durable else "",
+        AGENTOS_WORKER_HEADER="1" if args.worker_header else "",
     )
+    print(f"AgentOS pid={os.getpid()} on http://127.0.0.1:{args.port}", file=sys.stderr, flush=True)
+    common: Any = dict(
+        host="127.0.0.1", port=args.port, log_level=args.log_level, access_log=False, timeout_graceful_shutdown=3
+    )
+    if args.workers > 1:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        uvicorn.run("agentos_app:create_app", factory=True, workers=args.workers, **common)
+    else:
+        uvicorn.run(create_app(), **common)
 
 
 if __name__ == "__main__":
