@@ -50,7 +50,10 @@ class CutStats:
     resume_cuts: int = 0
     resumes: int = 0
     lookups: int = 0  # GET of the session's runs (a create cut before its first event)
-    extra_creates: int = 0  # creates re-sent (must stay 0 for agents: the server always made the run)
+    # Creates re-sent: only after a cut in the create's head left the server without the run (it
+    # happens: docs/deployments.md). Never more than those cuts; one server run per session is
+    # checked against the server itself.
+    extra_creates: int = 0
     reconnects: int = 0
     seconds: float = 0.0
     checked: List[Tuple[str, str, List[events.RunEvent]]] = field(default_factory=list)
@@ -131,7 +134,7 @@ def test_200_background_runs_through_random_cuts(agentos, proxy):  # type: ignor
     assert stats.runs == n
     assert stats.runs_cut >= n * 0.8, stats.line()  # most streams were cut...
     assert stats.create_cuts_in_headers >= n // HEADER_EVERY, stats.line()  # ...some inside the headers
-    assert stats.resume_cuts > 0 and stats.extra_creates == 0, stats.line()
+    assert stats.resume_cuts > 0 and stats.extra_creates <= stats.create_cuts_in_headers, stats.line()
     assert stats.seconds < 90, f"too slow: {stats.line()}"
 
 
@@ -140,7 +143,8 @@ def test_1000_background_runs_through_random_cuts(agentos, proxy):  # type: igno
     n = 1000
     stats = run_cut_streams(agentos, proxy, n, seed=77)
     _report("random cuts (soak)", stats)
-    assert stats.runs == n and stats.runs_cut >= n * 0.8 and stats.extra_creates == 0, stats.line()
+    assert stats.runs == n and stats.runs_cut >= n * 0.8, stats.line()
+    assert stats.extra_creates <= stats.create_cuts_in_headers, stats.line()
 
 
 # -- a create cut inside its response headers --------------------------------------------------
