@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Union
 from . import errors
 from ._http import segment, validate
 from ._resource import APIResource, CallOptions
+from .api_models import SessionRunPreview
 from .models import RunOutput, SessionRecord, SessionsPage
 
 if TYPE_CHECKING:
@@ -196,6 +197,46 @@ class Sessions(APIResource):
         if not isinstance(data, list):
             raise errors.ProtocolError(f"GET /sessions/{session_id}/runs did not return a list")
         return [validate(RunOutput, item, "AgentOS") for item in data]
+
+    def run_previews(
+        self,
+        session_id: str,
+        session_type: Optional[str] = None,
+        user_id: Optional[str] = None,
+        created_after: Optional[int] = None,
+        created_before: Optional[int] = None,
+        status: Optional[Sequence[str]] = None,
+        db_id: Optional[str] = None,
+        table: Optional[str] = None,
+        **options: Unpack[CallOptions],
+    ) -> List[SessionRunPreview]:
+        """The runs of a session, light: ids, status, time, truncated input and output (no
+        messages, events or metrics), optionally filtered.
+
+        Example::
+
+            for p in client.sessions.run_previews(session_id):
+                print(p.run_id, p.status, p.run_input, "->", p.content_preview)
+        """
+        params = _params(
+            type=_session_type(session_type),
+            user_id=user_id,
+            created_after=created_after,
+            created_before=created_before,
+            db_id=db_id,
+            table=table,
+        )
+        if status:
+            params["status"] = [str(s) for s in status]  # the server reads a repeated key
+        data = self._http.json(
+            "GET",
+            ["sessions", segment(session_id, "session_id"), "run-previews"],
+            params=params,
+            **self._options(options, self.run_previews),
+        )
+        if not isinstance(data, list):
+            raise errors.ProtocolError(f"GET /sessions/{session_id}/run-previews did not return a list")
+        return [validate(SessionRunPreview, item, "AgentOS") for item in data]
 
     def get_run(
         self,
