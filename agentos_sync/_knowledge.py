@@ -2,8 +2,10 @@
 config). Parameters (names and order) are those of agno's ``AgentOSClient`` knowledge methods,
 which are their one-line aliases on the client.
 
-An AgentOS without a knowledge base does not mount these routes: the answer is a bare 404, which
-this resource turns into a ``NotFoundError`` that says so (not a missing-attribute puzzle).
+An AgentOS without a knowledge base answers 503 "No knowledge base is available on this AgentOS"
+(agno 3.1.10; older servers and proxies: a bare 404 for the unmounted route). This resource turns
+either into an error that says so, with the server's advice and without "retry later": an
+``InternalServerError`` (503) or a ``NotFoundError`` (404), never a missing-attribute puzzle.
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ KnowledgeFile = Union[str, "os.PathLike[str]", bytes, Tuple[str, bytes], Tuple[s
 
 #: The detail of a route FastAPI does not have: the server was built without a knowledge base.
 _ROUTE_MISSING = "Not Found"
+#: How agno 3.1.10's 503 starts when the AgentOS has no knowledge base.
+_NO_KNOWLEDGE = "No knowledge base"
 
 
 def _content_type(name: str) -> str:
@@ -104,13 +108,17 @@ class Knowledge(APIResource):
     def _json(self, method: str, segments: Sequence[str], what: str, **kwargs: Any) -> Any:
         try:
             return self._http.json(method, segments, **kwargs)
-        except errors.NotFoundError as exc:
-            if exc.detail != _ROUTE_MISSING:
+        except (errors.NotFoundError, errors.InternalServerError) as exc:
+            detail = str(exc.detail or "")
+            if isinstance(exc, errors.NotFoundError) and detail != _ROUTE_MISSING:
                 raise  # a real "content not found"
-            raise errors.NotFoundError(
-                f"{what}: this AgentOS has no knowledge base (its /knowledge routes are not mounted); "
-                "give an agent or the AgentOS a Knowledge to use the knowledge API",
-                status_code=404,
+            if isinstance(exc, errors.InternalServerError) and not detail.startswith(_NO_KNOWLEDGE):
+                raise
+            advice = detail if detail != _ROUTE_MISSING else "its /knowledge routes are not mounted"
+            raise type(exc)(
+                f"{what}: this AgentOS has no knowledge base ({advice}); give the AgentOS or an agent a "
+                "Knowledge with a contents_db to use the knowledge API",
+                status_code=exc.status_code,
                 detail=exc.detail,
                 response=exc.response,
                 request=exc.request,

@@ -451,11 +451,20 @@ def test_knowledge_not_configured_is_a_clear_not_found_error() -> None:
         lambda: client.search_knowledge("x"),
         lambda: client.upload_knowledge_content(text_content="x"),
     ):
-        with pytest.raises(errors.NotFoundError, match="has no knowledge base") as info:
+        with pytest.raises(errors.InternalServerError, match="has no knowledge base") as info:
             call()
-        assert info.value.status_code == 404
+        assert info.value.status_code == 503 and "retry later" not in str(info.value)
     with pytest.raises(errors.NotFoundError, match="Content not found: nope"):
         AgentOSClient("http://f.local", transport=FakeTransport(FakeAgentOS())).get_knowledge_content("nope")
+
+
+def test_a_route_that_is_not_there_also_says_knowledge_is_missing() -> None:
+    # an older AgentOS, or a proxy in front, answers an unmounted route with FastAPI's bare 404
+    client = AgentOSClient(
+        "http://t.local", transport=MockTransport(lambda r: json_response(404, {"detail": "Not Found"}))
+    )
+    with pytest.raises(errors.NotFoundError, match=r"has no knowledge base \(its /knowledge routes are not mounted"):
+        client.knowledge.config()
 
 
 # -- evals, traces, metrics, databases, previews -----------------------------------------------

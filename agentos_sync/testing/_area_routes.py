@@ -33,6 +33,11 @@ from ._wire import (
 
 __all__ = ["FakeContent", "FakeEvalRun", "FakeMemory"]
 
+#: agno 3.1.10's answer on /knowledge/* when the AgentOS has no knowledge base.
+_NO_KNOWLEDGE = (
+    "No knowledge base is available on this AgentOS. A Knowledge is served over /knowledge only once it has a "
+    "contents_db: pass Knowledge(..., contents_db=<db>) to AgentOS(knowledge=[...]), or to an agent or team."
+)
 _EVAL_TYPES = ("accuracy", "agent_as_judge", "performance", "reliability")
 _WORD = re.compile(r"\w+")
 
@@ -186,7 +191,7 @@ class _AreaRoutes(_SessionRoutes):
 
     def __init__(self, *, knowledge: bool = True, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        #: Whether the server has a knowledge base (without one, /knowledge/* is a bare 404).
+        #: Whether the server has a knowledge base (without one, /knowledge/* answers 503).
         self.knowledge_enabled = knowledge
         #: Stored memories, by memory_id.
         self.memories: Dict[str, FakeMemory] = {}
@@ -351,7 +356,7 @@ class _AreaRoutes(_SessionRoutes):
     # -- knowledge -------------------------------------------------------------------------------
     def _knowledge_on(self) -> None:
         if not self.knowledge_enabled:
-            raise _Invalid(_detail(404, "Not Found"))  # no knowledge base: FastAPI has no such route
+            raise _Invalid(_detail(503, _NO_KNOWLEDGE))
 
     def _content_or_404(self, content_id: str) -> FakeContent:
         self._knowledge_on()

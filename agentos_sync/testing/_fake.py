@@ -60,7 +60,7 @@ class FakeAgentOS(_RunRoutes, _AreaRoutes):
     **The other areas** answer with state, as agno 3.1.10 does: memories (``memories``),
     knowledge (``knowledge_contents``; a content is ``processing`` until its status is first
     asked for; search scores by shared words; ``knowledge=False`` for a server without a knowledge
-    base, whose ``/knowledge`` routes are a bare 404), evals (``eval_runs``: accuracy scores 10
+    base, whose ``/knowledge`` routes answer agno's 503), evals (``eval_runs``: accuracy scores 10
     when the agent's reply contains ``expected_output``), traces and metrics (derived from the
     finished runs), database migration (``fake-db``) and session run previews.
 

@@ -24,7 +24,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Optional, TypeVar
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, TypeVar
 
 import pytest
 import requests
@@ -95,8 +95,10 @@ class AgentOSServer:
         api_key: Optional[str] = None,
         redis_url: Optional[str] = None,
         port: Optional[int] = None,
+        extra_args: Sequence[str] = (),
     ):
         self.name = name
+        self.extra_args = list(extra_args)
         self.port = port or free_port()
         self.db_path = db_path or workdir / f"{name}.db"
         self.log_path = workdir / f"{name}.log"
@@ -146,6 +148,7 @@ class AgentOSServer:
             ]
             if self.redis_url:
                 cmd += ["--redis-url", self.redis_url]
+            cmd += self.extra_args
             self.starts += 1
             with open(self.log_path, "ab") as log:
                 log.write(f"\n===== start #{self.starts}: {' '.join(cmd)}\n".encode())
@@ -402,6 +405,21 @@ def _agentos_session(it_workdir: Path, fake_llm: FakeLLM) -> Iterator[AgentOSSer
 def agentos(_agentos_session: AgentOSServer) -> AgentOSServer:
     """The shared plain AgentOS (no auth, in-memory event stream); restarted if a test stopped it."""
     return _started(_agentos_session.ensure_running)
+
+
+@pytest.fixture(scope="session")
+def _agentos_areas_session(it_workdir: Path, fake_llm: FakeLLM) -> Iterator[AgentOSServer]:
+    server = AgentOSServer("agentos_areas", it_workdir, fake_llm.base_url, extra_args=["--areas"])
+    _started(server.start)
+    yield server
+    server.stop()
+
+
+@pytest.fixture()
+def agentos_areas(_agentos_areas_session: AgentOSServer) -> AgentOSServer:
+    """AgentOS with ``--areas``: memory agent ``memo``, tool agent ``calc``, a knowledge base on
+    local Qdrant, tracing (see servers/agentos_app.py)."""
+    return _started(_agentos_areas_session.ensure_running)
 
 
 @pytest.fixture(scope="session")

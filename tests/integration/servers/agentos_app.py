@@ -205,7 +205,9 @@ def main(argv: Optional[List[str]] = None) -> None:
     ap.add_argument("--llm-url", default=env("AGENTOS_LLM_URL"), help="fake LLM base URL, ending in /v1")
     ap.add_argument("--security-key", default=None, help="sets OS_SECURITY_KEY")
     ap.add_argument("--redis-url", default=env("AGENTOS_REDIS_URL") or None)
-    ap.add_argument("--areas", action="store_true", default=bool(env("AGENTOS_AREAS")), help="memory, knowledge, tracing")
+    ap.add_argument(
+        "--areas", action="store_true", default=bool(env("AGENTOS_AREAS")), help="memory, knowledge, tracing"
+    )
     ap.add_argument("--log-level", default=env("AGENTOS_LOG_LEVEL", "warning"))
     ap.add_argument("--exit-with-parent", action="store_true", help="exit when the parent process dies (test fixtures)")
     args = ap.parse_args(argv)

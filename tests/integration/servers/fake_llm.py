@@ -1,7 +1,8 @@
 """A deterministic OpenAI-compatible chat completions server for the integration suite.
 
 ``POST /v1/chat/completions`` (and ``/chat/completions``) is served, streaming and not, with
-``usage`` token counts; ``POST /v1/embeddings`` (a knowledge base's embedder); ``GET /health``. The test steers the reply through the prompt: the
+``usage`` token counts; ``POST /v1/embeddings`` (a knowledge base's embedder); ``GET /health``.
+The test steers the reply through the prompt: the
 last user message is scanned for ``[key=value ...]`` directives.
 
 - ``[tokens=40 delay=0.01]``: reply with 40 tokens ``"tok0 ", "tok1 ", ...``, 10 ms apart.
@@ -15,7 +16,8 @@ last user message is scanned for ``[key=value ...]`` directives.
 - anything else: the default reply ``"Hello from the fake model."`` (5 tokens).
 - a ``response_format`` with a JSON schema (structured output: an eval's judge, a memory
   manager's answer): the reply is a JSON object made from the schema (integers 10, numbers 1.0,
-  booleans true, strings the user's text without directives), so a judge always passes.
+  booleans true, strings the first three words of the user's text without directives), so a
+  judge always passes and an optimized memory is shorter than what it replaces.
 - a tool call's arguments are made from the tool's parameter schema the same way (required
   string parameters get the user's text): ``[call_tool=add_memory]`` stores that text.
 
@@ -125,7 +127,7 @@ def value_for(schema: Any, text: str, defs: Dict[str, Any], depth: int = 0) -> A
         options = [o for o in schema.get(key) or [] if isinstance(o, dict) and o.get("type") != "null"]
         if options:
             return value_for(options[0], text, defs, depth + 1)
-    if "enum" in schema and schema["enum"]:
+    if schema.get("enum"):
         return schema["enum"][0]
     kind = schema.get("type")
     if isinstance(kind, list):
@@ -150,7 +152,7 @@ def structured_reply(req: Dict[str, Any], messages: List[Dict[str, Any]]) -> Opt
     fmt = req.get("response_format")
     if not isinstance(fmt, dict):
         return None
-    text = _clean_text(messages)
+    text = " ".join(_clean_text(messages).split()[:3])
     if fmt.get("type") == "json_object":
         return json.dumps({"result": text})
     schema = (fmt.get("json_schema") or {}).get("schema")
