@@ -8,8 +8,10 @@ from __future__ import annotations
 import inspect
 import io
 from datetime import date
+from pathlib import Path
 from typing import Any, Callable, Dict, List, Tuple
 
+import agno.client as agno_client  # agno 3.1.10 is in the test extra: the reference, never skipped
 import pytest
 from test_resources import CALLS as RUN_AND_SESSION_CALLS
 from test_resources import over_fake, world  # noqa: F401 - fixtures the run/session calls need
@@ -29,8 +31,6 @@ from agentos_sync.api_models import (
 from agentos_sync.pagination import SyncPage
 from agentos_sync.testing import FakeAgentOS, FakeTransport, MockTransport, json_response
 from agentos_sync.transports import Request, Response
-
-agno_client = pytest.importorskip("agno.client")
 
 
 def agno_names() -> List[str]:
@@ -217,6 +217,13 @@ def test_every_agno_method_has_a_named_equivalent_here() -> None:
 def test_every_agno_method_works(name: str, over_fake: Tuple[AgentOSClient, MockTransport]) -> None:  # noqa: F811
     client, _ = over_fake
     assert ALL_CALLS[sync_name(name)](client) is True
+
+
+def test_the_readme_parity_table_has_a_row_per_agno_method() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    table = readme[readme.index("## Parity with agno's `AgentOSClient`") :]
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    assert [row.split("`")[1] for row in rows] == agno_names()
 
 
 @pytest.mark.parametrize("name", sorted(AREA_CALLS))
