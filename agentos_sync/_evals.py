@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Union
 
 from ._http import segment, validate
-from ._paging import check_page, load_page, query, text
+from ._paging import check_page, id_list, load_page, query, text
 from ._resource import APIResource, CallOptions
 from .api_models import EvalRun
 from .pagination import SyncPage
@@ -197,17 +197,10 @@ class Evals(APIResource):
 
             client.evals.delete_many([eval_run_id])
         """
-        if isinstance(eval_run_ids, str):
-            raise TypeError("eval_run_ids must be a list of ids, not one str")
-        ids = list(eval_run_ids)
-        if not ids:
-            raise ValueError("eval_run_ids must not be empty")
-        for eval_run_id in ids:
-            segment(eval_run_id, "eval_run_ids[]")
         self._http.json(
             "DELETE",
             ["eval-runs"],
             params=query(db_id=db_id, table=table),
-            json_body={"eval_run_ids": ids},
+            json_body={"eval_run_ids": id_list(eval_run_ids, "eval_run_ids")},
             **self._options(options, self.delete_many),
         )

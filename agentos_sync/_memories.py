@@ -4,11 +4,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, List, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence
 
 from . import errors
 from ._http import segment, validate
-from ._paging import check_page, load_page, query
+from ._paging import check_page, id_list, load_page, query
 from ._resource import APIResource, CallOptions
 from .api_models import Memory, OptimizedMemories, UserMemoryStats
 from .pagination import SyncPage
@@ -17,6 +17,14 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
 __all__ = ["Memories"]
+
+
+def _body(memory: str, user_id: str, topics: Optional[Sequence[str]]) -> Dict[str, Any]:
+    """The JSON of a create or an update (agno's ``UserMemoryCreateSchema``)."""
+    if not isinstance(memory, str) or not memory:
+        raise ValueError("memory must be a non-empty str")
+    body = {"memory": memory, "user_id": user_id, "topics": _topics(topics)}
+    return {k: v for k, v in body.items() if v is not None}
 
 
 def _topics(topics: Optional[Sequence[str]]) -> Optional[List[str]]:
@@ -56,14 +64,11 @@ class Memories(APIResource):
             m = client.memories.create("Prefers dark mode", user_id="u1", topics=["ui"])
             print(m.memory_id)
         """
-        if not isinstance(memory, str) or not memory:
-            raise ValueError("memory must be a non-empty str")
-        body = {"memory": memory, "user_id": user_id, "topics": _topics(topics)}
         data = self._http.json(
             "POST",
             ["memories"],
             params=query(db_id=db_id, table=table),
-            json_body={k: v for k, v in body.items() if v is not None},
+            json_body=_body(memory, user_id, topics),
             **self._options(options, self.create),
         )
         return validate(Memory, data, "AgentOS")
@@ -151,14 +156,11 @@ class Memories(APIResource):
 
             client.memories.update(memory_id, "Prefers dark mode everywhere", user_id="u1")
         """
-        if not isinstance(memory, str) or not memory:
-            raise ValueError("memory must be a non-empty str")
-        body = {"memory": memory, "user_id": user_id, "topics": _topics(topics)}
         data = self._http.json(
             "PATCH",
             ["memories", segment(memory_id, "memory_id")],
             params=query(db_id=db_id, table=table),
-            json_body={k: v for k, v in body.items() if v is not None},
+            json_body=_body(memory, user_id, topics),
             idempotent=True,
             **self._options(options, self.update),
         )
@@ -199,14 +201,7 @@ class Memories(APIResource):
 
             client.memories.delete_many([m1, m2], user_id="u1")
         """
-        if isinstance(memory_ids, str):
-            raise TypeError("memory_ids must be a list of ids, not one str")
-        ids = list(memory_ids)
-        for memory_id in ids:
-            segment(memory_id, "memory_ids[]")  # the same id checks as a path segment
-        if not ids:
-            raise ValueError("memory_ids must not be empty")
-        body = {"memory_ids": ids, "user_id": user_id}
+        body = {"memory_ids": id_list(memory_ids, "memory_ids"), "user_id": user_id}
         self._http.json(
             "DELETE",
             ["memories"],

@@ -9,10 +9,10 @@ from typing import Any, Callable, Dict, List, Optional, Type, TypeVar, Union
 from pydantic import BaseModel
 
 from . import errors
-from ._http import validate
+from ._http import segment, validate
 from .pagination import PaginationInfo, SyncPage
 
-__all__ = ["check_page", "load_page", "query", "text"]
+__all__ = ["check_page", "id_list", "load_page", "query", "text"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -34,6 +34,18 @@ def text(value: Any) -> str:
 def query(**values: Any) -> Query:
     """Query parameters without the Nones (the server's defaults apply), each as text."""
     return {k: text(v) for k, v in values.items() if v is not None}
+
+
+def id_list(ids: Any, name: str) -> List[str]:
+    """A non-empty list of ids for a bulk delete, each checked as a path id would be."""
+    if isinstance(ids, str):
+        raise TypeError(f"{name} must be a list of ids, not one str")
+    out = list(ids)
+    if not out:
+        raise ValueError(f"{name} must not be empty")
+    for item in out:
+        segment(item, f"{name}[]")
+    return out
 
 
 def check_page(limit: Optional[int], page: Optional[int]) -> None:

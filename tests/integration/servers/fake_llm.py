@@ -233,10 +233,7 @@ class _Handler(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0].rstrip("/")
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
-        if path in ("/v1/embeddings", "/embeddings"):
-            self._embeddings(raw)
-            return
-        if path not in ("/v1/chat/completions", "/chat/completions"):
+        if path not in ("/v1/chat/completions", "/chat/completions", "/v1/embeddings", "/embeddings"):
             self._send_json(404, {"error": {"message": "not found", "type": "invalid_request_error"}})
             return
         try:
@@ -246,6 +243,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         with self._srv.lock:
             self._srv.requests += 1
+        if path.endswith("/embeddings"):
+            self._embeddings(req)
+            return
         messages = req.get("messages") or []
         plan = plan_reply(messages, bool(req.get("tools")))
         if plan["error"] is not None:
@@ -278,17 +278,10 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._complete(cid, model, plan, tool_call, usage)
 
-    def _embeddings(self, raw: bytes) -> None:
+    def _embeddings(self, req: Dict[str, Any]) -> None:
         import base64
         import struct
 
-        try:
-            req = json.loads(raw or b"{}")
-        except ValueError:
-            self._send_json(400, {"error": {"message": "invalid JSON", "type": "invalid_request_error"}})
-            return
-        with self._srv.lock:
-            self._srv.requests += 1
         inputs = req.get("input")
         texts = [inputs] if isinstance(inputs, str) else [str(t) for t in inputs or []]
         dimensions = int(req.get("dimensions") or 64)
