@@ -94,8 +94,8 @@ def unknown_keyword(what: str, name: str, known: Collection[str], hint: str = ""
     """The TypeError for a keyword a method does not take: it names the keyword and the nearest
     known one, so a typo (``sesion_id``) fails loudly instead of reaching the server."""
     nearest: List[str] = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
-    suggestion = f"; did you mean {nearest[0]!r}?" if nearest else ""
-    return TypeError(f"{what} got an unexpected keyword argument {name!r}{suggestion}{hint}")
+    suggestion = f"; did you mean {nearest[0]!r}?" if nearest else "."
+    return TypeError(f"{what} got an unexpected keyword argument {name!r}{suggestion}{' ' + hint if hint else ''}")
 
 
 T = TypeVar("T")

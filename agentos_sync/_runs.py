@@ -299,8 +299,15 @@ class Runs(APIResource, Generic[S]):
                 options[name] = value
             elif name == "extra_body":
                 continue
+            elif name == "stream":
+                raise TypeError(f"{what} does not take stream=: {self._stream_hint(what)}")
             elif name not in declared:
-                raise unknown_keyword(what, name, declared | set(own), self._hint(name))
+                raise unknown_keyword(
+                    what,
+                    name,
+                    declared | set(own),
+                    "Fields the server reads that this client does not declare go in extra_body={...}.",
+                )
             elif value is None:
                 continue
             elif name not in accepted:
@@ -319,14 +326,14 @@ class Runs(APIResource, Generic[S]):
         form.update(extra)
         return form, self._options(options)
 
-    def _hint(self, name: str) -> str:
-        if name == "stream":
-            return (
-                f". run() and continue_run() wait for the whole answer; to stream, call "
-                f"client.{self.kind.path}.stream(...) / continue_stream(...) (agno's names: "
-                f"run_{self.kind.name}_stream, continue_{self.kind.name}_run_stream)"
-            )
-        return ". Fields the server reads without this client knowing them go in extra_body={...}"
+    def _stream_hint(self, what: str) -> str:
+        if what.endswith("stream()"):
+            return "it always streams (run() and continue_run() wait for the whole answer instead)."
+        return (
+            f"run() and continue_run() wait for the whole answer; to stream, call "
+            f"client.{self.kind.path}.stream(...) / continue_stream(...) (agno's names: "
+            f"run_{self.kind.name}_stream, continue_{self.kind.name}_run_stream)."
+        )
 
     def _not_read(self, what: str, name: str, accepted: FrozenSet[str]) -> str:
         answer = next((a for a in _ANSWERS if a in accepted), None)

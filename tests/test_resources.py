@@ -311,6 +311,8 @@ def test_stream_true_on_run_says_what_to_call(kind: str, entity: str) -> None:
     for call in (client.for_kind(kind).run, getattr(client, f"run_{kind}")):
         with pytest.raises(TypeError, match=rf"client\.{kind}s\.stream\(\.\.\.\).*run_{kind}_stream"):
             call(entity, "Hi", stream=True)
+    with pytest.raises(TypeError, match="always streams"):
+        client.for_kind(kind).stream(entity, "Hi", stream=True)  # type: ignore[call-arg]
     with pytest.raises(TypeError, match="extra_body must not set stream"):
         client.for_kind(kind).run(entity, "Hi", extra_body={"stream": "true"})
     assert transport.requests == []
