@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Union
 
 from . import errors
 from ._http import segment, validate
+from ._paging import check_page, load_page
 from ._resource import APIResource, CallOptions
 from .api_models import SessionRunPreview
-from .models import RunOutput, SessionRecord, SessionsPage
+from .models import RunOutput, SessionRecord
+from .pagination import SyncPage
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -104,40 +106,41 @@ class Sessions(APIResource):
         db_id: Optional[str] = None,
         table: Optional[str] = None,
         **options: Unpack[CallOptions],
-    ) -> SessionsPage:
-        """One page of sessions, filtered; ``.data`` holds them, ``.meta`` the pagination.
+    ) -> SyncPage[SessionRecord]:
+        """Sessions, filtered: one page (``.data``, ``.meta`` as agno's) that iterates every page lazily.
 
         Example::
 
             page = client.sessions.list(session_type="agent", component_id="assistant", limit=50)
-            print(len(page.data), page.meta)
+            print(len(page.data), page.meta.total_count)
+            every_session = list(page)          # the next pages are fetched as the loop needs them
         """
-        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-            raise ValueError(f"limit must be an int >= 1, got {limit!r}")
-        if isinstance(page, bool) or not isinstance(page, int) or page < 0:
-            raise ValueError(f"page must be an int >= 0, got {page!r}")
+        check_page(limit, page)
         if sort_order not in ("asc", "desc"):
             raise ValueError(f"sort_order must be 'asc' or 'desc', got {sort_order!r}")
-        data = self._http.json(
-            "GET",
-            ["sessions"],
-            params=_params(
-                type=_session_type(session_type),
-                component_id=component_id,
-                user_id=user_id,
-                session_name=session_name,
-                limit=limit,
-                page=page,
-                sort_by=sort_by,
-                sort_order=sort_order,
-                db_id=db_id,
-                table=table,
-            ),
-            **self._options(options, self.list),
-        )
-        if isinstance(data, list):
-            data = {"data": data}
-        return validate(SessionsPage, data, "AgentOS")
+        opts = self._options(options, self.list)
+
+        def fetch(number: int) -> Any:
+            data = self._http.json(
+                "GET",
+                ["sessions"],
+                params=_params(
+                    type=_session_type(session_type),
+                    component_id=component_id,
+                    user_id=user_id,
+                    session_name=session_name,
+                    limit=limit,
+                    page=number,
+                    sort_by=sort_by,
+                    sort_order=sort_order,
+                    db_id=db_id,
+                    table=table,
+                ),
+                **opts,
+            )
+            return {"data": data} if isinstance(data, list) else data
+
+        return load_page(SessionRecord, "GET /sessions", fetch, page)
 
     def get(
         self,

@@ -34,6 +34,13 @@ class PaginationInfo(BaseModel):
     total_count: Optional[int] = None
     search_time_ms: Optional[float] = None
 
+    def __getitem__(self, key: str) -> Any:
+        # sessions.list answered a dict ``meta`` before it paged: ``page.meta["total_count"]`` keeps working
+        try:
+            return getattr(self, key)
+        except AttributeError:
+            raise KeyError(key) from None
+
 
 class SyncPage(Generic[T]):
     """One page of a list (``data``, ``meta``) that can fetch the pages after it.

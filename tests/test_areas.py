@@ -292,6 +292,16 @@ def test_a_list_is_one_page_with_its_totals_and_iterates_every_page_lazily(
     assert all(r.params and r.params.get("user_id") == "u1" for r in fake.requests[sent:])
 
 
+def test_sessions_page_lazily_and_keep_the_dict_style_meta(client: AgentOSClient) -> None:
+    sids = {client.agents.run("assistant", f"run {i}").session_id for i in range(5)}
+    page = client.sessions.list(limit=2)
+    assert isinstance(page, SyncPage) and len(page.data) == 2
+    assert page.meta.total_count == page.meta["total_count"] == 5  # agno's attribute, and the old dict key
+    assert {s.session_id for s in page} == sids
+    with pytest.raises(KeyError):
+        page.meta["nope"]
+
+
 def test_paging_stops_at_an_empty_page_whatever_the_totals_say() -> None:
     calls: List[Request] = []
 

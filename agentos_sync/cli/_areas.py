@@ -174,7 +174,7 @@ def sessions(
     page = client_for(ctx).sessions.list(
         session_type=session_type, component_id=component_id, user_id=user_id, limit=min(limit, 100)
     )
-    found = page.data[:limit]
+    found = list(itertools.islice(page, limit))
     out = Output(json_mode=as_json)
     if as_json:
         _print_json(out, found)
