@@ -60,8 +60,9 @@ def _content_type(name: str) -> str:
 @contextlib.contextmanager
 def _file_field(file: KnowledgeFile) -> Iterator[FileField]:
     """The multipart ``file`` field. A path is opened here and handed to the transport as an open
-    file (requests reads it while it builds the body; this client never holds a copy), and
-    closed after the request."""
+    file, closed after the request: the client never reads it. (RequestsTransport gives it to
+    requests' ``files=``, whose multipart encoder reads it whole while building the body; a
+    transport that streams multipart bodies would send it in chunks.)"""
     if isinstance(file, (str, os.PathLike)):
         path = os.fspath(file)
         name = os.path.basename(path)
@@ -146,7 +147,7 @@ class Knowledge(APIResource):
         Example::
 
             c = client.knowledge.upload(text_content="Agno builds agents.", name="About")
-            c = client.knowledge.upload(file="guide.pdf")        # streamed from disk
+            c = client.knowledge.upload(file="guide.pdf")        # a path: opened, sent, closed
             c = client.knowledge.upload(url="https://docs.agno.com/introduction.md")
         """
         if file is None and not url and not text_content:

@@ -28,7 +28,7 @@ Commands (KIND is ``agent``, ``team`` or ``workflow``):
 ``wait KIND ID RUN_ID``                       poll until it is over (``--timeout``, ``--poll-interval``)
 ``cancel KIND ID RUN_ID``                     ask the server to cancel it
 ``memories``                                  list memories (``--user-id``, ``--topic``, ``--search TEXT``)
-``upload [PATH]``                             add a file (streamed from disk), ``--url`` or ``--text`` to the
+``upload [PATH]``                             add a file, ``--url`` or ``--text`` to the
                                               knowledge base; waits until processed (``--no-wait``)
 ``search QUERY``                              search the knowledge base
 ``sessions``                                  list sessions (``--type``, ``--component-id``, ``--user-id``)

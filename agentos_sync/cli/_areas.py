@@ -112,7 +112,7 @@ def upload(
     wait_timeout: float,
     as_json: bool,
 ) -> None:
-    """Upload PATH (streamed from disk), --url or --text to the knowledge base; print its id."""
+    """Upload PATH, --url or --text to the knowledge base; print its id."""
     if sum(x is not None for x in (path, url, text)) != 1:
         Output().error("give exactly one of PATH, --url or --text")
         ctx.exit(EXIT_USAGE)

@@ -3,7 +3,7 @@
 agno's cookbook ``09_upload_content.py``, synchronous. agno's script calls ``get_content_status``,
 ``list_content`` and ``delete_content``, which its client does not have; the names are
 ``get_knowledge_content_status``, ``list_knowledge_content`` and ``delete_knowledge_content``.
-``file=`` also takes a path (streamed from disk), bytes or an open binary file.
+``file=`` also takes a path, bytes or an open binary file.
 """
 
 from _common import BASE_URL
