@@ -67,6 +67,8 @@ def _file_field(file: KnowledgeFile) -> Iterator[FileField]:
         path = os.fspath(file)
         name = os.path.basename(path)
         with open(path, "rb") as fh:
+            # FileField names bytes; transports hand the content to requests' files=, which takes
+            # an open file as well, so the file goes through unread
             yield ("file", (name, cast(bytes, fh), _content_type(name)))
         return
     if isinstance(file, (bytes, bytearray)):
