@@ -1,8 +1,8 @@
 """``client.sessions``: the ``/sessions`` endpoints (JSON bodies, ``type`` query parameter).
 
-The methods keep the parameters (names and order) of agno's ``AgentOSClient`` session methods,
-which are their one-line aliases on :class:`~agentos_sync.AgentOSClient` (``create_session``,
-``get_sessions``, ...).
+The methods keep the parameters (names and order, ``table`` included) of agno 3.1.10's
+``AgentOSClient`` session methods, which are their one-line aliases on
+:class:`~agentos_sync.AgentOSClient` (``create_session``, ``get_sessions``, ...).
 """
 
 from __future__ import annotations
@@ -148,6 +148,7 @@ class Sessions(APIResource):
         session_type: Optional[str] = None,
         user_id: Optional[str] = None,
         db_id: Optional[str] = None,
+        table: Optional[str] = None,
         **options: Unpack[CallOptions],
     ) -> SessionRecord:
         """One session with its state; ``NotFoundError`` when unknown.
@@ -159,7 +160,7 @@ class Sessions(APIResource):
         data = self._http.json(
             "GET",
             ["sessions", segment(session_id, "session_id")],
-            params=_params(type=_session_type(session_type), user_id=user_id, db_id=db_id),
+            params=_params(type=_session_type(session_type), user_id=user_id, db_id=db_id, table=table),
             **self._options(options, self.get),
         )
         return validate(SessionRecord, data, "AgentOS")
@@ -171,8 +172,9 @@ class Sessions(APIResource):
         user_id: Optional[str] = None,
         created_after: Optional[int] = None,
         created_before: Optional[int] = None,
-        status: Optional[Sequence[str]] = None,
         db_id: Optional[str] = None,
+        table: Optional[str] = None,
+        status: Optional[Sequence[str]] = None,
         **options: Unpack[CallOptions],
     ) -> List[RunOutput]:
         """The runs of a session (agent, team or workflow runs), optionally filtered.
@@ -188,6 +190,7 @@ class Sessions(APIResource):
             created_after=created_after,
             created_before=created_before,
             db_id=db_id,
+            table=table,
         )
         if status:
             params["status"] = [str(s) for s in status]  # the server reads a repeated key
@@ -248,6 +251,7 @@ class Sessions(APIResource):
         session_type: Optional[str] = None,
         user_id: Optional[str] = None,
         db_id: Optional[str] = None,
+        table: Optional[str] = None,
         **options: Unpack[CallOptions],
     ) -> RunOutput:
         """One run of a session.
@@ -259,7 +263,7 @@ class Sessions(APIResource):
         data = self._http.json(
             "GET",
             ["sessions", segment(session_id, "session_id"), "runs", segment(run_id, "run_id")],
-            params=_params(type=_session_type(session_type), user_id=user_id, db_id=db_id),
+            params=_params(type=_session_type(session_type), user_id=user_id, db_id=db_id, table=table),
             **self._options(options, self.get_run),
         )
         return validate(RunOutput, data, "AgentOS")
@@ -269,8 +273,9 @@ class Sessions(APIResource):
         session_id: str,
         session_name: str,
         session_type: Optional[str] = None,
-        user_id: Optional[str] = None,
         db_id: Optional[str] = None,
+        table: Optional[str] = None,
+        user_id: Optional[str] = None,
         **options: Unpack[CallOptions],
     ) -> SessionRecord:
         """Rename a session.
@@ -284,7 +289,7 @@ class Sessions(APIResource):
         data = self._http.json(
             "POST",
             ["sessions", segment(session_id, "session_id"), "rename"],
-            params=_params(type=_session_type(session_type), user_id=user_id, db_id=db_id),
+            params=_params(type=_session_type(session_type), user_id=user_id, db_id=db_id, table=table),
             json_body={"session_name": session_name},
             idempotent=True,
             **self._options(options, self.rename),
@@ -301,6 +306,7 @@ class Sessions(APIResource):
         summary: Optional[Dict[str, Any]] = None,
         user_id: Optional[str] = None,
         db_id: Optional[str] = None,
+        table: Optional[str] = None,
         **options: Unpack[CallOptions],
     ) -> SessionRecord:
         """Update a session's name, state, metadata or summary (at least one).
@@ -316,7 +322,7 @@ class Sessions(APIResource):
         data = self._http.json(
             "PATCH",
             ["sessions", segment(session_id, "session_id")],
-            params=_params(type=_session_type(session_type), user_id=user_id, db_id=db_id),
+            params=_params(type=_session_type(session_type), user_id=user_id, db_id=db_id, table=table),
             json_body=body,
             idempotent=True,
             **self._options(options, self.update),
@@ -326,8 +332,9 @@ class Sessions(APIResource):
     def delete(
         self,
         session_id: str,
-        user_id: Optional[str] = None,
         db_id: Optional[str] = None,
+        table: Optional[str] = None,
+        user_id: Optional[str] = None,
         **options: Unpack[CallOptions],
     ) -> None:
         """Delete a session and its runs.
@@ -339,7 +346,7 @@ class Sessions(APIResource):
         self._http.json(
             "DELETE",
             ["sessions", segment(session_id, "session_id")],
-            params=_params(user_id=user_id, db_id=db_id),
+            params=_params(user_id=user_id, db_id=db_id, table=table),
             **self._options(options, self.delete),
         )
 
@@ -347,8 +354,9 @@ class Sessions(APIResource):
         self,
         session_ids: Sequence[str],
         session_types: Sequence[str],
-        user_id: Optional[str] = None,
         db_id: Optional[str] = None,
+        table: Optional[str] = None,
+        user_id: Optional[str] = None,
         **options: Unpack[CallOptions],
     ) -> None:
         """Delete several sessions; ``session_types`` gives each one's type, in the same order.
@@ -366,7 +374,7 @@ class Sessions(APIResource):
         self._http.json(
             "DELETE",
             ["sessions"],
-            params=_params(user_id=user_id, db_id=db_id),
+            params=_params(user_id=user_id, db_id=db_id, table=table),
             json_body={"session_ids": ids, "session_types": types},
             **self._options(options, self.delete_many),
         )
