@@ -1,8 +1,8 @@
 """``client.sessions``: the ``/sessions`` endpoints (JSON bodies, ``type`` query parameter).
 
-The methods keep the parameters (names and order) of agno's ``AgentOSClient`` session methods,
-which are their one-line aliases on :class:`~agentos_sync.AgentOSClient` (``create_session``,
-``get_sessions``, ...).
+The methods keep the parameters (names and order, ``table`` included) of agno 3.1.10's
+``AgentOSClient`` session methods, which are their one-line aliases on
+:class:`~agentos_sync.AgentOSClient` (``create_session``, ``get_sessions``, ...).
 """
 
 from __future__ import annotations
@@ -11,8 +11,11 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Union
 
 from . import errors
 from ._http import segment, validate
+from ._paging import check_page, load_page
 from ._resource import APIResource, CallOptions
-from .models import RunOutput, SessionRecord, SessionsPage
+from .api_models import SessionRunPreview
+from .models import RunOutput, SessionRecord
+from .pagination import SyncPage
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -103,40 +106,41 @@ class Sessions(APIResource):
         db_id: Optional[str] = None,
         table: Optional[str] = None,
         **options: Unpack[CallOptions],
-    ) -> SessionsPage:
-        """One page of sessions, filtered; ``.data`` holds them, ``.meta`` the pagination.
+    ) -> SyncPage[SessionRecord]:
+        """Sessions, filtered: one page (``.data``, ``.meta`` as agno's) that iterates every page lazily.
 
         Example::
 
             page = client.sessions.list(session_type="agent", component_id="assistant", limit=50)
-            print(len(page.data), page.meta)
+            print(len(page.data), page.meta.total_count)
+            every_session = list(page)          # the next pages are fetched as the loop needs them
         """
-        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-            raise ValueError(f"limit must be an int >= 1, got {limit!r}")
-        if isinstance(page, bool) or not isinstance(page, int) or page < 0:
-            raise ValueError(f"page must be an int >= 0, got {page!r}")
+        check_page(limit, page)
         if sort_order not in ("asc", "desc"):
             raise ValueError(f"sort_order must be 'asc' or 'desc', got {sort_order!r}")
-        data = self._http.json(
-            "GET",
-            ["sessions"],
-            params=_params(
-                type=_session_type(session_type),
-                component_id=component_id,
-                user_id=user_id,
-                session_name=session_name,
-                limit=limit,
-                page=page,
-                sort_by=sort_by,
-                sort_order=sort_order,
-                db_id=db_id,
-                table=table,
-            ),
-            **self._options(options, self.list),
-        )
-        if isinstance(data, list):
-            data = {"data": data}
-        return validate(SessionsPage, data, "AgentOS")
+        opts = self._options(options, self.list)
+
+        def fetch(number: int) -> Any:
+            data = self._http.json(
+                "GET",
+                ["sessions"],
+                params=_params(
+                    type=_session_type(session_type),
+                    component_id=component_id,
+                    user_id=user_id,
+                    session_name=session_name,
+                    limit=limit,
+                    page=number,
+                    sort_by=sort_by,
+                    sort_order=sort_order,
+                    db_id=db_id,
+                    table=table,
+                ),
+                **opts,
+            )
+            return {"data": data} if isinstance(data, list) else data
+
+        return load_page(SessionRecord, "GET /sessions", fetch, page)
 
     def get(
         self,
@@ -144,6 +148,7 @@ class Sessions(APIResource):
         session_type: Optional[str] = None,
         user_id: Optional[str] = None,
         db_id: Optional[str] = None,
+        table: Optional[str] = None,
         **options: Unpack[CallOptions],
     ) -> SessionRecord:
         """One session with its state; ``NotFoundError`` when unknown.
@@ -155,7 +160,7 @@ class Sessions(APIResource):
         data = self._http.json(
             "GET",
             ["sessions", segment(session_id, "session_id")],
-            params=_params(type=_session_type(session_type), user_id=user_id, db_id=db_id),
+            params=_params(type=_session_type(session_type), user_id=user_id, db_id=db_id, table=table),
             **self._options(options, self.get),
         )
         return validate(SessionRecord, data, "AgentOS")
@@ -167,8 +172,9 @@ class Sessions(APIResource):
         user_id: Optional[str] = None,
         created_after: Optional[int] = None,
         created_before: Optional[int] = None,
-        status: Optional[Sequence[str]] = None,
         db_id: Optional[str] = None,
+        table: Optional[str] = None,
+        status: Optional[Sequence[str]] = None,
         **options: Unpack[CallOptions],
     ) -> List[RunOutput]:
         """The runs of a session (agent, team or workflow runs), optionally filtered.
@@ -184,6 +190,7 @@ class Sessions(APIResource):
             created_after=created_after,
             created_before=created_before,
             db_id=db_id,
+            table=table,
         )
         if status:
             params["status"] = [str(s) for s in status]  # the server reads a repeated key
@@ -197,6 +204,46 @@ class Sessions(APIResource):
             raise errors.ProtocolError(f"GET /sessions/{session_id}/runs did not return a list")
         return [validate(RunOutput, item, "AgentOS") for item in data]
 
+    def run_previews(
+        self,
+        session_id: str,
+        session_type: Optional[str] = None,
+        user_id: Optional[str] = None,
+        created_after: Optional[int] = None,
+        created_before: Optional[int] = None,
+        status: Optional[Sequence[str]] = None,
+        db_id: Optional[str] = None,
+        table: Optional[str] = None,
+        **options: Unpack[CallOptions],
+    ) -> List[SessionRunPreview]:
+        """The runs of a session, light: ids, status, time, truncated input and output (no
+        messages, events or metrics), optionally filtered.
+
+        Example::
+
+            for p in client.sessions.run_previews(session_id):
+                print(p.run_id, p.status, p.run_input, "->", p.content_preview)
+        """
+        params = _params(
+            type=_session_type(session_type),
+            user_id=user_id,
+            created_after=created_after,
+            created_before=created_before,
+            db_id=db_id,
+            table=table,
+        )
+        if status:
+            params["status"] = [str(s) for s in status]  # the server reads a repeated key
+        data = self._http.json(
+            "GET",
+            ["sessions", segment(session_id, "session_id"), "run-previews"],
+            params=params,
+            **self._options(options, self.run_previews),
+        )
+        if not isinstance(data, list):
+            raise errors.ProtocolError(f"GET /sessions/{session_id}/run-previews did not return a list")
+        return [validate(SessionRunPreview, item, "AgentOS") for item in data]
+
     def get_run(
         self,
         session_id: str,
@@ -204,6 +251,7 @@ class Sessions(APIResource):
         session_type: Optional[str] = None,
         user_id: Optional[str] = None,
         db_id: Optional[str] = None,
+        table: Optional[str] = None,
         **options: Unpack[CallOptions],
     ) -> RunOutput:
         """One run of a session.
@@ -215,7 +263,7 @@ class Sessions(APIResource):
         data = self._http.json(
             "GET",
             ["sessions", segment(session_id, "session_id"), "runs", segment(run_id, "run_id")],
-            params=_params(type=_session_type(session_type), user_id=user_id, db_id=db_id),
+            params=_params(type=_session_type(session_type), user_id=user_id, db_id=db_id, table=table),
             **self._options(options, self.get_run),
         )
         return validate(RunOutput, data, "AgentOS")
@@ -225,8 +273,9 @@ class Sessions(APIResource):
         session_id: str,
         session_name: str,
         session_type: Optional[str] = None,
-        user_id: Optional[str] = None,
         db_id: Optional[str] = None,
+        table: Optional[str] = None,
+        user_id: Optional[str] = None,
         **options: Unpack[CallOptions],
     ) -> SessionRecord:
         """Rename a session.
@@ -240,7 +289,7 @@ class Sessions(APIResource):
         data = self._http.json(
             "POST",
             ["sessions", segment(session_id, "session_id"), "rename"],
-            params=_params(type=_session_type(session_type), user_id=user_id, db_id=db_id),
+            params=_params(type=_session_type(session_type), user_id=user_id, db_id=db_id, table=table),
             json_body={"session_name": session_name},
             idempotent=True,
             **self._options(options, self.rename),
@@ -257,6 +306,7 @@ class Sessions(APIResource):
         summary: Optional[Dict[str, Any]] = None,
         user_id: Optional[str] = None,
         db_id: Optional[str] = None,
+        table: Optional[str] = None,
         **options: Unpack[CallOptions],
     ) -> SessionRecord:
         """Update a session's name, state, metadata or summary (at least one).
@@ -272,7 +322,7 @@ class Sessions(APIResource):
         data = self._http.json(
             "PATCH",
             ["sessions", segment(session_id, "session_id")],
-            params=_params(type=_session_type(session_type), user_id=user_id, db_id=db_id),
+            params=_params(type=_session_type(session_type), user_id=user_id, db_id=db_id, table=table),
             json_body=body,
             idempotent=True,
             **self._options(options, self.update),
@@ -282,8 +332,9 @@ class Sessions(APIResource):
     def delete(
         self,
         session_id: str,
-        user_id: Optional[str] = None,
         db_id: Optional[str] = None,
+        table: Optional[str] = None,
+        user_id: Optional[str] = None,
         **options: Unpack[CallOptions],
     ) -> None:
         """Delete a session and its runs.
@@ -295,7 +346,7 @@ class Sessions(APIResource):
         self._http.json(
             "DELETE",
             ["sessions", segment(session_id, "session_id")],
-            params=_params(user_id=user_id, db_id=db_id),
+            params=_params(user_id=user_id, db_id=db_id, table=table),
             **self._options(options, self.delete),
         )
 
@@ -303,8 +354,9 @@ class Sessions(APIResource):
         self,
         session_ids: Sequence[str],
         session_types: Sequence[str],
-        user_id: Optional[str] = None,
         db_id: Optional[str] = None,
+        table: Optional[str] = None,
+        user_id: Optional[str] = None,
         **options: Unpack[CallOptions],
     ) -> None:
         """Delete several sessions; ``session_types`` gives each one's type, in the same order.
@@ -322,7 +374,7 @@ class Sessions(APIResource):
         self._http.json(
             "DELETE",
             ["sessions"],
-            params=_params(user_id=user_id, db_id=db_id),
+            params=_params(user_id=user_id, db_id=db_id, table=table),
             json_body={"session_ids": ids, "session_types": types},
             **self._options(options, self.delete_many),
         )

@@ -13,10 +13,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 from . import events
+from ._evals import Evals
 from ._http import HTTPCore, TimeoutArg, normalize_base_url, normalize_timeout, validate
+from ._knowledge import Knowledge
+from ._memories import Memories
+from ._metrics import Databases, Metrics
 from ._resource import CallOptions, alias
 from ._runs import AGENT, TEAM, WORKFLOW, Runs
 from ._sessions import Sessions
+from ._traces import Traces
 from ._uploads import FileInput
 from .cursors import RunCursor
 from .models import AgentSummary, ConfigResponse, TeamSummary, WorkflowSummary
@@ -112,6 +117,18 @@ class AgentOSClient:
         )
         #: Sessions: create, list, get, runs, get_run, rename, update, delete, delete_many.
         self.sessions = Sessions(self._http)
+        #: Memories: create, get, list, update, delete, delete_many, topics, user_stats, optimize.
+        self.memories = Memories(self._http)
+        #: Knowledge: upload, update, list, get, delete, delete_all, status, wait, search, config.
+        self.knowledge = Knowledge(self._http)
+        #: Evals: run, list, get, update, delete_many.
+        self.evals = Evals(self._http)
+        #: Traces: list, get, session_stats, search.
+        self.traces = Traces(self._http)
+        #: Metrics: get, refresh, refresh_status.
+        self.metrics = Metrics(self._http)
+        #: Databases: migrate.
+        self.databases = Databases(self._http)
         self._by_kind: Dict[str, Runs[Any]] = {"agent": self.agents, "team": self.teams, "workflow": self.workflows}
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -216,6 +233,43 @@ class AgentOSClient:
     update_session = alias(lambda c: c.sessions.update)
     delete_session = alias(lambda c: c.sessions.delete)
     delete_sessions = alias(lambda c: c.sessions.delete_many)
+    get_session_run_previews = alias(lambda c: c.sessions.run_previews)
+    aget_session_run_previews = alias(lambda c: c.sessions.run_previews)
+    aget_agent = alias(lambda c: c.agents.get)
+    aget_team = alias(lambda c: c.teams.get)
+    aget_workflow = alias(lambda c: c.workflows.get)
+    aget_config = alias(lambda c: c.get_config)
+    create_memory = alias(lambda c: c.memories.create)
+    get_memory = alias(lambda c: c.memories.get)
+    list_memories = alias(lambda c: c.memories.list)
+    update_memory = alias(lambda c: c.memories.update)
+    delete_memory = alias(lambda c: c.memories.delete)
+    delete_memories = alias(lambda c: c.memories.delete_many)
+    get_memory_topics = alias(lambda c: c.memories.topics)
+    get_user_memory_stats = alias(lambda c: c.memories.user_stats)
+    optimize_memories = alias(lambda c: c.memories.optimize)
+    upload_knowledge_content = alias(lambda c: c.knowledge.upload)
+    update_knowledge_content = alias(lambda c: c.knowledge.update)
+    list_knowledge_content = alias(lambda c: c.knowledge.list)
+    get_knowledge_content = alias(lambda c: c.knowledge.get)
+    delete_knowledge_content = alias(lambda c: c.knowledge.delete)
+    delete_all_knowledge_content = alias(lambda c: c.knowledge.delete_all)
+    get_knowledge_content_status = alias(lambda c: c.knowledge.status)
+    search_knowledge = alias(lambda c: c.knowledge.search)
+    get_knowledge_config = alias(lambda c: c.knowledge.config)
+    run_eval = alias(lambda c: c.evals.run)
+    list_eval_runs = alias(lambda c: c.evals.list)
+    get_eval_run = alias(lambda c: c.evals.get)
+    update_eval_run = alias(lambda c: c.evals.update)
+    delete_eval_runs = alias(lambda c: c.evals.delete_many)
+    get_traces = alias(lambda c: c.traces.list)
+    get_trace = alias(lambda c: c.traces.get)
+    get_trace_session_stats = alias(lambda c: c.traces.session_stats)
+    search_traces = alias(lambda c: c.traces.search)
+    get_metrics = alias(lambda c: c.metrics.get)
+    refresh_metrics = alias(lambda c: c.metrics.refresh)
+    get_metrics_refresh_status = alias(lambda c: c.metrics.refresh_status)
+    migrate_database = alias(lambda c: c.databases.migrate)
 
     # -- the server ------------------------------------------------------------------------
 

@@ -17,8 +17,27 @@ Example::
     ask(AgentOSClient().agents, "What is 2 + 2?")
 """
 
+from ._evals import Evals
+from ._knowledge import Knowledge
+from ._memories import Memories
+from ._metrics import Databases, Metrics
 from ._resource import APIResource, CallOptions
 from ._runs import ContinueFields, CreateFields, RunKind, Runs
 from ._sessions import Sessions
+from ._traces import Traces
 
-__all__ = ["APIResource", "CallOptions", "ContinueFields", "CreateFields", "RunKind", "Runs", "Sessions"]
+__all__ = [
+    "APIResource",
+    "CallOptions",
+    "ContinueFields",
+    "CreateFields",
+    "Databases",
+    "Evals",
+    "Knowledge",
+    "Memories",
+    "Metrics",
+    "RunKind",
+    "Runs",
+    "Sessions",
+    "Traces",
+]

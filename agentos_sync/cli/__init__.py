@@ -27,6 +27,13 @@ Commands (KIND is ``agent``, ``team`` or ``workflow``):
 ``get-run KIND ID RUN_ID``                    a stored run (exit 0 whatever its status)
 ``wait KIND ID RUN_ID``                       poll until it is over (``--timeout``, ``--poll-interval``)
 ``cancel KIND ID RUN_ID``                     ask the server to cancel it
+``memories``                                  list memories (``--user-id``, ``--topic``, ``--search TEXT``)
+``upload [PATH]``                             add a file, ``--url`` or ``--text`` to the
+                                              knowledge base; waits until processed (``--no-wait``)
+``search QUERY``                              search the knowledge base
+``sessions``                                  list sessions (``--type``, ``--component-id``, ``--user-id``)
+``eval TYPE ID INPUT``                        run an eval (``--expected``, ``--expected-tool``,
+                                              ``--iterations``, ``--team``); exit 1 when it failed
 ============================================  ==========================================================
 
 Output: stdout carries the answer (or JSON); stderr carries the spinner (on a terminal, until the
@@ -57,6 +64,7 @@ Errors are printed as one ``error:`` line (plus a ``hint:``) on stderr, never as
 Importing :mod:`agentos_sync` does not import this package, click or rich.
 """
 
+from . import _areas  # noqa: F401 - registers memories, upload, search, sessions, eval on the group
 from ._app import (
     DEFAULT_BASE_URL,
     EXIT_AUTH,

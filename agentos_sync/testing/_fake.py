@@ -1,7 +1,8 @@
 """FakeAgentOS: a stateful, deterministic, in-memory emulation of the AgentOS HTTP server.
 
 The class is composed by concern: ``_core`` (state, run machinery), ``_routes`` (request handling,
-discovery), ``_run_routes``, ``_stream_routes`` (live streams, ``/resume``), ``_session_routes``;
+discovery), ``_run_routes``, ``_stream_routes`` (live streams, ``/resume``), ``_session_routes``,
+``_area_routes`` (memories, knowledge, evals, traces, metrics, databases);
 this module holds the public API (configuration, transports, the time model).
 """
 
@@ -12,9 +13,9 @@ from urllib.parse import urlsplit
 
 from ..errors import APIConnectionError
 from ..transports.base import IteratorResponse, Request, Response
+from ._area_routes import _AreaRoutes
 from ._model import FakeRun, Reply, Script, _AgentSpec, _TeamSpec, _WorkflowSpec
 from ._run_routes import _RunRoutes
-from ._session_routes import _SessionRoutes
 
 if TYPE_CHECKING:
     from ._server import FakeServer
@@ -33,7 +34,7 @@ def _check_index_step(index_step: int) -> None:
         raise ValueError("index_step must be >= 1")
 
 
-class FakeAgentOS(_RunRoutes, _SessionRoutes):
+class FakeAgentOS(_RunRoutes, _AreaRoutes):
     """A stateful in-memory AgentOS server, for tests (the client's and users') and demos.
 
     It holds agents, teams, workflows, sessions, runs and their event buffers, and answers every
@@ -55,6 +56,13 @@ class FakeAgentOS(_RunRoutes, _SessionRoutes):
     ``polls_until_done``-th ``GET`` poll, or on :meth:`finish_run`. A cancelled run produces
     RunCancelled then a RunCompleted with the partial content, at once. A foreground stream whose
     client goes away (response closed early, or cut) cancels its run.
+
+    **The other areas** answer with state, as agno 3.1.10 does: memories (``memories``),
+    knowledge (``knowledge_contents``; a content is ``processing`` until its status is first
+    asked for; search scores by shared words; ``knowledge=False`` for a server without a knowledge
+    base, whose ``/knowledge`` routes answer agno's 503), evals (``eval_runs``: accuracy scores 10
+    when the agent's reply contains ``expected_output``), traces and metrics (derived from the
+    finished runs), database migration (``fake-db``) and session run previews.
 
     **State for assertions**: ``requests`` (every request that reached the server, in order),
     ``runs`` (run_id -> :class:`FakeRun`), ``sessions``, :meth:`run_count`, ``last_run``.
@@ -84,8 +92,9 @@ class FakeAgentOS(_RunRoutes, _SessionRoutes):
         name: str = "Fake AgentOS",
         seed: int = 0,
         clock: Optional[Callable[[], float]] = None,
+        knowledge: bool = True,
     ) -> None:
-        super().__init__(security_key=security_key, os_id=os_id, name=name, seed=seed, clock=clock)
+        super().__init__(security_key=security_key, os_id=os_id, name=name, seed=seed, clock=clock, knowledge=knowledge)
         if with_defaults:
             self.add_agent("assistant", name="Assistant")
 

@@ -2,8 +2,9 @@
 suite's real AgentOS, and behind ``examples/agentos_server.py`` when no model is chosen. No network,
 no key, no weights: stdlib only.
 
-Only ``POST /v1/chat/completions`` (and ``/chat/completions``) is served, streaming and not, with
-``usage`` token counts, plus ``GET /health``. The test steers the reply through the prompt: the
+``POST /v1/chat/completions`` (and ``/chat/completions``) is served, streaming and not, with
+``usage`` token counts; ``POST /v1/embeddings`` (a knowledge base's embedder); ``GET /health``.
+The test steers the reply through the prompt: the
 last user message is scanned for ``[key=value ...]`` directives.
 
 - ``[tokens=40 delay=0.01]``: reply with 40 tokens ``"tok0 ", "tok1 ", ...``, 10 ms apart.
@@ -15,6 +16,15 @@ last user message is scanned for ``[key=value ...]`` directives.
 - ``[llm_error=500]``: answer with that HTTP status and an OpenAI-style error body (for RunError
   tests; the openai client retries 5xx, so expect a few requests).
 - anything else: the default reply ``"Hello from the fake model."`` (5 tokens).
+- a ``response_format`` with a JSON schema (structured output: an eval's judge, a memory
+  manager's answer): the reply is a JSON object made from the schema (integers 10, numbers 1.0,
+  booleans true, strings the first three words of the user's text without directives), so a
+  judge always passes and an optimized memory is shorter than what it replaces.
+- a tool call's arguments are made from the tool's parameter schema the same way (required
+  string parameters get the user's text): ``[call_tool=add_memory]`` stores that text.
+
+Embeddings are deterministic: each input is hashed word by word into a unit vector of
+``dimensions`` floats (default 64), so texts that share words are near each other.
 
 Usage counts are deterministic: prompt tokens = whitespace-separated words of every message
 (at least 1), completion tokens = number of reply tokens.
@@ -101,6 +111,84 @@ def plan_reply(messages: List[Dict[str, Any]], tools_offered: bool) -> Dict[str,
     return plan
 
 
+def _clean_text(messages: List[Dict[str, Any]]) -> str:
+    """The last user message without its ``[key=value]`` directives."""
+    for m in reversed(messages):
+        if m.get("role") == "user":
+            return _DIRECTIVE_BLOCK.sub("", _text_of(m.get("content"))).strip() or "fake"
+    return "fake"
+
+
+def value_for(schema: Any, text: str, defs: Dict[str, Any], depth: int = 0) -> Any:
+    """A value that satisfies a JSON schema (the subset pydantic and agno emit)."""
+    if not isinstance(schema, dict) or depth > 8:
+        return text
+    if "$ref" in schema:
+        return value_for(defs.get(str(schema["$ref"]).rsplit("/", 1)[-1]), text, defs, depth + 1)
+    for key in ("anyOf", "oneOf", "allOf"):
+        options = [o for o in schema.get(key) or [] if isinstance(o, dict) and o.get("type") != "null"]
+        if options:
+            return value_for(options[0], text, defs, depth + 1)
+    if schema.get("enum"):
+        return schema["enum"][0]
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "string")
+    if kind == "object" or "properties" in schema:
+        props = schema.get("properties") or {}
+        return {name: value_for(sub, text, defs, depth + 1) for name, sub in props.items()}
+    if kind == "array":
+        return [value_for(schema.get("items") or {"type": "string"}, text, defs, depth + 1)]
+    if kind == "integer":
+        maximum = schema.get("maximum")
+        return int(min(10, maximum)) if isinstance(maximum, (int, float)) else 10
+    if kind == "number":
+        return 1.0
+    if kind == "boolean":
+        return True
+    return text
+
+
+def structured_reply(req: Dict[str, Any], messages: List[Dict[str, Any]]) -> Optional[str]:
+    """The JSON text a ``response_format`` json_schema asks for, or None without one."""
+    fmt = req.get("response_format")
+    if not isinstance(fmt, dict):
+        return None
+    text = " ".join(_clean_text(messages).split()[:3])
+    if fmt.get("type") == "json_object":
+        return json.dumps({"result": text})
+    schema = (fmt.get("json_schema") or {}).get("schema")
+    if not isinstance(schema, dict):
+        return None
+    return json.dumps(value_for(schema, text, schema.get("$defs") or schema.get("definitions") or {}))
+
+
+def tool_arguments(req: Dict[str, Any], name: str, messages: List[Dict[str, Any]]) -> str:
+    """Arguments for a call to tool ``name``: every required parameter filled from its schema."""
+    text = _clean_text(messages)
+    for tool in req.get("tools") or []:
+        function = tool.get("function") or {}
+        if function.get("name") == name:
+            params = function.get("parameters") or {}
+            props = params.get("properties") or {}
+            required = params.get("required") or []
+            return json.dumps({p: value_for(props.get(p), text, params.get("$defs") or {}) for p in required})
+    return "{}"
+
+
+def embedding(text: str, dimensions: int) -> List[float]:
+    """A deterministic unit vector: each word adds to the coordinate its hash picks."""
+    import hashlib
+    import math
+
+    vec = [0.0] * dimensions
+    for word in re.findall(r"\w+", text.lower()) or ["empty"]:
+        digest = hashlib.sha256(word.encode()).digest()
+        vec[int.from_bytes(digest[:4], "little") % dimensions] += 1.0 if digest[4] % 2 else -1.0
+    norm = math.sqrt(sum(v * v for v in vec)) or 1.0
+    return [v / norm for v in vec]
+
+
 def prompt_tokens(messages: List[Dict[str, Any]]) -> int:
     return max(1, sum(len(_text_of(m.get("content")).split()) for m in messages))
 
@@ -147,7 +235,7 @@ class _Handler(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0].rstrip("/")
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
-        if path not in ("/v1/chat/completions", "/chat/completions"):
+        if path not in ("/v1/chat/completions", "/chat/completions", "/v1/embeddings", "/embeddings"):
             self._send_json(404, {"error": {"message": "not found", "type": "invalid_request_error"}})
             return
         try:
@@ -157,6 +245,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         with self._srv.lock:
             self._srv.requests += 1
+        if path.endswith("/embeddings"):
+            self._embeddings(req)
+            return
         messages = req.get("messages") or []
         plan = plan_reply(messages, bool(req.get("tools")))
         if plan["error"] is not None:
@@ -165,6 +256,9 @@ class _Handler(BaseHTTPRequestHandler):
                 {"error": {"message": f"fake error {plan['error']}", "type": "server_error", "code": None}},
             )
             return
+        structured = structured_reply(req, messages)
+        if structured is not None and plan["tool_call"] is None:
+            plan["tokens"] = [structured]
         model = req.get("model") or "gpt-fake"
         cid = f"chatcmpl-{next(_ids):08x}"
         usage = {
@@ -177,7 +271,7 @@ class _Handler(BaseHTTPRequestHandler):
             tool_call = {
                 "id": f"call_{next(_ids):08x}",
                 "type": "function",
-                "function": {"name": plan["tool_call"], "arguments": "{}"},
+                "function": {"name": plan["tool_call"], "arguments": tool_arguments(req, plan["tool_call"], messages)},
             }
         if req.get("stream"):
             self._stream(
@@ -185,6 +279,34 @@ class _Handler(BaseHTTPRequestHandler):
             )
         else:
             self._complete(cid, model, plan, tool_call, usage)
+
+    def _embeddings(self, req: Dict[str, Any]) -> None:
+        import base64
+        import struct
+
+        inputs = req.get("input")
+        texts = [inputs] if isinstance(inputs, str) else [str(t) for t in inputs or []]
+        dimensions = int(req.get("dimensions") or 64)
+        data = []
+        for i, text in enumerate(texts):
+            vec = embedding(text, dimensions)
+            # the openai client asks for base64 unless told otherwise, and decodes it itself
+            value: Any = (
+                base64.b64encode(struct.pack(f"<{dimensions}f", *vec)).decode()
+                if req.get("encoding_format") == "base64"
+                else vec
+            )
+            data.append({"object": "embedding", "index": i, "embedding": value})
+        tokens = sum(len(t.split()) for t in texts)
+        self._send_json(
+            200,
+            {
+                "object": "list",
+                "data": data,
+                "model": req.get("model") or "text-embedding-fake",
+                "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+            },
+        )
 
     def _complete(self, cid: str, model: str, plan: Dict[str, Any], tool_call: Any, usage: Dict[str, int]) -> None:
         if plan["delay"]:

@@ -414,6 +414,21 @@ def agentos(_agentos_session: AgentOSServer) -> AgentOSServer:
 
 
 @pytest.fixture(scope="session")
+def _agentos_areas_session(it_workdir: Path, fake_llm: FakeLLM) -> Iterator[AgentOSServer]:
+    server = AgentOSServer("agentos_areas", it_workdir, fake_llm.base_url, extra_args=["--areas"])
+    _started(server.start)
+    yield server
+    server.stop()
+
+
+@pytest.fixture()
+def agentos_areas(_agentos_areas_session: AgentOSServer) -> AgentOSServer:
+    """AgentOS with ``--areas``: memory agent ``memo``, tool agent ``calc``, a knowledge base on
+    local Qdrant, tracing (see servers/agentos_app.py)."""
+    return _started(_agentos_areas_session.ensure_running)
+
+
+@pytest.fixture(scope="session")
 def _agentos_secure_session(it_workdir: Path, fake_llm: FakeLLM) -> Iterator[AgentOSServer]:
     server = AgentOSServer("agentos_secure", it_workdir, fake_llm.base_url, api_key=SECURITY_KEY)
     _started(server.start)

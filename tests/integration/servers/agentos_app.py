@@ -28,6 +28,17 @@ components share one SqliteDb file and store their events):
 (so ``/cancel`` works on any replica) from shared clients (agno/os/job_queue.py
 ``_apply_coordination``). Replicas must share the same ``--db`` file and ``--redis-url``.
 
+``--areas`` adds what the non-run areas need (the default server has none of it, so its
+``/knowledge`` routes are absent, as on any AgentOS without a knowledge base):
+
+- agent ``memo`` ("Memo"): ``update_memory_on_run=True``; a prompt with ``[call_tool=add_memory]``
+  makes the memory manager store the prompt's text (the fake LLM fills the tool's arguments).
+- agent ``calc`` ("Calc"): tool ``multiply(a, b)``, for reliability evals.
+- a knowledge base ``it-knowledge`` on Qdrant in local mode (``qdrant-client``, no server), its
+  embeddings from the fake LLM's ``/v1/embeddings``, its contents in the shared SqliteDb.
+- tracing (OpenTelemetry spans stored in the db) and so ``/traces``; evals (accuracy judged by
+  the fake LLM's structured answer, performance) and metrics work on every server.
+
 ``OS_SECURITY_KEY`` is read by ``agno.os.settings.AgnoAPISettings`` (pydantic-settings, no
 prefix) when AgentOS is constructed; with it set every route but ``/health`` wants
 ``Authorization: Bearer KEY``.
@@ -46,7 +57,9 @@ OS_ID = "agentos-sync-it"
 CONFIRM_TOOL = "dangerous_action"
 
 
-def build_agent_os(db_path: str, llm_url: str, redis_url: Optional[str] = None, durable: bool = False) -> Any:
+def build_agent_os(
+    db_path: str, llm_url: str, redis_url: Optional[str] = None, durable: bool = False, areas: bool = False
+) -> Any:
     """Build the AgentOS. Reads OS_SECURITY_KEY from the environment (agno does)."""
     from agno.agent import Agent
     from agno.db.sqlite import SqliteDb
@@ -98,6 +111,16 @@ def build_agent_os(db_path: str, llm_url: str, redis_url: Optional[str] = None, 
         telemetry=False,
     )
 
+    agents = [assistant, confirmer]
+    knowledge: List[Any] = []
+    if areas:
+        # Models agno builds itself (an accuracy eval's judge is a default OpenAIChat) read the
+        # openai client's environment: point them at the fake LLM too.
+        os.environ["OPENAI_BASE_URL"] = llm_url
+        os.environ.setdefault("OPENAI_API_KEY", "fake")
+        agents += _area_agents(model, db)
+        knowledge.append(_knowledge(db, db_path, llm_url))
+
     queue = None
     if redis_url or durable:
         from agno.job_queue.config import QueueConfig
@@ -119,12 +142,62 @@ def build_agent_os(db_path: str, llm_url: str, redis_url: Optional[str] = None, 
         id=OS_ID,
         name="agentos_sync integration",
         db=db,
-        agents=[assistant, confirmer],
+        agents=agents,
         teams=[duo],
         workflows=[pipeline],
+        knowledge=knowledge or None,
+        tracing=areas,
         queue=queue,
         telemetry=False,
     )
+
+
+def _area_agents(model: Any, db: Any) -> List[Any]:
+    from agno.agent import Agent
+
+    def multiply(a: float, b: float) -> str:
+        """Multiply two numbers."""
+        return str(a * b)
+
+    memo = Agent(id="memo", name="Memo", model=model(), db=db, update_memory_on_run=True, telemetry=False)
+    calc = Agent(id="calc", name="Calc", model=model(), db=db, tools=[multiply], telemetry=False)
+    return [memo, calc]
+
+
+class _AsyncOverSync:
+    """An awaitable face over a sync client: every method becomes a coroutine that calls it."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._client, name)
+        if not callable(attr):
+            return attr
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            return attr(*args, **kwargs)
+
+        return call
+
+
+def _knowledge(db: Any, db_path: str, llm_url: str) -> Any:
+    from agno.knowledge.embedder.openai import OpenAIEmbedder
+    from agno.knowledge.knowledge import Knowledge
+    from agno.vectordb.qdrant import Qdrant
+
+    class LocalQdrant(Qdrant):  # type: ignore[misc]
+        """agno opens a sync and an async client; in local mode each would hold its own store (or
+        fight over the path's lock), so the async one runs the sync one's methods."""
+
+        @property
+        def async_client(self) -> Any:
+            return _AsyncOverSync(self.client)
+
+    embedder = OpenAIEmbedder(id="text-embedding-3-small", dimensions=64, api_key="fake", base_url=llm_url)
+    # Local mode keeps its files next to the db; one process holds the lock, so no replicas here.
+    vectors = LocalQdrant(collection="it_knowledge", path=db_path + ".qdrant", embedder=embedder)
+    return Knowledge(name="it-knowledge", description="integration knowledge base", vector_db=vectors, contents_db=db)
 
 
 def _with_worker_header(app: Any) -> Any:
@@ -153,7 +226,8 @@ def create_app() -> Any:
     env = os.environ.get
     redis_url = env("AGENTOS_REDIS_URL") or None
     durable = env("AGENTOS_DURABLE") == "1"
-    app = build_agent_os(env("AGENTOS_DB", ""), env("AGENTOS_LLM_URL", ""), redis_url, durable).get_app()
+    areas = env("AGENTOS_AREAS") == "1"
+    app = build_agent_os(env("AGENTOS_DB", ""), env("AGENTOS_LLM_URL", ""), redis_url, durable, areas).get_app()
     return _with_worker_header(app) if env("AGENTOS_WORKER_HEADER") == "1" else app
 
 
@@ -185,6 +259,9 @@ def main(argv: Optional[List[str]] = None) -> None:
         "--durable", action="store_true", default=env("AGENTOS_DURABLE") == "1", help="QueueConfig(durable=True)"
     )
     ap.add_argument("--worker-header", action="store_true", help="add x-worker-pid to every response")
+    ap.add_argument(
+        "--areas", action="store_true", default=bool(env("AGENTOS_AREAS")), help="memory, knowledge, tracing"
+    )
     ap.add_argument("--log-level", default=env("AGENTOS_LOG_LEVEL", "warning"))
     ap.add_argument("--exit-with-parent", action="store_true", help="exit when the parent process dies (test fixtures)")
     args = ap.parse_args(argv)
@@ -205,6 +282,7 @@ def main(argv: Optional[List[str]] = None) -> None:
         AGENTOS_REDIS_URL=args.redis_url or "",
         AGENTOS_DURABLE="1" if args.durable else "",
         AGENTOS_WORKER_HEADER="1" if args.worker_header else "",
+        AGENTOS_AREAS="1" if args.areas else "",
     )
     print(f"AgentOS pid={os.getpid()} on http://127.0.0.1:{args.port}", file=sys.stderr, flush=True)
     common: Any = dict(

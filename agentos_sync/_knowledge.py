@@ -1,0 +1,434 @@
+"""``client.knowledge``: the ``/knowledge`` endpoints (content upload, listing, status, search,
+config). Parameters (names and order) are those of agno's ``AgentOSClient`` knowledge methods,
+which are their one-line aliases on the client.
+
+An AgentOS without a knowledge base answers 503 "No knowledge base is available on this AgentOS"
+(agno 3.1.10; older servers and proxies: a bare 404 for the unmounted route). This resource turns
+either into an error that says so, with the server's advice and without "retry later": an
+``InternalServerError`` (503) or a ``NotFoundError`` (404), never a missing-attribute puzzle.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import mimetypes
+import os
+import time
+from typing import (
+    IO,
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Dict,
+    Iterator,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+    cast,
+)
+
+from . import errors
+from ._http import TimeoutArg, segment, validate
+from ._paging import check_page, load_page, query
+from ._resource import APIResource, CallOptions
+from .api_models import KnowledgeConfig, KnowledgeContent, KnowledgeContentStatus, KnowledgeSearchResult
+from .pagination import SyncPage
+from .transports.base import FileField
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+__all__ = ["Knowledge", "KnowledgeFile"]
+
+#: What ``upload(file=...)`` takes: a path, ``(filename, bytes[, content type])``, raw bytes, an
+#: open binary file, or an object with ``content``/``filename``/``mime_type`` (agno's ``File``).
+KnowledgeFile = Union[str, "os.PathLike[str]", bytes, Tuple[str, bytes], Tuple[str, bytes, str], IO[bytes], Any]
+
+#: The detail of a route FastAPI does not have: the server was built without a knowledge base.
+_ROUTE_MISSING = "Not Found"
+#: How agno 3.1.10's 503 starts when the AgentOS has no knowledge base.
+_NO_KNOWLEDGE = "No knowledge base"
+
+
+def _content_type(name: str) -> str:
+    return mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+@contextlib.contextmanager
+def _file_field(file: KnowledgeFile) -> Iterator[FileField]:
+    """The multipart ``file`` field. A path is opened here and handed to the transport as an open
+    file, closed after the request: the client never reads it. (RequestsTransport gives it to
+    requests' ``files=``, whose multipart encoder reads it whole while building the body; a
+    transport that streams multipart bodies would send it in chunks.)"""
+    if isinstance(file, (str, os.PathLike)):
+        path = os.fspath(file)
+        name = os.path.basename(path)
+        with open(path, "rb") as fh:
+            # FileField names bytes; transports hand the content to requests' files=, which takes
+            # an open file as well, so the file goes through unread
+            yield ("file", (name, cast(bytes, fh), _content_type(name)))
+        return
+    if isinstance(file, (bytes, bytearray)):
+        yield ("file", ("upload", bytes(file), "application/octet-stream"))
+        return
+    if isinstance(file, tuple) and len(file) in (2, 3) and isinstance(file[1], (bytes, bytearray)):
+        name = str(file[0])
+        yield ("file", (name, bytes(file[1]), str(file[2]) if len(file) == 3 else _content_type(name)))
+        return
+    if hasattr(file, "read"):
+        name = os.path.basename(str(getattr(file, "name", "upload")))
+        yield ("file", (name, cast(bytes, file), _content_type(name)))
+        return
+    content = getattr(file, "content", None)  # agno.media.File and look-alikes
+    if isinstance(content, (bytes, bytearray)):
+        name = str(getattr(file, "filename", None) or "upload")
+        ctype = getattr(file, "mime_type", None) or _content_type(name)
+        yield ("file", (name, bytes(content), str(ctype)))
+        return
+    raise TypeError(
+        "file must be a path, bytes, a (filename, bytes[, content_type]) tuple, a binary file object or an "
+        f"agno File with content; got {type(file).__name__}"
+    )
+
+
+class Knowledge(APIResource):
+    """The knowledge base: ``client.knowledge``. Every method also takes ``timeout=`` and
+    ``extra_headers=`` for that call.
+
+    Example::
+
+        content = client.knowledge.upload(file="handbook.pdf", name="Handbook")
+        client.knowledge.wait(content.id, timeout=60)
+        for hit in client.knowledge.search("holiday policy").data:
+            print(hit.name, hit.content[:80])
+    """
+
+    name = "knowledge"
+
+    def _json(self, method: str, segments: Sequence[str], what: str, **kwargs: Any) -> Any:
+        try:
+            return self._http.json(method, segments, **kwargs)
+        except (errors.NotFoundError, errors.InternalServerError) as exc:
+            detail = str(exc.detail or "")
+            if isinstance(exc, errors.NotFoundError) and detail != _ROUTE_MISSING:
+                raise  # a real "content not found"
+            if isinstance(exc, errors.InternalServerError) and not detail.startswith(_NO_KNOWLEDGE):
+                raise
+            advice = detail if detail != _ROUTE_MISSING else "its /knowledge routes are not mounted"
+            raise type(exc)(
+                f"{what}: this AgentOS has no knowledge base ({advice}); give the AgentOS or an agent a "
+                "Knowledge with a contents_db to use the knowledge API",
+                status_code=exc.status_code,
+                detail=exc.detail,
+                response=exc.response,
+                request=exc.request,
+            ) from None
+
+    def upload(
+        self,
+        name: Optional[str] = None,
+        description: Optional[str] = None,
+        url: Optional[str] = None,
+        metadata: Optional[Dict[str, Any]] = None,
+        file: Optional[KnowledgeFile] = None,
+        text_content: Optional[str] = None,
+        reader_id: Optional[str] = None,
+        chunker: Optional[str] = None,
+        chunk_size: Optional[int] = None,
+        chunk_overlap: Optional[int] = None,
+        db_id: Optional[str] = None,
+        knowledge_id: Optional[str] = None,
+        **options: Unpack[CallOptions],
+    ) -> KnowledgeContent:
+        """Add content: a ``file`` (path, bytes, binary file, agno ``File``), a ``url`` or
+        ``text_content``. The server answers at once (status ``processing``); :meth:`wait` for it.
+
+        Example::
+
+            c = client.knowledge.upload(text_content="Agno builds agents.", name="About")
+            c = client.knowledge.upload(file="guide.pdf")        # a path: opened, sent, closed
+            c = client.knowledge.upload(url="https://docs.agno.com/introduction.md")
+        """
+        if file is None and not url and not text_content:
+            raise ValueError("upload_knowledge_content needs a file, a url or text_content")
+        form: Dict[str, str] = {}
+        for key, value in (
+            ("name", name),
+            ("description", description),
+            ("url", url),
+            ("text_content", text_content),
+            ("reader_id", reader_id),
+            ("chunker", chunker),
+        ):
+            if value:
+                form[key] = str(value)
+        if metadata:
+            form["metadata"] = json.dumps(metadata)
+        for key, number in (("chunk_size", chunk_size), ("chunk_overlap", chunk_overlap)):
+            if number is not None:
+                if isinstance(number, bool) or not isinstance(number, int) or number < 0:
+                    raise ValueError(f"{key} must be an int >= 0, got {number!r}")
+                form[key] = str(number)
+        opts = self._options(options, self.upload)
+        params = query(db_id=db_id, knowledge_id=knowledge_id)
+        with contextlib.ExitStack() as stack:
+            files = [stack.enter_context(_file_field(file))] if file is not None else None
+            data = self._json(
+                "POST",
+                ["knowledge", "content"],
+                "upload_knowledge_content",
+                params=params,
+                form=form,
+                files=files,
+                # a file object cannot be re-read for a second attempt; an upload is sent once
+                retries=0,
+                **opts,
+            )
+        return validate(KnowledgeContent, data, "AgentOS")
+
+    def update(
+        self,
+        content_id: str,
+        name: Optional[str] = None,
+        description: Optional[str] = None,
+        metadata: Optional[Dict[str, Any]] = None,
+        reader_id: Optional[str] = None,
+        db_id: Optional[str] = None,
+        knowledge_id: Optional[str] = None,
+        **options: Unpack[CallOptions],
+    ) -> KnowledgeContent:
+        """Change a content's name, description, metadata or reader.
+
+        Example::
+
+            client.knowledge.update(content_id, name="Handbook 2026")
+        """
+        form = {k: v for k, v in (("name", name), ("description", description), ("reader_id", reader_id)) if v}
+        if metadata:
+            form["metadata"] = json.dumps(metadata)
+        data = self._json(
+            "PATCH",
+            ["knowledge", "content", segment(content_id, "content_id")],
+            "update_knowledge_content",
+            params=query(db_id=db_id, knowledge_id=knowledge_id),
+            form=form,
+            idempotent=True,
+            **self._options(options, self.update),
+        )
+        return validate(KnowledgeContent, data, "AgentOS")
+
+    def list(
+        self,
+        limit: Optional[int] = 20,
+        page: Optional[int] = 1,
+        sort_by: Optional[str] = "created_at",
+        sort_order: Optional[str] = "desc",
+        db_id: Optional[str] = None,
+        knowledge_id: Optional[str] = None,
+        **options: Unpack[CallOptions],
+    ) -> SyncPage[KnowledgeContent]:
+        """The knowledge base's content: a page that iterates every page lazily.
+
+        Example::
+
+            for item in client.knowledge.list():
+                print(item.id, item.name, item.status)
+        """
+        check_page(limit, page)
+        opts = self._options(options, self.list)
+
+        def fetch(number: int) -> Any:
+            params = query(
+                limit=limit, page=number, sort_by=sort_by, sort_order=sort_order, db_id=db_id, knowledge_id=knowledge_id
+            )
+            return self._json("GET", ["knowledge", "content"], "list_knowledge_content", params=params, **opts)
+
+        return load_page(KnowledgeContent, "GET /knowledge/content", fetch, 1 if page is None else page)
+
+    def get(
+        self,
+        content_id: str,
+        db_id: Optional[str] = None,
+        knowledge_id: Optional[str] = None,
+        **options: Unpack[CallOptions],
+    ) -> KnowledgeContent:
+        """One content; ``NotFoundError`` when unknown.
+
+        Example::
+
+            print(client.knowledge.get(content_id).status)
+        """
+        data = self._json(
+            "GET",
+            ["knowledge", "content", segment(content_id, "content_id")],
+            "get_knowledge_content",
+            params=query(db_id=db_id, knowledge_id=knowledge_id),
+            **self._options(options, self.get),
+        )
+        return validate(KnowledgeContent, data, "AgentOS")
+
+    def delete(
+        self,
+        content_id: str,
+        db_id: Optional[str] = None,
+        knowledge_id: Optional[str] = None,
+        **options: Unpack[CallOptions],
+    ) -> KnowledgeContent:
+        """Delete one content (and its vectors); returns what was deleted.
+
+        Example::
+
+            client.knowledge.delete(content_id)
+        """
+        data = self._json(
+            "DELETE",
+            ["knowledge", "content", segment(content_id, "content_id")],
+            "delete_knowledge_content",
+            params=query(db_id=db_id, knowledge_id=knowledge_id),
+            **self._options(options, self.delete),
+        )
+        return validate(KnowledgeContent, data, "AgentOS")
+
+    def delete_all(
+        self,
+        db_id: Optional[str] = None,
+        knowledge_id: Optional[str] = None,
+        **options: Unpack[CallOptions],
+    ) -> str:
+        """Delete every content of the knowledge base (cannot be undone); ``"success"``.
+
+        Example::
+
+            client.knowledge.delete_all()
+        """
+        data = self._json(
+            "DELETE",
+            ["knowledge", "content"],
+            "delete_all_knowledge_content",
+            params=query(db_id=db_id, knowledge_id=knowledge_id),
+            **self._options(options, self.delete_all),
+        )
+        return str(data) if data is not None else "success"
+
+    def status(
+        self,
+        content_id: str,
+        db_id: Optional[str] = None,
+        knowledge_id: Optional[str] = None,
+        **options: Unpack[CallOptions],
+    ) -> KnowledgeContentStatus:
+        """A content's processing status: ``processing``, ``completed``, ``partial`` or ``failed``.
+
+        Example::
+
+            print(client.knowledge.status(content_id).status)
+        """
+        data = self._json(
+            "GET",
+            ["knowledge", "content", segment(content_id, "content_id"), "status"],
+            "get_knowledge_content_status",
+            params=query(db_id=db_id, knowledge_id=knowledge_id),
+            **self._options(options, self.status),
+        )
+        return validate(KnowledgeContentStatus, data, "AgentOS")
+
+    def wait(
+        self,
+        content_id: str,
+        db_id: Optional[str] = None,
+        knowledge_id: Optional[str] = None,
+        *,
+        timeout: float = 120.0,
+        poll_interval: float = 0.5,
+        request_timeout: TimeoutArg = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> KnowledgeContentStatus:
+        """Poll a content until its processing is over (completed, partial or failed: check
+        ``.status``); ``APITimeoutError`` when ``timeout`` seconds pass first (``request_timeout``
+        is each poll's own HTTP timeout), as ``agents.wait`` does for runs.
+
+        Example::
+
+            c = client.knowledge.upload(file="guide.pdf")
+            done = client.knowledge.wait(c.id, timeout=60)
+            assert done.status == "completed", done.status_message
+        """
+        for name, value in (("timeout", timeout), ("poll_interval", poll_interval)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+                raise ValueError(f"{name} must be a number of seconds > 0, got {value!r}")
+        options: CallOptions = {"timeout": request_timeout, "extra_headers": extra_headers}
+        deadline = time.monotonic() + timeout
+        while True:
+            state = self.status(content_id, db_id, knowledge_id, **options)
+            if state.is_terminal:
+                return state
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise errors.APITimeoutError(
+                    f"Knowledge content {content_id} is still {state.status} after {timeout}s; wait longer, "
+                    "or check the server's logs for its reader."
+                )
+            sleep(min(poll_interval, remaining))
+
+    def search(
+        self,
+        query: str,
+        max_results: Optional[int] = None,
+        filters: Optional[Dict[str, Any]] = None,
+        search_type: Optional[str] = None,
+        vector_db_ids: Optional[Sequence[str]] = None,
+        limit: int = 20,
+        page: int = 1,
+        db_id: Optional[str] = None,
+        knowledge_id: Optional[str] = None,
+        **options: Unpack[CallOptions],
+    ) -> SyncPage[KnowledgeSearchResult]:
+        """Search the knowledge base (``search_type``: vector, keyword, hybrid): a page of hits
+        that iterates every page lazily.
+
+        Example::
+
+            for hit in client.knowledge.search("What is Agno?", limit=5).data:
+                print(hit.name, hit.content[:80])
+        """
+        if not isinstance(query, str) or not query:
+            raise ValueError("query must be a non-empty str")
+        check_page(limit, page)
+        opts = self._options(options, self.search)
+
+        def fetch(number: int) -> Any:
+            body: Dict[str, Any] = {"query": query, "meta": {"limit": limit, "page": number}}
+            extra: Dict[str, Any] = {
+                "max_results": max_results,
+                "filters": filters or None,
+                "search_type": search_type,
+                "vector_db_ids": list(vector_db_ids) if vector_db_ids else None,
+                "db_id": db_id,
+                "knowledge_id": knowledge_id,
+            }
+            body.update({k: v for k, v in extra.items() if v is not None})
+            return self._json(
+                "POST", ["knowledge", "search"], "search_knowledge", json_body=body, idempotent=True, **opts
+            )
+
+        return load_page(KnowledgeSearchResult, "POST /knowledge/search", fetch, page)
+
+    def config(self, db_id: Optional[str] = None, **options: Unpack[CallOptions]) -> KnowledgeConfig:
+        """The readers, chunkers, vector dbs and filters the knowledge base offers.
+
+        Example::
+
+            print(list(client.knowledge.config().readers or {}))
+        """
+        data = self._json(
+            "GET",
+            ["knowledge", "config"],
+            "get_knowledge_config",
+            params=query(db_id=db_id),
+            **self._options(options, self.config),
+        )
+        return validate(KnowledgeConfig, data, "AgentOS")

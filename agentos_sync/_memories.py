@@ -1,0 +1,287 @@
+"""``client.memories``: the ``/memories``, ``/memory_topics``, ``/user_memory_stats`` and
+``/optimize-memories`` endpoints. Parameters (names and order) are those of agno's
+``AgentOSClient`` memory methods, which are their one-line aliases on the client."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence
+
+from . import errors
+from ._http import segment, validate
+from ._paging import check_page, id_list, load_page, query
+from ._resource import APIResource, CallOptions
+from .api_models import Memory, OptimizedMemories, UserMemoryStats
+from .pagination import SyncPage
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+__all__ = ["Memories"]
+
+
+def _body(memory: str, user_id: str, topics: Optional[Sequence[str]]) -> Dict[str, Any]:
+    """The JSON of a create or an update (agno's ``UserMemoryCreateSchema``)."""
+    if not isinstance(memory, str) or not memory:
+        raise ValueError("memory must be a non-empty str")
+    body = {"memory": memory, "user_id": user_id, "topics": _topics(topics)}
+    return {k: v for k, v in body.items() if v is not None}
+
+
+def _topics(topics: Optional[Sequence[str]]) -> Optional[List[str]]:
+    if topics is None:
+        return None
+    if isinstance(topics, str):
+        raise TypeError("topics must be a list of str, not one str")
+    return [str(t) for t in topics]
+
+
+class Memories(APIResource):
+    """User memories: ``client.memories``. Every method also takes ``timeout=`` and
+    ``extra_headers=`` for that call.
+
+    Example::
+
+        m = client.memories.create("Prefers dark mode", user_id="u1", topics=["ui"])
+        for memory in client.memories.list(user_id="u1"):     # every page, lazily
+            print(memory.memory_id, memory.memory)
+    """
+
+    name = "memories"
+
+    def create(
+        self,
+        memory: str,
+        user_id: str,
+        topics: Optional[Sequence[str]] = None,
+        db_id: Optional[str] = None,
+        table: Optional[str] = None,
+        **options: Unpack[CallOptions],
+    ) -> Memory:
+        """Store a memory for a user.
+
+        Example::
+
+            m = client.memories.create("Prefers dark mode", user_id="u1", topics=["ui"])
+            print(m.memory_id)
+        """
+        data = self._http.json(
+            "POST",
+            ["memories"],
+            params=query(db_id=db_id, table=table),
+            json_body=_body(memory, user_id, topics),
+            **self._options(options, self.create),
+        )
+        return validate(Memory, data, "AgentOS")
+
+    def get(
+        self,
+        memory_id: str,
+        user_id: Optional[str] = None,
+        db_id: Optional[str] = None,
+        table: Optional[str] = None,
+        **options: Unpack[CallOptions],
+    ) -> Memory:
+        """One memory; ``NotFoundError`` when unknown.
+
+        Example::
+
+            print(client.memories.get(memory_id, user_id="u1").memory)
+        """
+        data = self._http.json(
+            "GET",
+            ["memories", segment(memory_id, "memory_id")],
+            params=query(user_id=user_id, db_id=db_id, table=table),
+            **self._options(options, self.get),
+        )
+        return validate(Memory, data, "AgentOS")
+
+    def list(
+        self,
+        user_id: Optional[str] = None,
+        agent_id: Optional[str] = None,
+        team_id: Optional[str] = None,
+        topics: Optional[Sequence[str]] = None,
+        search_content: Optional[str] = None,
+        limit: int = 20,
+        page: int = 1,
+        sort_by: str = "updated_at",
+        sort_order: str = "desc",
+        db_id: Optional[str] = None,
+        table: Optional[str] = None,
+        **options: Unpack[CallOptions],
+    ) -> SyncPage[Memory]:
+        """Memories, filtered: one page (``.data``, ``.meta``) that iterates every page lazily.
+
+        Example::
+
+            page = client.memories.list(user_id="u1", search_content="dark", limit=50)
+            print(page.total, [m.memory for m in page.data])
+        """
+        check_page(limit, page)
+        topic_list = _topics(topics)
+        opts = self._options(options, self.list)
+
+        def fetch(number: int) -> Any:
+            params = query(
+                user_id=user_id,
+                agent_id=agent_id,
+                team_id=team_id,
+                search_content=search_content,
+                limit=limit,
+                page=number,
+                sort_by=sort_by,
+                sort_order=sort_order,
+                db_id=db_id,
+                table=table,
+            )
+            if topic_list:
+                params["topics"] = ",".join(topic_list)  # the server splits one comma-separated value
+            return self._http.json("GET", ["memories"], params=params, **opts)
+
+        return load_page(Memory, "GET /memories", fetch, page)
+
+    def update(
+        self,
+        memory_id: str,
+        memory: str,
+        user_id: str,
+        topics: Optional[Sequence[str]] = None,
+        db_id: Optional[str] = None,
+        table: Optional[str] = None,
+        **options: Unpack[CallOptions],
+    ) -> Memory:
+        """Replace a memory's text (and topics).
+
+        Example::
+
+            client.memories.update(memory_id, "Prefers dark mode everywhere", user_id="u1")
+        """
+        data = self._http.json(
+            "PATCH",
+            ["memories", segment(memory_id, "memory_id")],
+            params=query(db_id=db_id, table=table),
+            json_body=_body(memory, user_id, topics),
+            idempotent=True,
+            **self._options(options, self.update),
+        )
+        return validate(Memory, data, "AgentOS")
+
+    def delete(
+        self,
+        memory_id: str,
+        user_id: Optional[str] = None,
+        db_id: Optional[str] = None,
+        table: Optional[str] = None,
+        **options: Unpack[CallOptions],
+    ) -> None:
+        """Delete one memory.
+
+        Example::
+
+            client.memories.delete(memory_id, user_id="u1")
+        """
+        self._http.json(
+            "DELETE",
+            ["memories", segment(memory_id, "memory_id")],
+            params=query(user_id=user_id, db_id=db_id, table=table),
+            **self._options(options, self.delete),
+        )
+
+    def delete_many(
+        self,
+        memory_ids: Sequence[str],
+        user_id: Optional[str] = None,
+        db_id: Optional[str] = None,
+        table: Optional[str] = None,
+        **options: Unpack[CallOptions],
+    ) -> None:
+        """Delete several memories.
+
+        Example::
+
+            client.memories.delete_many([m1, m2], user_id="u1")
+        """
+        body = {"memory_ids": id_list(memory_ids, "memory_ids"), "user_id": user_id}
+        self._http.json(
+            "DELETE",
+            ["memories"],
+            params=query(db_id=db_id, table=table),
+            json_body={k: v for k, v in body.items() if v is not None},
+            **self._options(options, self.delete_many),
+        )
+
+    def topics(
+        self,
+        db_id: Optional[str] = None,
+        table: Optional[str] = None,
+        *,
+        user_id: Optional[str] = None,
+        **options: Unpack[CallOptions],
+    ) -> List[str]:
+        """Every topic the stored memories use.
+
+        Example::
+
+            print(client.memories.topics(user_id="u1"))      # ['preferences', 'ui']
+        """
+        data = self._http.json(
+            "GET",
+            ["memory_topics"],
+            params=query(user_id=user_id, db_id=db_id, table=table),
+            **self._options(options, self.topics),
+        )
+        if not isinstance(data, list):
+            raise errors.ProtocolError("GET /memory_topics did not return a list")
+        return [str(t) for t in data]
+
+    def user_stats(
+        self,
+        limit: int = 20,
+        page: int = 1,
+        db_id: Optional[str] = None,
+        table: Optional[str] = None,
+        *,
+        user_id: Optional[str] = None,
+        **options: Unpack[CallOptions],
+    ) -> SyncPage[UserMemoryStats]:
+        """How many memories each user has: a page that iterates every page lazily.
+
+        Example::
+
+            for stats in client.memories.user_stats():
+                print(stats.user_id, stats.total_memories)
+        """
+        check_page(limit, page)
+        opts = self._options(options, self.user_stats)
+
+        def fetch(number: int) -> Any:
+            params = query(user_id=user_id, limit=limit, page=number, db_id=db_id, table=table)
+            return self._http.json("GET", ["user_memory_stats"], params=params, **opts)
+
+        return load_page(UserMemoryStats, "GET /user_memory_stats", fetch, page)
+
+    def optimize(
+        self,
+        user_id: str,
+        model: Optional[str] = None,
+        apply: bool = True,
+        db_id: Optional[str] = None,
+        table: Optional[str] = None,
+        **options: Unpack[CallOptions],
+    ) -> OptimizedMemories:
+        """Have the server's model merge and shorten a user's memories (``apply=False``: preview only).
+
+        Example::
+
+            result = client.memories.optimize("u1", apply=False)
+            print(result.memories_before, "->", result.memories_after)
+        """
+        body = {"user_id": user_id, "model": model, "apply": bool(apply)}
+        data = self._http.json(
+            "POST",
+            ["optimize-memories"],
+            params=query(db_id=db_id, table=table),
+            json_body={k: v for k, v in body.items() if v is not None},
+            **self._options(options, self.optimize),
+        )
+        return validate(OptimizedMemories, data, "AgentOS")
