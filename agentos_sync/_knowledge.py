@@ -60,16 +60,13 @@ def _content_type(name: str) -> str:
 @contextlib.contextmanager
 def _file_field(file: KnowledgeFile) -> Iterator[FileField]:
     """The multipart ``file`` field. A path is opened here and handed to the transport as an open
-    file, closed after the request: the client never reads it. (RequestsTransport gives it to
-    requests' ``files=``, whose multipart encoder reads it whole while building the body; a
-    transport that streams multipart bodies would send it in chunks.)"""
+    file, closed after the request: RequestsTransport reads it in 64 KiB blocks while it sends the
+    body (transports/_multipart.py), so an upload is never held whole in memory."""
     if isinstance(file, (str, os.PathLike)):
         path = os.fspath(file)
         name = os.path.basename(path)
         with open(path, "rb") as fh:
-            # FileField names bytes; transports hand the content to requests' files=, which takes
-            # an open file as well, so the file goes through unread
-            yield ("file", (name, cast(bytes, fh), _content_type(name)))
+            yield ("file", (name, fh, _content_type(name)))
         return
     if isinstance(file, (bytes, bytearray)):
         yield ("file", ("upload", bytes(file), "application/octet-stream"))
@@ -80,7 +77,7 @@ def _file_field(file: KnowledgeFile) -> Iterator[FileField]:
         return
     if hasattr(file, "read"):
         name = os.path.basename(str(getattr(file, "name", "upload")))
-        yield ("file", (name, cast(bytes, file), _content_type(name)))
+        yield ("file", (name, cast(IO[bytes], file), _content_type(name)))
         return
     content = getattr(file, "content", None)  # agno.media.File and look-alikes
     if isinstance(content, (bytes, bytearray)):

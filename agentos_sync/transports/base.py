@@ -34,6 +34,7 @@ from __future__ import annotations
 import abc
 from dataclasses import dataclass, field, replace
 from typing import (
+    IO,
     Any,
     Callable,
     Dict,
@@ -66,8 +67,9 @@ Timeout = Tuple[float, float]
 #: never make the transport allocate more than one frame may hold.
 DEFAULT_MAX_CHUNK_BYTES = 16 * 1024 * 1024
 
-#: A multipart upload: ``(form field name, (filename, content, content type))``.
-FileField = Tuple[str, Tuple[str, bytes, str]]
+#: A multipart upload: ``(form field name, (filename, content, content type))``; the content is
+#: bytes, or an open binary file that the transport reads while it sends the body.
+FileField = Tuple[str, Tuple[str, Union[bytes, IO[bytes]], str]]
 
 _SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
 

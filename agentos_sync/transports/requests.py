@@ -27,6 +27,7 @@ from urllib3.util.ssl_match_hostname import CertificateError as HostnameMismatch
 
 from ..errors import APIConnectionError, APITimeoutError, ProtocolError
 from ._chunked import READ_SIZE, MalformedChunk, TruncatedChunk, dechunk
+from ._multipart import MultipartBody
 from .base import Request, Response, Transport
 
 __all__ = ["RequestsTransport"]
@@ -506,8 +507,10 @@ class RequestsTransport(Transport):
         if self._proxies is not None:
             kwargs["proxies"] = self._proxies
         if request.files:
-            kwargs["data"] = dict(request.form or {})
-            kwargs["files"] = list(request.files)
+            # Streamed: a file is read while the body goes out, never held whole in memory.
+            body = MultipartBody(request.form or {}, request.files)
+            kwargs["data"] = body
+            kwargs["headers"]["Content-Type"] = body.content_type
         elif request.form is not None:
             kwargs["data"] = dict(request.form)
         elif request.json is not None:
