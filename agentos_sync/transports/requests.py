@@ -84,11 +84,12 @@ class _TaggingAdapter(HTTPAdapter):
     """requests' adapter with the connection classes above, direct and through HTTP proxies."""
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
+        # types-requests for Python 3.9 leaves these two untyped; later versions type them.
+        super().init_poolmanager(*args, **kwargs)  # type: ignore[no-untyped-call, unused-ignore]
         _use_tagging_pools(self.poolmanager)
 
     def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
-        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)  # type: ignore[no-untyped-call, unused-ignore]
         if isinstance(manager, PoolManager):
             _use_tagging_pools(manager)
         return manager
