@@ -167,9 +167,18 @@ class Certs:
 
     def _make(self) -> None:
         ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-        self._openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=test CA")
-        (self.dir / "server.ext").write_text("subjectAltName=IP:127.0.0.1\n")
-        (self.dir / "client.ext").write_text("extendedKeyUsage=clientAuth\n")
+        # The extensions Python 3.13's default context requires (VERIFY_X509_STRICT): a CA with
+        # keyUsage and critical basicConstraints, leaves with an authority key identifier.
+        ca_ext = ["-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]
+        self._openssl(
+            "req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=test CA", *ca_ext
+        )  # fmt: skip
+        leaf = (
+            "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n"
+            "authorityKeyIdentifier=keyid,issuer\n"
+        )
+        (self.dir / "server.ext").write_text(leaf + "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n")
+        (self.dir / "client.ext").write_text(leaf + "extendedKeyUsage=clientAuth\n")
         for name in ("server", "client"):
             self._openssl("req", *ec, "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN={name}")
             self._openssl(
