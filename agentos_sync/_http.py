@@ -321,7 +321,13 @@ class HTTPCore:
             idempotent=method in ("GET", "HEAD", "DELETE") if idempotent is None else idempotent,
             deadline=deadline,
         )
-        return retrying(self._send_once, request, limits, deadline)
+        try:
+            return retrying(self._send_once, request, limits, deadline)
+        except errors.AgentOSError as exc:
+            # The retry loop's frames (tenacity, concurrent.futures) between the caller and the
+            # failure are nothing a caller can act on: the traceback starts here again. What
+            # caused the error stays chained (__cause__), and the message says what happened.
+            raise exc.with_traceback(None) from exc.__cause__
 
     def _out_of_time(self, request: Request, limits: Timeout, reached_server: bool) -> errors.APITimeoutError:
         path = request.url[len(self.base_url) :] or "/"

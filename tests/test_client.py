@@ -407,3 +407,15 @@ def test_continue_stream_of_every_kind(kind: str) -> None:
 def test_resume_agent_run_stream_is_resume_run_stream() -> None:
     client = AgentOSClient("http://test.local", transport=FakeTransport(FakeAgentOS()))
     assert client.resume_agent_run_stream == client.resume_run_stream == client.agents.resume
+
+
+def test_a_plain_calls_traceback_has_no_retry_library_frames() -> None:
+    import traceback
+
+    from agentos_sync.testing import FakeAgentOS, FakeTransport
+
+    client = AgentOSClient("http://fake", transport=FakeTransport(FakeAgentOS()), max_retries=2)
+    with pytest.raises(errors.NotFoundError) as info:
+        client.get_agent("nope")
+    files = [frame.filename for frame in traceback.extract_tb(info.value.__traceback__)]
+    assert files and not [f for f in files if "tenacity" in f or "concurrent" in f], files
