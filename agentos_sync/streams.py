@@ -306,6 +306,9 @@ class RunStream:
     ) -> Generator[RunEvent, None, None]:
         # Events a resume read ahead (up to its first new one) and already accepted.
         pending: List[RunEvent] = []
+        # What the fast lane below delivered and counted since the stream's own counts were last
+        # brought up to date: two proxied read-modify-writes per event less (~80 ns of ~3 us).
+        chars = delivered = 0
         try:
             if response is not None:
                 events: Iterator[RunEvent] = self._open_events(response)
@@ -326,13 +329,16 @@ class RunStream:
                     pending = []
                     # The fast lane: an event that is neither terminal nor out of order, on a
                     # connection that is not a database replay nor a continue's paused leg, is
-                    # accepted here without the call to _accept (it does what _accept would).
+                    # accepted here without the call to _accept (it does what _accept would,
+                    # with the counts kept in locals until something reads them).
                     # ``self`` is a weak proxy, each attribute costs ~18 ns: measured on 100k
                     # RunContent events, the call and its reads were 0.3 us of 3.0 us per event.
                     last, fast = self._fast_lane()
                     terminal, content_event, run_id = self._terminal_names, self._content_event, self.run_id
                     for ev in events:
                         if isinstance(ev, StreamMetaEvent):
+                            self._content_chars, self._delivered = self._content_chars + chars, self._delivered + delivered
+                            chars = delivered = 0
                             self._on_meta(ev)
                             last, fast = self._fast_lane()
                             if self._hide_meta:
@@ -348,22 +354,30 @@ class RunStream:
                             if ev.event == content_event and ev.run_id == run_id:
                                 content = ev.content
                                 if isinstance(content, str):
-                                    self._content_chars += len(content)
+                                    chars += len(content)
                             self.last_event_index = last = index
-                            self._delivered += 1
+                            delivered += 1
                             yield ev
-                        elif self._accept(ev):
+                            continue
+                        # _accept reads the counts: the fast lane's are added first.
+                        self._content_chars, self._delivered = self._content_chars + chars, self._delivered + delivered
+                        chars = delivered = 0
+                        if self._accept(ev):
                             last, fast = self._fast_lane()
                             run_id = self.run_id
                             yield ev
                         else:
                             last, fast = self._fast_lane()
+                    self._content_chars, self._delivered = self._content_chars + chars, self._delivered + delivered
+                    chars = delivered = 0
                     self._close_response()
                     if self._finished(at_close=True):
                         return
                     self._check_deadline()  # the deadline timer closed it
                     raise self._early_end("the server closed the stream before the run's terminal event")
                 except _CUTS as exc:
+                    self._content_chars, self._delivered = self._content_chars + chars, self._delivered + delivered
+                    chars = delivered = 0
                     self._close_response()
                     if self._closed:
                         return  # close() from another thread: a clean end
