@@ -337,7 +337,10 @@ class RunStream:
                     terminal, content_event, run_id = self._terminal_names, self._content_event, self.run_id
                     for ev in events:
                         if isinstance(ev, StreamMetaEvent):
-                            self._content_chars, self._delivered = self._content_chars + chars, self._delivered + delivered
+                            self._content_chars, self._delivered = (
+                                self._content_chars + chars,
+                                self._delivered + delivered,
+                            )
                             chars = delivered = 0
                             self._on_meta(ev)
                             last, fast = self._fast_lane()

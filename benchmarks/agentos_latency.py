@@ -77,17 +77,29 @@ class Servers:
         self.procs.append(
             subprocess.Popen(
                 [sys.executable, str(SERVERS / "fake_llm.py"), "--port", str(llm_port)],
-                stdout=log, stderr=subprocess.STDOUT, env=env, cwd=str(SERVERS),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                cwd=str(SERVERS),
             )
         )
         self.procs.append(
             subprocess.Popen(
                 [
-                    sys.executable, str(SERVERS / "agentos_app.py"), "--port", str(os_port),
-                    "--db", str(workdir / "bench.db"), "--llm-url", f"http://127.0.0.1:{llm_port}/v1",
+                    sys.executable,
+                    str(SERVERS / "agentos_app.py"),
+                    "--port",
+                    str(os_port),
+                    "--db",
+                    str(workdir / "bench.db"),
+                    "--llm-url",
+                    f"http://127.0.0.1:{llm_port}/v1",
                     "--exit-with-parent",
                 ],
-                stdout=log, stderr=subprocess.STDOUT, env=env, cwd=str(SERVERS),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                cwd=str(SERVERS),
             )
         )
         self.url = f"http://127.0.0.1:{os_port}"
