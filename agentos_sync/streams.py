@@ -65,6 +65,7 @@ from .events import (
     StreamErrorEvent,
     StreamMetaEvent,
     SubscribedEvent,
+    _subclasses,
     terminal_status,
 )
 from .models import RunOutput, RunStatus
@@ -139,6 +140,11 @@ def _retryable(exc: BaseException) -> bool:
 
 
 _CUTS = (errors.APIConnectionError, _Cut, TruncatedFrame, _Stale)
+
+#: The meta frame classes, for an exact type test on the hot path: isinstance() against a pydantic
+#: model class goes through its metaclass's __instancecheck__, 75 ns against 25 ns (measured).
+#: Events are only ever built from the registry's classes, so the set is complete.
+_META_TYPES: FrozenSet[type] = frozenset([StreamMetaEvent, *_subclasses(StreamMetaEvent)])
 
 #: The event a continue leg starts with, per kind: a resume of a continue stream that has not
 #: delivered anything yet replays the paused leg first, which is not this stream's.
@@ -336,7 +342,8 @@ class RunStream:
                     last, fast = self._fast_lane()
                     terminal, content_event, run_id = self._terminal_names, self._content_event, self.run_id
                     for ev in events:
-                        if isinstance(ev, StreamMetaEvent):
+                        if type(ev) in _META_TYPES:
+                            assert isinstance(ev, StreamMetaEvent)
                             self._content_chars, self._delivered = (
                                 self._content_chars + chars,
                                 self._delivered + delivered,
@@ -353,8 +360,8 @@ class RunStream:
                         if self._closed:
                             return  # close() from another thread: nothing is delivered after it
                         index = ev.event_index
-                        if fast and index is not None and index > last and ev.event not in terminal:
-                            if ev.event == content_event and ev.run_id == run_id:
+                        if fast and index is not None and index > last and (name := ev.event) not in terminal:
+                            if name == content_event and ev.run_id == run_id:
                                 content = ev.content
                                 if isinstance(content, str):
                                     chars += len(content)
