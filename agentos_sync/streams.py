@@ -65,6 +65,7 @@ from .events import (
     StreamErrorEvent,
     StreamMetaEvent,
     SubscribedEvent,
+    _subclasses,
     terminal_status,
 )
 from .models import RunOutput, RunStatus
@@ -139,6 +140,11 @@ def _retryable(exc: BaseException) -> bool:
 
 
 _CUTS = (errors.APIConnectionError, _Cut, TruncatedFrame, _Stale)
+
+#: The meta frame classes, for an exact type test on the hot path: isinstance() against a pydantic
+#: model class goes through its metaclass's __instancecheck__, 75 ns against 25 ns (measured).
+#: Events are only ever built from the registry's classes, so the set is complete.
+_META_TYPES: FrozenSet[type] = frozenset([StreamMetaEvent, *_subclasses(StreamMetaEvent)])
 
 #: The event a continue leg starts with, per kind: a resume of a continue stream that has not
 #: delivered anything yet replays the paused leg first, which is not this stream's.
@@ -244,7 +250,7 @@ class RunStream:
         self._from_db = False
         self._received_before_replay = 0
         self._delivered = 0
-        self._received = 0  # delivered plus dropped duplicates
+        self._dropped = 0  # duplicates and the paused leg's events: received, not delivered
         # Characters of the run's own content delivered, when the stream saw it from its start:
         # what lets a database replay's renumbered terminal event be checked (see _accept).
         self._content_event = _CONTENT_EVENT.get(kind) if last_event_index is None else None
@@ -306,6 +312,9 @@ class RunStream:
     ) -> Generator[RunEvent, None, None]:
         # Events a resume read ahead (up to its first new one) and already accepted.
         pending: List[RunEvent] = []
+        # What the fast lane below delivered and counted since the stream's own counts were last
+        # brought up to date: two proxied read-modify-writes per event less (~80 ns of ~3 us).
+        chars = delivered = 0
         try:
             if response is not None:
                 events: Iterator[RunEvent] = self._open_events(response)
@@ -324,9 +333,24 @@ class RunStream:
                             return
                         yield ev
                     pending = []
+                    # The fast lane: an event that is neither terminal nor out of order, on a
+                    # connection that is not a database replay nor a continue's paused leg, is
+                    # accepted here without the call to _accept (it does what _accept would,
+                    # with the counts kept in locals until something reads them).
+                    # ``self`` is a weak proxy, each attribute costs ~18 ns: measured on 100k
+                    # RunContent events, the call and its reads were 0.3 us of 3.0 us per event.
+                    last, fast = self._fast_lane()
+                    terminal, content_event, run_id = self._terminal_names, self._content_event, self.run_id
                     for ev in events:
-                        if isinstance(ev, StreamMetaEvent):
+                        if type(ev) in _META_TYPES:
+                            assert isinstance(ev, StreamMetaEvent)
+                            self._content_chars, self._delivered = (
+                                self._content_chars + chars,
+                                self._delivered + delivered,
+                            )
+                            chars = delivered = 0
                             self._on_meta(ev)
+                            last, fast = self._fast_lane()
                             if self._hide_meta:
                                 if self._on_reconnect is not None:
                                     self._on_reconnect(ev)
@@ -335,14 +359,35 @@ class RunStream:
                             continue
                         if self._closed:
                             return  # close() from another thread: nothing is delivered after it
-                        if self._accept(ev):
+                        index = ev.event_index
+                        if fast and index is not None and index > last and (name := ev.event) not in terminal:
+                            if name == content_event and ev.run_id == run_id:
+                                content = ev.content
+                                if isinstance(content, str):
+                                    chars += len(content)
+                            self.last_event_index = last = index
+                            delivered += 1
                             yield ev
+                            continue
+                        # _accept reads the counts: the fast lane's are added first.
+                        self._content_chars, self._delivered = self._content_chars + chars, self._delivered + delivered
+                        chars = delivered = 0
+                        if self._accept(ev):
+                            last, fast = self._fast_lane()
+                            run_id = self.run_id
+                            yield ev
+                        else:
+                            last, fast = self._fast_lane()
+                    self._content_chars, self._delivered = self._content_chars + chars, self._delivered + delivered
+                    chars = delivered = 0
                     self._close_response()
                     if self._finished(at_close=True):
                         return
                     self._check_deadline()  # the deadline timer closed it
                     raise self._early_end("the server closed the stream before the run's terminal event")
                 except _CUTS as exc:
+                    self._content_chars, self._delivered = self._content_chars + chars, self._delivered + delivered
+                    chars = delivered = 0
                     self._close_response()
                     if self._closed:
                         return  # close() from another thread: a clean end
@@ -374,6 +419,20 @@ class RunStream:
                 self._close_response()
                 self._cancel_timer()
 
+    def _fast_lane(self) -> Tuple[int, bool]:
+        """The last index delivered, and whether the loop may accept in-order events itself: the
+        run and session are known, no paused leg is being skipped, and the connection is not a
+        database replay (whose gaps and renumbered terminal event only _accept judges)."""
+        last = self.last_event_index
+        fast = (
+            last is not None
+            and self._leg_start is None
+            and not self._from_db
+            and self.run_id is not None
+            and self.session_id is not None
+        )
+        return (-1 if last is None else last), fast
+
     def _accept(self, ev: RunEvent) -> bool:
         """Whether to deliver ``ev`` (a run event, not a meta frame), updating the position.
         Raises _Stale at a database replay's gap: nothing past it is delivered."""
@@ -381,7 +440,7 @@ class RunStream:
         own_terminal = ev.event in self._terminal_names and (self.run_id is None or ev.run_id == self.run_id)
         if self._leg_start is not None:
             if ev.event not in self._leg_start:
-                self._received += 1
+                self._dropped += 1
                 return False  # the paused leg, replayed before this stream's own leg
             self._leg_start = None
         if index is not None:
@@ -414,10 +473,10 @@ class RunStream:
                         missing=missing,
                     )
                 elif index < expected:
-                    self._received += 1
+                    self._dropped += 1
                     return False  # a duplicate
             elif last is not None and index <= last:
-                self._received += 1
+                self._dropped += 1
                 return False  # a resume replays what we already delivered
             self.last_event_index = index
         if self.run_id is None:
@@ -431,7 +490,6 @@ class RunStream:
             if isinstance(content, str):
                 self._content_chars += len(content)
         self._delivered += 1
-        self._received += 1
         return True
 
     def _finished(self, *, at_close: bool) -> bool:
@@ -444,7 +502,7 @@ class RunStream:
         # A replay from the live buffer of a finished run ends the stream once it has delivered
         # what it announced (the buffer holds every event: nothing after the floor is left).
         expected = self._replay_expected
-        return expected is None or self._received - self._received_before_replay >= expected
+        return expected is None or self._delivered + self._dropped - self._received_before_replay >= expected
 
     def _early_end(self, reason: str) -> Exception:
         """What a connection that closed before the run's end means: a plain cut, or a stale
@@ -486,7 +544,7 @@ class RunStream:
         if isinstance(ev, ReplayEvent):
             self._replay_status = ev.status
             self._replay_expected = ev.total_events
-            self._received_before_replay = self._received
+            self._received_before_replay = self._delivered + self._dropped
             # The live buffer's replay says how much it buffered; the database fallback does not.
             self._from_db = ev.total_buffered is None
 

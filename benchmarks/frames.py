@@ -73,6 +73,7 @@ class Scenario:
     cut_mode: str = "fin"  # "fin": orderly close without the terminating chunk; "rst": reset
     refuse: float = 0.0  # > 0: at each cut, close the listening socket for this many seconds
     delay: float = 0.0  # seconds to wait after the response headers (first-byte latency tests)
+    stale: int = 0  # 1: a resume on a reused connection answers like a worker without the run
 
     @property
     def total(self) -> int:

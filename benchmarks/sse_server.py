@@ -407,6 +407,15 @@ class Server:
         if run_id != RUN_ID:
             meta = meta_frame("error", {"error": f"Run {run_id} not found in buffer or database"})
             return self._stream(conn, sc, None, 0, [meta], keep)
+        if sc.stale and keep:
+            # A worker that does not hold the run (uvicorn --workers N, no Redis): a replay
+            # RUNNING with no events. Only a resume sent with "Connection: close" (the client's
+            # fresh connection) gets the live answer, so every cut is healed by a hedged resume.
+            stale = meta_frame(
+                "replay",
+                {"run_id": RUN_ID, "status": "RUNNING", "total_events": 0, "message": "Run RUNNING. No events."},
+            )
+            return self._stream(conn, sc, None, 0, [stale], keep)
         body = self.body(sc, True)
         raw_last = form.get("last_event_index")
         last = int(raw_last) if raw_last not in (None, "") else -1

@@ -22,7 +22,7 @@ caller's ``limit``.
 from __future__ import annotations
 
 import re
-from typing import Generator, List, Protocol
+from typing import Dict, Generator, List, Protocol
 
 __all__ = ["MAX_LINE", "MAX_TRAILERS", "MalformedChunk", "TruncatedChunk", "dechunk"]
 
@@ -125,6 +125,7 @@ def dechunk(fp: BufferedReader, limit: int) -> Generator[bytes, None, int]:
     bounds a chunk's declared size. Raises :class:`MalformedChunk` or :class:`TruncatedChunk`.
     """
     buf = b""
+    seen: Dict[bytes, int] = {}  # size lines already checked (against this call's limit)
     while True:
         data = fp.read1(READ_SIZE)
         if not data:
@@ -141,19 +142,26 @@ def dechunk(fp: BufferedReader, limit: int) -> Generator[bytes, None, int]:
                     raise MalformedChunk(f"a chunk-size line longer than {MAX_LINE} bytes")
                 break
             line = buf[pos:nl]
-            # The common line is bare hex ("186", what uvicorn and h11 write), checked in ~40 ns:
-            # isalnum() refuses the signs, spaces and "_" that int() would take, and "0x" is the
-            # one prefix left (120 and 88 are "x" and "X": an int operand is a memchr, a bytes
-            # operand costs twice the whole check). Anything else takes the regex path.
-            if line.isalnum() and len(line) <= 20 and 120 not in line and 88 not in line:
-                try:
-                    size = int(line, 16)
-                except ValueError:
-                    raise MalformedChunk(f"invalid chunk size {line!r}") from None
-                if size > limit:
-                    _capped(size, limit)
-            else:
-                size = _size_of(line, limit)
+            # A stream's size lines repeat (uvicorn sends one chunk per SSE frame, and frames of
+            # one kind have similar sizes): a line checked once is looked up after that, 0.09 us
+            # a chunk less than checking it again (measured 2026-12-01, 100k RunContent chunks).
+            size = seen.get(line)
+            if size is None:
+                # The common line is bare hex ("186", what uvicorn and h11 write), checked in
+                # ~40 ns: isalnum() refuses the signs, spaces and "_" that int() would take, and
+                # "0x" is the one prefix left (120 and 88 are "x" and "X": an int operand is a
+                # memchr, a bytes operand costs twice the whole check). Else the regex path.
+                if line.isalnum() and len(line) <= 20 and 120 not in line and 88 not in line:
+                    try:
+                        size = int(line, 16)
+                    except ValueError:
+                        raise MalformedChunk(f"invalid chunk size {line!r}") from None
+                    if size > limit:
+                        _capped(size, limit)
+                    if len(seen) < 256:  # bounded: a hostile server cannot grow it
+                        seen[line] = size
+                else:
+                    size = _size_of(line, limit)
             start = nl + 2
             if size == 0:
                 if out:

@@ -8,6 +8,7 @@ CONTENDERS = {
     "agentos_sync": "benchmarks.contenders.agentos_sync_client",
     "handrolled": "benchmarks.contenders.handrolled",
     "httpx-sse": "benchmarks.contenders.httpx_sse_peer",
+    "typed-reader": "benchmarks.contenders.typed_reader",
     "agno": "benchmarks.contenders.agno_client",
     "server-ceiling": "benchmarks.contenders.server_ceiling",
 }

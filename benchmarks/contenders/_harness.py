@@ -12,7 +12,8 @@ A contender module defines::
     def describe() -> dict                  # optional: facts the runner needs (reported as "info")
 
 (``IS_ASYNC = True`` and an async ``open_stream`` for asyncio clients: throughput mode only.)
-Modes (``--mode``): ``throughput`` (one stream, events/s), ``memory`` (RSS after 10k events vs at
+Modes (``--mode``): ``throughput`` (one stream, events/s), ``lengths`` (the first stream of a
+fresh process, then warm ones: seconds each), ``memory`` (RSS after 10k events vs at
 the end), ``bigframe`` (delivery time of the RunCompleted frame), ``reconnect`` (gap from the
 last event before each cut to the next event), ``refuse`` (CPU share while the server refuses
 connections) and ``threads`` (T streams one after the other vs T streams on T threads).
@@ -119,6 +120,27 @@ async def _athroughput(mod: ModuleType, url: str) -> Dict[str, Any]:
         "eps_cpu": count / cpu if cpu > 0 else 0.0,
         "_last": mod.event_type(ev) if ev is not None else None,
     }
+
+
+def mode_lengths(mod: ModuleType, url: str, expected: Optional[int], args: argparse.Namespace) -> Dict[str, Any]:
+    """The first stream of a fresh process (client built, library imported: both outside the
+    clock), then ``--repeat`` warm ones: seconds and CPU seconds per stream."""
+    client = mod.make_client(url)
+    walls: List[float] = []
+    cpus: List[float] = []
+    for _ in range(args.repeat + 1):
+        count = 0
+        ev: Any = None
+        c0, t0 = time.process_time(), time.perf_counter()
+        for ev in mod.open_stream(client, url):  # noqa: B007 (ev: the last event, checked after the loop)
+            count += 1
+        walls.append(time.perf_counter() - t0)
+        cpus.append(time.process_time() - c0)
+        err = _check(count, expected, mod.event_type(ev) if ev is not None else None)
+        if err:
+            return {"error": err}
+    mod.close_client(client)
+    return {"events": count, "cold_s": walls[0], "cold_cpu_s": cpus[0], "warm_s": walls[1:], "warm_cpu_s": cpus[1:]}
 
 
 def mode_memory(mod: ModuleType, url: str, expected: Optional[int], args: argparse.Namespace) -> Dict[str, Any]:
@@ -293,6 +315,7 @@ def mode_threads(mod: ModuleType, url: str, expected: Optional[int], args: argpa
 
 MODES = {
     "throughput": mode_throughput,
+    "lengths": mode_lengths,
     "memory": mode_memory,
     "bigframe": mode_bigframe,
     "reconnect": mode_reconnect,
