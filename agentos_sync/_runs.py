@@ -8,6 +8,7 @@ Everything else, from form encoding to resume, is here once.
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 import uuid
@@ -29,6 +30,7 @@ from typing import (
     Type,
     TypeVar,
     Union,
+    cast,
     overload,
 )
 
@@ -56,6 +58,26 @@ S = TypeVar("S", bound=BaseModel)
 
 #: A tool execution answered by the caller (confirmed, given user input, or run externally).
 ToolAnswer = Union[ToolExecution, Dict[str, Any]]
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _kind_id_keyword(method: F) -> F:
+    """Let the entity id also be passed by agno's keyword for the kind (``agent_id=``,
+    ``team_id=``, ``workflow_id=``): agno's ``run_agent(agent_id=..., message=...)`` then runs
+    here unchanged. One class serves the three kinds, so the parameter itself is ``entity_id``."""
+
+    @functools.wraps(method)
+    def call(self: Runs[Any], *args: Any, **kwargs: Any) -> Any:
+        id_name = self.kind.id_name
+        if id_name in kwargs:
+            if args or "entity_id" in kwargs:
+                raise TypeError(f"{self.kind.path}.{method.__name__}() got the {self.kind.name} twice ({id_name}=)")
+            args = (kwargs.pop(id_name),)
+        return method(self, *args, **kwargs)
+
+    return cast(F, call)
 
 
 class CreateFields(CallOptions, total=False):
@@ -372,6 +394,7 @@ class Runs(APIResource, Generic[S]):
             raise errors.ProtocolError(f"GET /{self.kind.path} did not return a list: {str(data)[:200]!r}")
         return [validate(self._summary, item, "AgentOS") for item in data]
 
+    @_kind_id_keyword
     def get(self, entity_id: str, **options: Unpack[CallOptions]) -> S:
         """One agent, team or workflow; ``NotFoundError`` when the server does not have it.
 
@@ -422,6 +445,7 @@ class Runs(APIResource, Generic[S]):
         self, entity_id: str, message: str, *, background: bool, **fields: Unpack[CreateFields]
     ) -> Union[RunOutput, RunAccepted]: ...
 
+    @_kind_id_keyword
     def run(
         self, entity_id: str, message: str, *, background: bool = False, **fields: Unpack[CreateFields]
     ) -> Union[RunOutput, RunAccepted]:
@@ -453,6 +477,7 @@ class Runs(APIResource, Generic[S]):
             return validate(RunAccepted, data, "AgentOS")
         return validate(RunOutput, data, "AgentOS")
 
+    @_kind_id_keyword
     def stream(
         self,
         entity_id: str,
@@ -569,6 +594,7 @@ class Runs(APIResource, Generic[S]):
         )
         return _check_stream_response(response, f"POST /{'/'.join(segments)}")
 
+    @_kind_id_keyword
     def resume(
         self,
         entity_id: str,
@@ -672,6 +698,7 @@ class Runs(APIResource, Generic[S]):
         **fields: Unpack[ContinueFields],
     ) -> Union[RunOutput, RunAccepted]: ...
 
+    @_kind_id_keyword
     def continue_run(
         self,
         entity_id: str,
@@ -714,6 +741,7 @@ class Runs(APIResource, Generic[S]):
             return validate(RunAccepted, data, "AgentOS")
         return validate(RunOutput, data, "AgentOS")
 
+    @_kind_id_keyword
     def continue_stream(
         self,
         entity_id: str,
@@ -792,6 +820,7 @@ class Runs(APIResource, Generic[S]):
 
     # -- inspect and control ---------------------------------------------------------------
 
+    @_kind_id_keyword
     def get_run(self, entity_id: str, run_id: str, session_id: str, **options: Unpack[CallOptions]) -> RunOutput:
         """One run as the server stores it, with its ``status`` (AgentOS looks runs up by session,
         so ``session_id`` is required).
@@ -814,6 +843,7 @@ class Runs(APIResource, Generic[S]):
         )
         return validate(RunOutput, data, "AgentOS")
 
+    @_kind_id_keyword
     def list_runs(
         self, entity_id: str, session_id: str, *, status: Optional[str] = None, **options: Unpack[CallOptions]
     ) -> List[RunOutput]:
@@ -836,6 +866,7 @@ class Runs(APIResource, Generic[S]):
             raise errors.ProtocolError(f"Listing runs of {self.kind.label(entity_id)} did not return a list")
         return [validate(RunOutput, item, "AgentOS") for item in data]
 
+    @_kind_id_keyword
     def cancel(
         self, entity_id: str, run_id: str, session_id: Optional[str] = None, **options: Unpack[CallOptions]
     ) -> None:
@@ -854,6 +885,7 @@ class Runs(APIResource, Generic[S]):
             **self._options(options, self.cancel),
         )
 
+    @_kind_id_keyword
     def wait(
         self,
         entity_id: str,
