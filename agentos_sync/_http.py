@@ -347,7 +347,7 @@ class HTTPCore:
             clipped = (left < limits.connect, left < limits.read)
             if any(clipped):
                 request = replace(request, timeout=(min(limits.connect, left), min(limits.read, left)))
-        logger.debug("agentos_sync: %s %s", request.method, request.url)
+        logger.debug("%s %s", request.method, request.url)
         try:
             response = self.transport.send(request)
         except errors.APITimeoutError as exc:

@@ -88,17 +88,17 @@ def _pump(
             stream.close()
     shared.error = error
     if error is not None:
-        logger.debug("agentos_sync: stream worker of run %s ended with %r", getattr(stream, "run_id", None), error)
+        logger.debug("stream worker of run %s ended with %r", getattr(stream, "run_id", None), error)
         if on_error is not None:
             try:
                 _call_sync(on_error, "on_error", error)
             except Exception:
-                logger.exception("agentos_sync: the on_error callback of a StreamWorker raised")
+                logger.exception("the on_error callback of a StreamWorker raised")
     if on_done is not None:
         try:
             _call_sync(on_done, "on_done")
         except Exception:
-            logger.exception("agentos_sync: the on_done callback of a StreamWorker raised")
+            logger.exception("the on_done callback of a StreamWorker raised")
     if shared.cancelled.is_set():
         with contextlib.suppress(queue.Full):
             shared.queue.put_nowait(_CANCELLED)

@@ -233,7 +233,7 @@ def _run_one(client: AgentOSClient, request: RunRequest, index: int, resumable: 
                 output=output,
             )
     except Exception as exc:  # captured per run: one failure must not stop the others
-        logger.debug("agentos_sync: run_many #%d (%s %s) failed: %r", index, request.kind, request.id, exc)
+        logger.debug("run_many #%d (%s %s) failed: %r", index, request.kind, request.id, exc)
         return RunResult(request=request, index=index, error=exc, elapsed=time.monotonic() - start)
     return RunResult(request=request, index=index, output=output, elapsed=time.monotonic() - start)
 

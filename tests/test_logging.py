@@ -22,6 +22,8 @@ def _messages(caplog: pytest.LogCaptureFixture, level: int) -> list[str]:
 
 def _assert_no_secret(caplog: pytest.LogCaptureFixture) -> None:
     assert caplog.records, "nothing was logged"
+    # A handler prints the logger's name already: a message that starts with it prints it twice.
+    assert not [r.getMessage() for r in caplog.records if r.getMessage().startswith("agentos_sync")]
     formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
     for record in caplog.records:
         assert KEY not in formatter.format(record)  # message, args and any traceback

@@ -333,7 +333,7 @@ class SSERelay:
                     last_write = time.monotonic()
             if error is not None:
                 logger.warning(
-                    "agentos_sync: relay of run %s ended by %s: %s (last_event_index %s)",
+                    "relay of run %s ended by %s: %s (last_event_index %s)",
                     self.stream.run_id,
                     type(error).__name__,
                     error,
@@ -350,7 +350,7 @@ class SSERelay:
         finally:
             worker.cancel()
             logger.debug(
-                "agentos_sync: relay of run %s %s after %d event frames", self.stream.run_id, outcome, self.sent
+                "relay of run %s %s after %d event frames", self.stream.run_id, outcome, self.sent
             )
 
     def _frame(self, event: RunEvent) -> Optional[bytes]:

@@ -243,7 +243,7 @@ def _attach(
     if record is not None and "cursor" in record:
         cursor = RunCursor.from_json(record["cursor"])
         logger.info(
-            "agentos_sync: task %s re-attaches to run %s after event_index %s",
+            "task %s re-attaches to run %s after event_index %s",
             key,
             cursor.run_id,
             cursor.last_event_index,
@@ -255,7 +255,7 @@ def _attach(
         pending = record["pending"]
         run_id = _locate(client, kind, entity_id, pending["session_id"], message, float(pending["at"]))
         if run_id is not None:
-            logger.info("agentos_sync: task %s re-attaches to run %s from its first event", key, run_id)
+            logger.info("task %s re-attaches to run %s from its first event", key, run_id)
             return client.resume(RunCursor(kind, entity_id, run_id, pending["session_id"], None))
         session_id = pending["session_id"]
     elif session_id is None:
