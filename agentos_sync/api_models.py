@@ -316,6 +316,3 @@ class MigrationResult(_Model):
     """``POST /databases/{db_id}/migrate``: the server's message."""
 
     message: Optional[str] = None
-
-
-TraceNode.model_rebuild()
