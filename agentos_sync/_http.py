@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from . import errors
 from ._version import __version__
-from .retry import deadline_after, remaining, request_retrying
+from .retry import call_with_retries, deadline_after, remaining
 from .transports.base import DEFAULT_MAX_CHUNK_BYTES, FileField, Request, Response, Transport
 
 logger = logging.getLogger("agentos_sync")
@@ -316,13 +316,13 @@ class HTTPCore:
         )
         if deadline is None:
             deadline = deadline_after(limits.total)
-        retrying = request_retrying(
-            self.max_retries if retries is None else retries,
-            idempotent=method in ("GET", "HEAD", "DELETE") if idempotent is None else idempotent,
-            deadline=deadline,
-        )
         try:
-            return retrying(self._send_once, request, limits, deadline)
+            return call_with_retries(
+                lambda: self._send_once(request, limits, deadline),
+                self.max_retries if retries is None else retries,
+                idempotent=method in ("GET", "HEAD", "DELETE") if idempotent is None else idempotent,
+                deadline=deadline,
+            )
         except errors.AgentOSError as exc:
             # The retry loop's frames (tenacity, concurrent.futures) between the caller and the
             # failure are nothing a caller can act on: the traceback starts here again. What

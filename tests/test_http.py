@@ -81,6 +81,31 @@ def test_timeout_refuses_nonsense_by_field(kwargs: dict, error: type) -> None:
         Timeout(**kwargs)
 
 
+# -- the retry loop is built only for a failure -------------------------------------------------------
+
+
+def test_a_first_attempt_that_succeeds_builds_no_retry_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_loop(*args: object, **kwargs: object) -> None:
+        raise AssertionError("request_retrying built for a request that succeeded")
+
+    monkeypatch.setattr("agentos_sync.retry.request_retrying", no_loop)
+    http, transport = core(answers(ok()))
+    assert http.json("GET", ["config"]) == {"status": "ok"} and len(transport.requests) == 1
+
+
+def test_a_failed_first_attempt_counts_as_the_loops_first(clock: Clock) -> None:
+    # max_retries=2: three attempts in all, the first one made before the loop existed.
+    http, transport = core(answers(busy(503, "1"), busy(503, "1"), busy(503, "1"), ok()), max_retries=2)
+    with pytest.raises(errors.InternalServerError, match="busy"):
+        http.json("GET", ["config"])
+    assert len(transport.requests) == 3 and clock.sleeps == [1.0, 1.0]
+    # A failure the loop does not retry is raised as itself, after one attempt.
+    http, transport = core(answers(BytesResponse(404, {}, b'{"detail": "no such agent"}')))
+    with pytest.raises(errors.NotFoundError, match="no such agent"):
+        http.json("GET", ["agents", "x"])
+    assert len(transport.requests) == 1 and clock.sleeps == [1.0, 1.0]
+
+
 # -- Retry-After within the total ------------------------------------------------------------------
 
 

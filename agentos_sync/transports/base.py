@@ -107,7 +107,10 @@ class Request:
     fresh_connection: bool = False
 
     def redacted(self) -> Request:
-        """A copy with credentials in the headers replaced: what an exception may carry."""
+        """A copy with credentials in the headers replaced: what an exception may carry (the
+        request itself when it carries none)."""
+        if not any(name.lower() in _SECRET_HEADERS for name in self.headers):
+            return self  # frozen: nothing to copy
         return replace(self, headers=redact_headers(self.headers))
 
     def __repr__(self) -> str:
