@@ -182,6 +182,30 @@ def _from_buffer(head: List[RunEvent]) -> bool:
     return isinstance(meta, ReplayEvent) and meta.total_buffered is not None
 
 
+def _drive(stream: RunStream, events: Generator[RunEvent, None, None]) -> Iterator[RunEvent]:
+    """What a for loop over a stream iterates: its events, with the stream kept alive for as long
+    as the loop runs (the event generator holds it only weakly, see RunStream.__init__). The
+    generator frame costs less per event than RunStream.__next__'s call."""
+    try:
+        # Not ``yield from``: closing this loop (a loop left early, ``next(iter(stream))``) must
+        # not close the stream, which can be iterated again.
+        for event in events:  # noqa: UP028
+            yield event
+    except ValueError as exc:
+        if getattr(events, "gi_running", False):  # "generator already executing": another thread is in next()
+            raise _second_consumer() from exc
+        raise
+    finally:
+        del stream  # held until here, on purpose
+
+
+def _second_consumer() -> RuntimeError:
+    return RuntimeError(
+        "This RunStream is being iterated by another thread; a stream has one consumer "
+        "(share the client, not the stream)."
+    )
+
+
 def _deadline_fired(ref: weakref.ReferenceType[RunStream]) -> None:
     stream = ref()
     if stream is not None:
@@ -283,8 +307,14 @@ class RunStream:
 
     # -- iteration -------------------------------------------------------------------------
 
-    def __iter__(self) -> RunStream:
-        return self
+    def __iter__(self) -> Iterator[RunEvent]:
+        # A for loop drives the event generator itself: RunStream.__next__ is one more Python
+        # frame per event, 0.10-0.15 us of ~2.7 (measured 2026-12-01 on 100k RunContent events).
+        # next(stream) still goes through __next__, and so does a loop over a closed stream (its
+        # StreamError) or one started while another thread is inside next() (its RuntimeError).
+        if self._closed or getattr(self._gen, "gi_running", False):
+            return self
+        return _drive(self, self._gen)
 
     def __next__(self) -> RunEvent:
         # Kept minimal: it runs once per event (a lock here cost ~15% of the throughput). The
@@ -293,10 +323,7 @@ class RunStream:
             return self._next()
         except ValueError as exc:
             if getattr(self._gen, "gi_running", False):  # "generator already executing": another thread is in next()
-                raise RuntimeError(
-                    "This RunStream is being iterated by another thread; a stream has one consumer "
-                    "(share the client, not the stream)."
-                ) from exc
+                raise _second_consumer() from exc
             raise
 
     def _after_close(self) -> RunEvent:

@@ -412,6 +412,8 @@ def _interrupt_after(monkeypatch: pytest.MonkeyPatch, n: int) -> None:
         return original(self)
 
     monkeypatch.setattr(RunStream, "__next__", next_or_interrupt)
+    # A for loop drives the stream's generator without __next__ (streams._drive): route it back.
+    monkeypatch.setattr(RunStream, "__iter__", lambda self: self)
 
 
 def test_ctrl_c_on_a_background_stream_detaches_and_prints_the_resume_command(

@@ -419,6 +419,9 @@ def test_iterating_the_stream_while_a_worker_reads_it_raises() -> None:
         assert worker.get(timeout=WAIT) is not None
         with pytest.raises(RuntimeError, match="one consumer"):
             next(stream)
+        with pytest.raises(RuntimeError, match="one consumer"):
+            for _ in stream:  # a for loop, too (it does not go through __next__ otherwise)
+                pass
     silence.set()
 
 

@@ -711,6 +711,48 @@ def test_abandoned_stream_closes_its_connection_without_the_cycle_collector(
         gc.enable()
 
 
+def test_a_for_loop_left_early_leaves_the_stream_to_iterate_on(client: AgentOSClient, long_fake: FakeAgentOS) -> None:
+    # A for loop drives the event generator through streams._drive; leaving it must not close
+    # the stream (only dropping the stream does).
+    stream = client.run_agent_stream("assistant", "go", background=True)
+    head = []
+    for ev in stream:
+        head.append(ev)
+        if len(head) == 4:
+            break
+    first = next(iter(stream))
+    rest = list(stream)
+    evs = [*head, first, *rest]
+    assert_exactly_once(evs)
+    assert stream.closed and rest[-1].event == "RunCompleted"
+
+
+def test_a_for_loop_over_a_temporary_stream_keeps_it_open_and_an_abandoned_one_closes(
+    client: AgentOSClient, long_fake: FakeAgentOS
+) -> None:
+    import gc
+    import weakref
+
+    closed: List[bool] = []
+    gc.disable()
+    try:
+        evs = list(client.run_agent_stream("assistant", "go", background=True))  # nothing else holds it
+        assert_exactly_once(evs)
+        stream = client.run_agent_stream("assistant", "go", background=True)
+        response = stream._response
+        assert response is not None
+        original = response.close
+        response.close = lambda: (closed.append(True), original())[1]  # type: ignore[method-assign]
+        ref = weakref.ref(stream)
+        loop = iter(stream)
+        del stream
+        assert next(loop).event == "RunStarted" and ref() is not None  # the loop holds the stream
+        del loop
+        assert ref() is None and closed  # dropped with the loop: closed at once, no collector
+    finally:
+        gc.enable()
+
+
 def test_close_during_the_reconnect_backoff_ends_cleanly_and_opens_nothing(
     client: AgentOSClient, long_fake: FakeAgentOS, monkeypatch: pytest.MonkeyPatch
 ) -> None:
