@@ -24,6 +24,8 @@ from typing import Any, Callable, Dict, FrozenSet, List, Optional, Type
 
 from pydantic import BaseModel, ConfigDict
 
+from ._fields import OptionalBool, OptionalFloat, OptionalInt, OptionalStr
+
 __all__ = [
     "ERROR_EVENTS",
     "TERMINAL_EVENTS",
@@ -157,11 +159,11 @@ class Metrics(BaseModel):
 
     model_config = ConfigDict(extra="allow", defer_build=True)
 
-    input_tokens: Optional[int] = None
-    output_tokens: Optional[int] = None
-    total_tokens: Optional[int] = None
-    duration: Optional[float] = None
-    time_to_first_token: Optional[float] = None
+    input_tokens: OptionalInt = None
+    output_tokens: OptionalInt = None
+    total_tokens: OptionalInt = None
+    duration: OptionalFloat = None
+    time_to_first_token: OptionalFloat = None
 
 
 class ToolExecution(BaseModel):
@@ -170,17 +172,17 @@ class ToolExecution(BaseModel):
 
     model_config = ConfigDict(extra="allow", defer_build=True)
 
-    tool_call_id: Optional[str] = None
-    tool_name: Optional[str] = None
+    tool_call_id: OptionalStr = None
+    tool_name: OptionalStr = None
     tool_args: Optional[Dict[str, Any]] = None
     result: Optional[Any] = None
-    tool_call_error: Optional[bool] = None
-    requires_confirmation: Optional[bool] = None
-    confirmed: Optional[bool] = None
-    confirmation_note: Optional[str] = None
-    requires_user_input: Optional[bool] = None
+    tool_call_error: OptionalBool = None
+    requires_confirmation: OptionalBool = None
+    confirmed: OptionalBool = None
+    confirmation_note: OptionalStr = None
+    requires_user_input: OptionalBool = None
     user_input_schema: Optional[List[Dict[str, Any]]] = None
-    external_execution_required: Optional[bool] = None
+    external_execution_required: OptionalBool = None
 
 
 class RunEvent(BaseModel):
@@ -194,11 +196,11 @@ class RunEvent(BaseModel):
     model_config = ConfigDict(extra="allow", defer_build=True)
 
     event: str
-    created_at: Optional[int] = None
-    run_id: Optional[str] = None
-    session_id: Optional[str] = None
-    agent_id: Optional[str] = None
-    event_index: Optional[int] = None
+    created_at: OptionalInt = None
+    run_id: OptionalStr = None
+    session_id: OptionalStr = None
+    agent_id: OptionalStr = None
+    event_index: OptionalInt = None
     content: Any = None
 
 
@@ -210,29 +212,29 @@ class UnknownEvent(RunEvent):
 class AgentEvent(RunEvent):
     """Base of agent events (also nested in team and workflow streams)."""
 
-    agent_name: Optional[str] = None
-    nested_depth: Optional[int] = None
-    workflow_run_id: Optional[str] = None
-    parent_run_id: Optional[str] = None
+    agent_name: OptionalStr = None
+    nested_depth: OptionalInt = None
+    workflow_run_id: OptionalStr = None
+    parent_run_id: OptionalStr = None
 
 
 class TeamEvent(RunEvent):
     """Base of team events."""
 
-    team_id: Optional[str] = None
-    team_name: Optional[str] = None
-    nested_depth: Optional[int] = None
-    workflow_run_id: Optional[str] = None
-    parent_run_id: Optional[str] = None
+    team_id: OptionalStr = None
+    team_name: OptionalStr = None
+    nested_depth: OptionalInt = None
+    workflow_run_id: OptionalStr = None
+    parent_run_id: OptionalStr = None
 
 
 class WorkflowEvent(RunEvent):
     """Base of workflow and step events."""
 
-    workflow_id: Optional[str] = None
-    workflow_name: Optional[str] = None
-    step_id: Optional[str] = None
-    nested_depth: Optional[int] = None
+    workflow_id: OptionalStr = None
+    workflow_name: OptionalStr = None
+    step_id: OptionalStr = None
+    nested_depth: OptionalInt = None
 
 
 class CustomEvent(RunEvent):
@@ -245,16 +247,16 @@ class StreamMetaEvent(RunEvent):
     """A frame ``/resume`` sends about the stream itself, not an event of the run. It carries no
     ``event_index``. ``message`` is the server's human-readable summary."""
 
-    status: Optional[str] = None
-    message: Optional[str] = None
+    status: OptionalStr = None
+    message: OptionalStr = None
 
 
 class CatchUpEvent(StreamMetaEvent):
     """``catch_up``: the run is still active; ``missed_events`` events follow, then ``subscribed``."""
 
     event: str = "catch_up"
-    missed_events: Optional[int] = None
-    current_event_count: Optional[int] = None
+    missed_events: OptionalInt = None
+    current_event_count: OptionalInt = None
 
 
 class ReplayEvent(StreamMetaEvent):
@@ -262,9 +264,9 @@ class ReplayEvent(StreamMetaEvent):
     events follow and then the stream ends."""
 
     event: str = "replay"
-    total_events: Optional[int] = None
-    total_buffered: Optional[int] = None
-    last_event_index_requested: Optional[int] = None
+    total_events: OptionalInt = None
+    total_buffered: OptionalInt = None
+    last_event_index_requested: OptionalInt = None
 
 
 class SubscribedEvent(StreamMetaEvent):
@@ -278,7 +280,7 @@ class StreamErrorEvent(StreamMetaEvent):
     run stream turns it into an exception; it is never yielded."""
 
     event: str = "error"
-    error: Optional[str] = None
+    error: OptionalStr = None
 
 
 class RunStartedEvent(AgentEvent):
@@ -291,8 +293,8 @@ class RunContentEvent(AgentEvent):
     """``RunContent``."""
 
     event: str = "RunContent"
-    content_type: Optional[str] = None
-    reasoning_content: Optional[str] = None
+    content_type: OptionalStr = None
+    reasoning_content: OptionalStr = None
 
 
 class RunContentCompletedEvent(AgentEvent):
@@ -311,7 +313,7 @@ class RunCompletedEvent(AgentEvent):
     """``RunCompleted``."""
 
     event: str = "RunCompleted"
-    content_type: Optional[str] = None
+    content_type: OptionalStr = None
     metrics: Optional[Metrics] = None
 
 
@@ -319,15 +321,15 @@ class RunErrorEvent(AgentEvent):
     """``RunError``."""
 
     event: str = "RunError"
-    error_type: Optional[str] = None
-    error_id: Optional[str] = None
+    error_type: OptionalStr = None
+    error_id: OptionalStr = None
 
 
 class RunCancelledEvent(AgentEvent):
     """``RunCancelled``."""
 
     event: str = "RunCancelled"
-    reason: Optional[str] = None
+    reason: OptionalStr = None
 
 
 class RunPausedEvent(AgentEvent):
@@ -387,7 +389,7 @@ class ToolCallErrorEvent(AgentEvent):
 
     event: str = "ToolCallError"
     tool: Optional[ToolExecution] = None
-    error: Optional[str] = None
+    error: OptionalStr = None
 
 
 class ReasoningStartedEvent(AgentEvent):
@@ -472,9 +474,9 @@ class ModelRequestCompletedEvent(AgentEvent):
     """``ModelRequestCompleted``."""
 
     event: str = "ModelRequestCompleted"
-    input_tokens: Optional[int] = None
-    output_tokens: Optional[int] = None
-    total_tokens: Optional[int] = None
+    input_tokens: OptionalInt = None
+    output_tokens: OptionalInt = None
+    total_tokens: OptionalInt = None
 
 
 class CompressionStartedEvent(AgentEvent):
@@ -523,8 +525,8 @@ class TeamRunContentEvent(TeamEvent):
     """``TeamRunContent``."""
 
     event: str = "TeamRunContent"
-    content_type: Optional[str] = None
-    reasoning_content: Optional[str] = None
+    content_type: OptionalStr = None
+    reasoning_content: OptionalStr = None
 
 
 class TeamRunIntermediateContentEvent(TeamEvent):
@@ -543,7 +545,7 @@ class TeamRunCompletedEvent(TeamEvent):
     """``TeamRunCompleted``."""
 
     event: str = "TeamRunCompleted"
-    content_type: Optional[str] = None
+    content_type: OptionalStr = None
     metrics: Optional[Metrics] = None
 
 
@@ -551,15 +553,15 @@ class TeamRunErrorEvent(TeamEvent):
     """``TeamRunError``."""
 
     event: str = "TeamRunError"
-    error_type: Optional[str] = None
-    error_id: Optional[str] = None
+    error_type: OptionalStr = None
+    error_id: OptionalStr = None
 
 
 class TeamRunCancelledEvent(TeamEvent):
     """``TeamRunCancelled``."""
 
     event: str = "TeamRunCancelled"
-    reason: Optional[str] = None
+    reason: OptionalStr = None
 
 
 class TeamPreHookStartedEvent(TeamEvent):
@@ -605,7 +607,7 @@ class TeamToolCallErrorEvent(TeamEvent):
 
     event: str = "TeamToolCallError"
     tool: Optional[ToolExecution] = None
-    error: Optional[str] = None
+    error: OptionalStr = None
 
 
 class TeamReasoningStartedEvent(TeamEvent):
@@ -690,9 +692,9 @@ class TeamModelRequestCompletedEvent(TeamEvent):
     """``TeamModelRequestCompleted``."""
 
     event: str = "TeamModelRequestCompleted"
-    input_tokens: Optional[int] = None
-    output_tokens: Optional[int] = None
-    total_tokens: Optional[int] = None
+    input_tokens: OptionalInt = None
+    output_tokens: OptionalInt = None
+    total_tokens: OptionalInt = None
 
 
 class TeamCompressionStartedEvent(TeamEvent):
@@ -773,7 +775,7 @@ class WorkflowCompletedEvent(WorkflowEvent):
     """``WorkflowCompleted``."""
 
     event: str = "WorkflowCompleted"
-    content_type: Optional[str] = None
+    content_type: OptionalStr = None
     metrics: Optional[Dict[str, Any]] = None
 
 
@@ -781,8 +783,8 @@ class WorkflowPausedEvent(WorkflowEvent):
     """``WorkflowPaused``."""
 
     event: str = "WorkflowPaused"
-    status: Optional[str] = None
-    paused_step_name: Optional[str] = None
+    status: OptionalStr = None
+    paused_step_name: OptionalStr = None
     step_requirements: Optional[List[Dict[str, Any]]] = None
 
 
@@ -790,16 +792,16 @@ class WorkflowCancelledEvent(WorkflowEvent):
     """``WorkflowCancelled``."""
 
     event: str = "WorkflowCancelled"
-    reason: Optional[str] = None
+    reason: OptionalStr = None
 
 
 class WorkflowErrorEvent(WorkflowEvent):
     """``WorkflowError``."""
 
     event: str = "WorkflowError"
-    error: Optional[str] = None
-    error_type: Optional[str] = None
-    error_id: Optional[str] = None
+    error: OptionalStr = None
+    error_type: OptionalStr = None
+    error_id: OptionalStr = None
 
 
 class WorkflowAgentStartedEvent(WorkflowEvent):
@@ -818,7 +820,7 @@ class StepStartedEvent(WorkflowEvent):
     """``StepStarted``."""
 
     event: str = "StepStarted"
-    step_name: Optional[str] = None
+    step_name: OptionalStr = None
     step_index: Optional[Any] = None
 
 
@@ -826,7 +828,7 @@ class StepCompletedEvent(WorkflowEvent):
     """``StepCompleted``."""
 
     event: str = "StepCompleted"
-    step_name: Optional[str] = None
+    step_name: OptionalStr = None
     step_index: Optional[Any] = None
 
 
@@ -1050,7 +1052,7 @@ TERMINAL_STATUS: Dict[str, str] = {
 }
 
 
-def terminal_status(event_type: str) -> Optional[str]:
+def terminal_status(event_type: str) -> OptionalStr:
     """The run status a terminal event type stands for (``"TeamRunPaused"`` -> ``"PAUSED"``);
     None for an event that ends no run.
 
