@@ -139,14 +139,6 @@ class _Conn:
                     break
                 # A request that starts after response bytes flowed is a new exchange
                 if self.exchange is None or self.down_bytes > 0:
-                    # Its rules are bound by its request line: wait for the whole line (a loaded
-                    # machine may deliver "POST /agents/conf" first, and a rule for a path would
-                    # then miss the request it was set for).
-                    while b"\r\n" not in data[:2048] and len(data) < 2048:
-                        more = self.client.recv(_RECV)
-                        if not more:
-                            break
-                        data += more
                     self._new_exchange(data)
                 self.upstream.sendall(data)
         except OSError:
