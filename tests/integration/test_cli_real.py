@@ -142,6 +142,8 @@ def test_ctrl_c_detaches_and_the_printed_command_resumes(agentos, monkeypatch): 
         return original(self)
 
     monkeypatch.setattr(RunStream, "__next__", next_or_interrupt)
+    # A for loop drives the stream's generator without __next__ (streams._drive): route it back.
+    monkeypatch.setattr(RunStream, "__iter__", lambda self: self)
     result = invoke(agentos.url, "run", "agent", "assistant", SLOW, "--background")
     monkeypatch.undo()
     assert result.exit_code == 130
