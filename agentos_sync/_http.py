@@ -87,6 +87,14 @@ def validate(model: Type[M], data: Any, what: str) -> M:
         ) from exc
 
 
+def validate_list(model: Type[M], data: Any, what: str) -> List[M]:
+    """A JSON list -> models (:func:`validate` for each); anything but a list is a ProtocolError
+    naming ``what`` (the request, e.g. ``"GET /agents"``)."""
+    if not isinstance(data, list):
+        raise errors.ProtocolError(f"{what} did not return a list: {str(data)[:200]!r}")
+    return [validate(model, item, "AgentOS") for item in data]
+
+
 def normalize_timeout(timeout: TimeoutArg, name: str = "timeout") -> Timeout:
     """``float``, ``(connect, read)`` or a :class:`Timeout` -> a :class:`Timeout`, rejecting
     nonsense by name."""

@@ -38,7 +38,7 @@ from pydantic import BaseModel
 
 from . import errors
 from ._callables import reject_async
-from ._http import HTTPCore, TimeoutArg, encode_form, read_limited, segment, validate
+from ._http import HTTPCore, TimeoutArg, encode_form, read_limited, segment, validate, validate_list
 from ._resource import APIResource, CallOptions, unknown_keyword
 from ._uploads import FileInput, file_fields
 from .events import StreamMetaEvent, ToolExecution
@@ -390,9 +390,7 @@ class Runs(APIResource, Generic[S]):
             print([a.id for a in client.agents.list()])
         """
         data = self._http.json("GET", [self.kind.path], **self._options(options, self.list))
-        if not isinstance(data, list):
-            raise errors.ProtocolError(f"GET /{self.kind.path} did not return a list: {str(data)[:200]!r}")
-        return [validate(self._summary, item, "AgentOS") for item in data]
+        return validate_list(self._summary, data, f"GET /{self.kind.path}")
 
     @_kind_id_keyword
     def get(self, entity_id: str, **options: Unpack[CallOptions]) -> S:
@@ -862,9 +860,7 @@ class Runs(APIResource, Generic[S]):
         )
         if isinstance(data, dict) and isinstance(data.get("data"), list):
             data = data["data"]
-        if not isinstance(data, list):
-            raise errors.ProtocolError(f"Listing runs of {self.kind.label(entity_id)} did not return a list")
-        return [validate(RunOutput, item, "AgentOS") for item in data]
+        return validate_list(RunOutput, data, f"Listing runs of {self.kind.label(entity_id)}")
 
     @_kind_id_keyword
     def cancel(

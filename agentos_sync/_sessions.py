@@ -7,10 +7,9 @@ The methods keep the parameters (names and order, ``table`` included) of agno 3.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Type, Union
 
-from . import errors
-from ._http import segment, validate
+from ._http import M, segment, validate, validate_list
 from ._paging import check_page, load_page
 from ._resource import APIResource, CallOptions
 from .api_models import SessionRunPreview
@@ -38,6 +37,29 @@ def _session_type(value: Optional[str], *, required: bool = False) -> Optional[s
 
 def _params(**values: Any) -> Dict[str, Union[str, List[str]]]:
     return {k: str(v) for k, v in values.items() if v is not None}
+
+
+def _runs_query(
+    session_type: Optional[str],
+    user_id: Optional[str],
+    created_after: Optional[int],
+    created_before: Optional[int],
+    status: Optional[Sequence[str]],
+    db_id: Optional[str],
+    table: Optional[str],
+) -> Dict[str, Union[str, List[str]]]:
+    """The filters of a session's run listings (runs and run previews read the same ones)."""
+    params = _params(
+        type=_session_type(session_type),
+        user_id=user_id,
+        created_after=created_after,
+        created_before=created_before,
+        db_id=db_id,
+        table=table,
+    )
+    if status:
+        params["status"] = [str(s) for s in status]  # the server reads a repeated key
+    return params
 
 
 class Sessions(APIResource):
@@ -184,25 +206,8 @@ class Sessions(APIResource):
             for run in client.sessions.runs(session_id, status=["COMPLETED"]):
                 print(run.run_id, run.content)
         """
-        params = _params(
-            type=_session_type(session_type),
-            user_id=user_id,
-            created_after=created_after,
-            created_before=created_before,
-            db_id=db_id,
-            table=table,
-        )
-        if status:
-            params["status"] = [str(s) for s in status]  # the server reads a repeated key
-        data = self._http.json(
-            "GET",
-            ["sessions", segment(session_id, "session_id"), "runs"],
-            params=params,
-            **self._options(options, self.runs),
-        )
-        if not isinstance(data, list):
-            raise errors.ProtocolError(f"GET /sessions/{session_id}/runs did not return a list")
-        return [validate(RunOutput, item, "AgentOS") for item in data]
+        params = _runs_query(session_type, user_id, created_after, created_before, status, db_id, table)
+        return self._list_runs(session_id, "runs", RunOutput, params, self._options(options, self.runs))
 
     def run_previews(
         self,
@@ -224,25 +229,17 @@ class Sessions(APIResource):
             for p in client.sessions.run_previews(session_id):
                 print(p.run_id, p.status, p.run_input, "->", p.content_preview)
         """
-        params = _params(
-            type=_session_type(session_type),
-            user_id=user_id,
-            created_after=created_after,
-            created_before=created_before,
-            db_id=db_id,
-            table=table,
+        params = _runs_query(session_type, user_id, created_after, created_before, status, db_id, table)
+        return self._list_runs(
+            session_id, "run-previews", SessionRunPreview, params, self._options(options, self.run_previews)
         )
-        if status:
-            params["status"] = [str(s) for s in status]  # the server reads a repeated key
-        data = self._http.json(
-            "GET",
-            ["sessions", segment(session_id, "session_id"), "run-previews"],
-            params=params,
-            **self._options(options, self.run_previews),
-        )
-        if not isinstance(data, list):
-            raise errors.ProtocolError(f"GET /sessions/{session_id}/run-previews did not return a list")
-        return [validate(SessionRunPreview, item, "AgentOS") for item in data]
+
+    def _list_runs(
+        self, session_id: str, what: str, model: Type[M], params: Mapping[str, Any], options: Mapping[str, Any]
+    ) -> List[M]:
+        """``GET /sessions/{session_id}/{what}``: a list of ``model``."""
+        data = self._http.json("GET", ["sessions", segment(session_id, "session_id"), what], params=params, **options)
+        return validate_list(model, data, f"GET /sessions/{session_id}/{what}")
 
     def get_run(
         self,
