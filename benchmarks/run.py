@@ -292,7 +292,35 @@ def section_lengths(server: BenchServer, cfg: Dict[str, Any], names: List[str]) 
             f"  fixed cost per stream: warm {fmt_ms(fixed)}, cold {fmt_ms(out['fixed_cold_s'])} "
             f"({per_event * 1e6:.2f} us/event)"
         )
+    if SUBJECT in who:
+        out["plugin_scan"] = _plugin_scan()
     return out
+
+
+_PLUGIN_SCAN = (
+    "import time, importlib.metadata as md; import agentos_sync; "
+    "from pydantic.plugin._loader import get_plugins; "
+    "t = time.perf_counter(); list(get_plugins()); s = time.perf_counter() - t; "
+    "print(s, len(list(md.distributions())))"
+)
+
+
+def _plugin_scan(procs: int = 3) -> Dict[str, Any]:
+    """What pydantic's one-time plugin discovery costs a fresh process here (the first model build
+    of a process scans every installed distribution's entry points): part of the cold fixed cost
+    that is pydantic's, not the client's, and that grows with the environment."""
+    times: List[float] = []
+    dists = 0
+    for _ in range(procs):
+        r = subprocess.run([PY, "-c", _PLUGIN_SCAN], cwd=ROOT, capture_output=True, text=True, timeout=60)
+        if r.returncode != 0:
+            return {"error": (r.stderr.strip().splitlines() or ["?"])[-1]}
+        seconds, count = r.stdout.split()
+        times.append(float(seconds))
+        dists = int(count)
+    res = {"median_s": statistics.median(times), "distributions": dists}
+    log(f"  pydantic's plugin discovery in a fresh process: {fmt_ms(res['median_s'])} ({dists} distributions)")
+    return res
 
 
 def section_bigframe(server: BenchServer, cfg: Dict[str, Any], names: List[str]) -> Dict[str, Any]:
@@ -891,7 +919,13 @@ def render_report(results: Dict[str, Any], cfg: Dict[str, Any]) -> str:
                 "",
                 f"Fixed cost per stream (least squares over the warm streams): {fmt_ms(ln['fixed_warm_s'])} warm, "
                 f"{ln['per_event_s'] * 1e6:.2f} us per event; a fresh process's first stream: "
-                f"{fmt_ms(ln['fixed_cold_s'])} more than its events.",
+                f"{fmt_ms(ln['fixed_cold_s'])} more than its events"
+                + (
+                    f", of which pydantic's one-time plugin discovery {fmt_ms(scan['median_s'])} "
+                    f"({scan['distributions']} installed distributions)."
+                    if "median_s" in (scan := ln.get("plugin_scan") or {})
+                    else "."
+                ),
             ]
         lines.append("")
     extras = []
