@@ -221,7 +221,9 @@ class RunStream:
     stream is garbage collected.
 
     One stream has one consumer: iterating it from two threads at once raises RuntimeError. The
-    client that made it may be shared freely.
+    client that made it may be shared freely. A ``for`` loop may be left early and the stream
+    iterated again later (it goes on from the next event); ``next(stream)`` works too. ``iter(stream)``
+    is an iterator over the stream's events that keeps the stream alive, not the stream itself.
 
     Example::
 
