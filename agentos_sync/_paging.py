@@ -4,17 +4,13 @@ and the one place a ``{"data": [...], "meta": {...}}`` answer becomes a :class:`
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Callable, Dict, List, Optional, Type, TypeVar, Union
-
-from pydantic import BaseModel
+from typing import Any, Callable, Dict, List, Optional, Type, Union
 
 from . import errors
-from ._http import segment, validate
+from ._http import M, segment, validate
 from .pagination import PaginationInfo, SyncPage
 
 __all__ = ["check_page", "id_list", "load_page", "query", "text"]
-
-M = TypeVar("M", bound=BaseModel)
 
 Query = Dict[str, Union[str, List[str]]]
 

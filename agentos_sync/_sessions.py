@@ -7,10 +7,10 @@ The methods keep the parameters (names and order, ``table`` included) of agno 3.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Type, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Type
 
 from ._http import M, segment, validate, validate_list
-from ._paging import check_page, load_page
+from ._paging import Query, check_page, load_page, query, text
 from ._resource import APIResource, CallOptions
 from .api_models import SessionRunPreview
 from .models import RunOutput, SessionRecord
@@ -35,10 +35,6 @@ def _session_type(value: Optional[str], *, required: bool = False) -> Optional[s
     return text
 
 
-def _params(**values: Any) -> Dict[str, Union[str, List[str]]]:
-    return {k: str(v) for k, v in values.items() if v is not None}
-
-
 def _runs_query(
     session_type: Optional[str],
     user_id: Optional[str],
@@ -47,9 +43,9 @@ def _runs_query(
     status: Optional[Sequence[str]],
     db_id: Optional[str],
     table: Optional[str],
-) -> Dict[str, Union[str, List[str]]]:
+) -> Query:
     """The filters of a session's run listings (runs and run previews read the same ones)."""
-    params = _params(
+    params = query(
         type=_session_type(session_type),
         user_id=user_id,
         created_after=created_after,
@@ -58,7 +54,7 @@ def _runs_query(
         table=table,
     )
     if status:
-        params["status"] = [str(s) for s in status]  # the server reads a repeated key
+        params["status"] = [text(s) for s in status]  # the server reads a repeated key
     return params
 
 
@@ -108,7 +104,7 @@ class Sessions(APIResource):
         data = self._http.json(
             "POST",
             ["sessions"],
-            params=_params(type=_session_type(session_type, required=True), db_id=db_id),
+            params=query(type=_session_type(session_type, required=True), db_id=db_id),
             json_body={k: v for k, v in body.items() if v is not None},
             idempotent=session_id is not None,
             **self._options(options, self.create),
@@ -146,7 +142,7 @@ class Sessions(APIResource):
             data = self._http.json(
                 "GET",
                 ["sessions"],
-                params=_params(
+                params=query(
                     type=_session_type(session_type),
                     component_id=component_id,
                     user_id=user_id,
@@ -182,7 +178,7 @@ class Sessions(APIResource):
         data = self._http.json(
             "GET",
             ["sessions", segment(session_id, "session_id")],
-            params=_params(type=_session_type(session_type), user_id=user_id, db_id=db_id, table=table),
+            params=query(type=_session_type(session_type), user_id=user_id, db_id=db_id, table=table),
             **self._options(options, self.get),
         )
         return validate(SessionRecord, data, "AgentOS")
@@ -260,7 +256,7 @@ class Sessions(APIResource):
         data = self._http.json(
             "GET",
             ["sessions", segment(session_id, "session_id"), "runs", segment(run_id, "run_id")],
-            params=_params(type=_session_type(session_type), user_id=user_id, db_id=db_id, table=table),
+            params=query(type=_session_type(session_type), user_id=user_id, db_id=db_id, table=table),
             **self._options(options, self.get_run),
         )
         return validate(RunOutput, data, "AgentOS")
@@ -286,7 +282,7 @@ class Sessions(APIResource):
         data = self._http.json(
             "POST",
             ["sessions", segment(session_id, "session_id"), "rename"],
-            params=_params(type=_session_type(session_type), user_id=user_id, db_id=db_id, table=table),
+            params=query(type=_session_type(session_type), user_id=user_id, db_id=db_id, table=table),
             json_body={"session_name": session_name},
             idempotent=True,
             **self._options(options, self.rename),
@@ -319,7 +315,7 @@ class Sessions(APIResource):
         data = self._http.json(
             "PATCH",
             ["sessions", segment(session_id, "session_id")],
-            params=_params(type=_session_type(session_type), user_id=user_id, db_id=db_id, table=table),
+            params=query(type=_session_type(session_type), user_id=user_id, db_id=db_id, table=table),
             json_body=body,
             idempotent=True,
             **self._options(options, self.update),
@@ -343,7 +339,7 @@ class Sessions(APIResource):
         self._http.json(
             "DELETE",
             ["sessions", segment(session_id, "session_id")],
-            params=_params(user_id=user_id, db_id=db_id, table=table),
+            params=query(user_id=user_id, db_id=db_id, table=table),
             **self._options(options, self.delete),
         )
 
@@ -371,7 +367,7 @@ class Sessions(APIResource):
         self._http.json(
             "DELETE",
             ["sessions"],
-            params=_params(user_id=user_id, db_id=db_id, table=table),
+            params=query(user_id=user_id, db_id=db_id, table=table),
             json_body={"session_ids": ids, "session_types": types},
             **self._options(options, self.delete_many),
         )
