@@ -146,14 +146,6 @@ class ReconnectPolicy:
             if on_retry is not None and exc is not None:
                 on_retry(state.attempt_number, exc, state.next_action.sleep if state.next_action else 0.0)
 
-        first = [True]
-
-        def call() -> T:
-            if first[0]:
-                first[0] = False
-                raise cause
-            return attempt()
-
         retrying = tenacity.Retrying(
             stop=tenacity.stop_after_attempt(self.max_attempts + 1)
             | tenacity.stop_after_delay(self.deadline)
@@ -164,7 +156,7 @@ class ReconnectPolicy:
             sleep=sleep or (lambda seconds: _sleep(seconds)),
         )
         try:
-            return retrying(call)
+            return retrying(_replaying(cause, attempt))
         except tenacity.RetryError as exc:
             last = exc.last_attempt
             error = last.exception()
@@ -221,16 +213,26 @@ def call_with_retries(
     try:
         return attempt()
     except Exception as exc:  # the loop below decides what to do with it, as it would have
-        failure: Optional[Exception] = exc
+        failure = exc
+    return request_retrying(max_retries, idempotent=idempotent, deadline=deadline, sleep=sleep)(
+        _replaying(failure, attempt)
+    )
 
-    def replay_then_attempt() -> T:
-        nonlocal failure
-        if failure is not None:
-            exc, failure = failure, None
+
+def _replaying(failure: BaseException, attempt: Callable[[], T]) -> Callable[[], T]:
+    """What a tenacity loop calls when an attempt was already made and failed with ``failure``:
+    its first call raises that failure (so the loop counts it, and waits before the next), the
+    others call ``attempt``. Both loops of this module start from a failure they did not make."""
+    pending: Optional[BaseException] = failure
+
+    def call() -> T:
+        nonlocal pending
+        if pending is not None:
+            exc, pending = pending, None
             raise exc
         return attempt()
 
-    return request_retrying(max_retries, idempotent=idempotent, deadline=deadline, sleep=sleep)(replay_then_attempt)
+    return call
 
 
 class _StopBeforeDeadline(tenacity.stop.stop_base):
