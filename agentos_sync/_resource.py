@@ -35,7 +35,7 @@ from typing import (
     overload,
 )
 
-from ._http import HTTPCore, TimeoutArg, normalize_timeout
+from ._http import HTTPCore, TimeoutArg, check_headers, normalize_timeout
 
 if TYPE_CHECKING:
     from .client import AgentOSClient
@@ -82,11 +82,9 @@ class APIResource:
             out["timeout"] = normalize_timeout(timeout)
         headers = options.get("extra_headers")
         if headers is not None:
-            if not isinstance(headers, Mapping) or not all(
-                isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
-            ):
+            if not isinstance(headers, Mapping):
                 raise TypeError("extra_headers must map str to str")
-            out["headers"] = dict(headers)
+            out["headers"] = check_headers(headers, "extra_headers")
         return out
 
 
