@@ -373,10 +373,7 @@ class RunStream:
                     for ev in events:
                         if type(ev) in _META_TYPES:
                             assert isinstance(ev, StreamMetaEvent)
-                            self._content_chars, self._delivered = (
-                                self._content_chars + chars,
-                                self._delivered + delivered,
-                            )
+                            self._add_counts(chars, delivered)
                             chars = delivered = 0
                             self._on_meta(ev)
                             last, fast = self._fast_lane()
@@ -399,7 +396,7 @@ class RunStream:
                             yield ev
                             continue
                         # _accept reads the counts: the fast lane's are added first.
-                        self._content_chars, self._delivered = self._content_chars + chars, self._delivered + delivered
+                        self._add_counts(chars, delivered)
                         chars = delivered = 0
                         if self._accept(ev):
                             last, fast = self._fast_lane()
@@ -407,7 +404,7 @@ class RunStream:
                             yield ev
                         else:
                             last, fast = self._fast_lane()
-                    self._content_chars, self._delivered = self._content_chars + chars, self._delivered + delivered
+                    self._add_counts(chars, delivered)
                     chars = delivered = 0
                     self._close_response()
                     if self._finished(at_close=True):
@@ -415,7 +412,7 @@ class RunStream:
                     self._check_deadline()  # the deadline timer closed it
                     raise self._early_end("the server closed the stream before the run's terminal event")
                 except _CUTS as exc:
-                    self._content_chars, self._delivered = self._content_chars + chars, self._delivered + delivered
+                    self._add_counts(chars, delivered)
                     chars = delivered = 0
                     self._close_response()
                     if self._closed:
@@ -447,6 +444,11 @@ class RunStream:
                 self._closed = True
                 self._close_response()
                 self._cancel_timer()
+
+    def _add_counts(self, chars: int, delivered: int) -> None:
+        """Bring the stream's counts up to date with what the fast lane counted in its locals."""
+        self._content_chars += chars
+        self._delivered += delivered
 
     def _fast_lane(self) -> Tuple[int, bool]:
         """The last index delivered, and whether the loop may accept in-order events itself: the
