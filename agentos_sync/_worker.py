@@ -13,7 +13,7 @@ import queue
 import threading
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 
-from . import errors
+from . import _waits, errors
 from ._callables import call_sync as _call_sync
 from ._callables import reject_async as _reject_async
 from .events import RunEvent
@@ -202,7 +202,7 @@ class StreamWorker:
             return None
         if not self._started:
             raise RuntimeError("This StreamWorker was created with start=False and not started.")
-        item = self._shared.queue.get(timeout=timeout)
+        item = _waits.get(self._shared.queue, timeout)
         if isinstance(item, _End):
             self._ended = True
             # Put the end back for any other thread blocked in get().
@@ -256,8 +256,7 @@ class StreamWorker:
         """Wait for the thread to end (at most ``timeout`` seconds); True when it has."""
         if not self._started:
             return self._shared.finished.is_set()
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
+        return _waits.join(self._thread, timeout)
 
     @property
     def done(self) -> bool:

@@ -52,7 +52,7 @@ from typing import (
     Union,
 )
 
-from . import errors
+from . import _waits, errors
 from ._callables import call_sync as _call_sync
 from ._callables import reject_async as _reject_async
 from ._worker import StreamWorker, stream_in_thread
@@ -317,7 +317,7 @@ def run_many(
         for n in range(min(max_workers, len(batch))):
             threading.Thread(target=work, name=f"agentos_sync-run_many_{n}", daemon=True).start()
         for _ in batch:
-            result = done.get()
+            result = _waits.get(done)  # a plain get() can sleep through Ctrl-C: see _waits
             results[result.index] = result
             if on_result is not None:
                 _call_sync(on_result, "on_result", result)

@@ -55,7 +55,7 @@ from typing import (
     Tuple,
 )
 
-from . import errors
+from . import _waits, errors
 from .events import (
     ERROR_EVENTS,
     TERMINAL_EVENTS,
@@ -756,7 +756,7 @@ class RunStream:
             helper.start()
         probe(0)
         for helper in helpers:
-            helper.join()
+            _waits.join(helper)
         got = [a for a in answers if a is not None]
         chosen = next((a for a in got if _from_buffer(a[1])), got[0] if got else None)
         for answer in got:

@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Optional, Sequence
 import click
 from rich.table import Table
 
-from .. import errors, events
+from .. import _waits, errors, events
 from .._version import __version__
 from ..client import AgentOSClient
 from ..models import RunAccepted, RunOutput
@@ -276,8 +276,7 @@ def serve_fake(host: str, port: int, event_delay: float, security_key: Optional[
         out.line(f"Fake AgentOS serving on {server.url}")
         out.note("agents: assistant, writer; team: duo; workflow: pipeline" + ("; requires an API key" if key else ""))
         out.note(f"use it with: export AGENTOS_URL={server.url}    (Ctrl-C to stop)")
-        while not stop.wait(0.2):
-            pass
+        _waits.wait(stop)
     except KeyboardInterrupt:
         pass
     finally:

@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set, Tuple
 from urllib.parse import parse_qsl
 
+from .. import _waits
 from ..errors import APIConnectionError, APITimeoutError
 from ..transports.base import FileField, Request
 
@@ -113,7 +114,7 @@ class FakeServer:
             except KeyboardInterrupt:
                 server.close()
         """
-        return self._stop.wait(timeout)
+        return _waits.wait(self._stop, timeout)
 
     def __enter__(self) -> FakeServer:
         return self
