@@ -324,7 +324,9 @@ def test_hitl_stream_continue_cut_before_its_first_event(agentos, proxy):  # typ
         )
         with stream:
             evs = list(stream)
-        assert proxy.cuts == 1
+        # Rarely seen as 0 in CI (0 in 1,350 runs here, under load too): the exchanges say whether the
+        # /continue answer was shorter than the offset or another request took the rule.
+        assert proxy.cuts == 1, proxy.exchanges
         _check_continued(direct, paused, evs, stream)
 
 
