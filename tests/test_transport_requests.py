@@ -266,6 +266,80 @@ def test_the_key_is_nowhere_in_a_transport_error(failure: str) -> None:
     assert where_is_the_key(info.value) == []
 
 
+def _authorization_sent(client: AgentOSClient, server: WireServer) -> List[str]:
+    client.get_config()
+    client.close()
+    return [
+        line.split(b":", 1)[1].strip().decode()
+        for request in server.requests
+        for line in request.split(b"\r\n")
+        if line.lower().startswith(b"authorization:")
+    ]
+
+
+def _answering_config(conn: Conn) -> None:
+    while conn.read_request():
+        conn.send(reply(200, b'{"os_id": "os"}'))
+
+
+@pytest.mark.timeout(20)
+def test_a_netrc_entry_does_not_replace_the_security_key(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # requests puts ~/.netrc credentials in place of an Authorization header (trust_env); a
+    # "default" entry matches every host: the server got Basic auth and answered 401.
+    netrc = tmp_path / "netrc"
+    netrc.write_text("default login someone password hunter2\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    with WireServer(_answering_config) as server:
+        assert _authorization_sent(AgentOSClient(server.url, api_key=KEY, max_retries=0), server) == [f"Bearer {KEY}"]
+    with WireServer(_answering_config) as server:  # without a key, requests' netrc rule applies, as documented
+        assert _authorization_sent(AgentOSClient(server.url, max_retries=0), server) == ["Basic c29tZW9uZTpodW50ZXIy"]
+
+
+@pytest.mark.timeout(20)
+def test_a_redirect_to_the_same_host_keeps_the_key_and_to_another_drops_it(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    netrc = tmp_path / "netrc"
+    netrc.write_text("default login someone password hunter2\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    with WireServer(_answering_config) as other:
+
+        def redirecting(conn: Conn) -> None:
+            while True:
+                request = conn.read_request()
+                if not request:
+                    return
+                target = request.split(b" ", 2)[1]
+                if target == b"/config":
+                    conn.send(reply(307, headers={"location": "/config/here"}))
+                elif target == b"/config/here":
+                    conn.send(reply(307, headers={"location": other.url + "/config"}))
+
+        with WireServer(redirecting) as server:
+            assert _authorization_sent(AgentOSClient(server.url, api_key=KEY, max_retries=0), server) == [
+                f"Bearer {KEY}",
+                f"Bearer {KEY}",
+            ]
+        # another host (here: port) never gets the key; requests' netrc rule applies there
+        assert [r for r in other.requests if KEY.encode() in r] == [] and len(other.requests) == 1
+
+
+@pytest.mark.timeout(20)
+def test_the_security_key_wins_over_the_auth_of_a_session_given() -> None:
+    import requests
+
+    session = requests.Session()
+    session.auth = ("someone", "hunter2")
+    with WireServer(_answering_config) as server:
+        client = AgentOSClient(server.url, api_key=KEY, max_retries=0, transport=RequestsTransport(session=session))
+        assert _authorization_sent(client, server) == [f"Bearer {KEY}"]
+    with WireServer(_answering_config) as server:  # no key: the session's auth is sent
+        client = AgentOSClient(server.url, max_retries=0, transport=RequestsTransport(session=session))
+        assert _authorization_sent(client, server) == ["Basic c29tZW9uZTpodW50ZXIy"]
+
+
 @pytest.mark.timeout(10)
 def test_an_html_200_on_a_json_endpoint_is_not_read_whole() -> None:
     head = b"HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: 100000000\r\n\r\n"

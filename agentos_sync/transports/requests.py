@@ -354,6 +354,24 @@ def _close_fd_only(response: requests.Response) -> None:
             sock.close()  # close(), unlike shutdown(), leaves the other process's copy open
 
 
+def _as_sent(prepared: requests.PreparedRequest) -> requests.PreparedRequest:
+    """requests' auth hook that changes nothing: the request's own Authorization header stays."""
+    return prepared
+
+
+class _Session(requests.Session):
+    """The sessions the transport makes: on a redirect to the same host, the Authorization header
+    that was sent is sent again, rather than ~/.netrc credentials (``Session.rebuild_auth``
+    applies those on every redirect). To another host it is dropped, as requests does."""
+
+    def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
+        sent = response.request.headers.get("Authorization")
+        super().rebuild_auth(prepared_request, response)  # type: ignore[no-untyped-call, unused-ignore]
+        strip = self.should_strip_auth(response.request.url, prepared_request.url)  # type: ignore[no-untyped-call, unused-ignore]
+        if sent is not None and not strip:
+            prepared_request.headers["Authorization"] = sent
+
+
 class RequestsTransport(Transport):
     """The default transport: a ``requests.Session`` with a connection pool.
 
@@ -368,8 +386,10 @@ class RequestsTransport(Transport):
     ``trust_env``, ``verify``, ``cert``, proxies, headers and auth stay as you set them (so
     ``pool_connections``, ``pool_maxsize`` and ``trust_env`` cannot be passed with it). Its
     ``verify`` is passed with each request, so it, too, wins over an environment CA bundle. What
-    the transport adds per request: the timeout, ``stream=True``, redirects for GET only, and
-    ``verify``/``cert``/``proxies`` when given here. ``close()`` closes the session's connections.
+    the transport adds per request: the timeout, ``stream=True``, redirects for GET only,
+    ``verify``/``cert``/``proxies`` when given here, and, when the client sends a security key, an
+    auth of its own that keeps the key's ``Authorization`` header (requests would put ``~/.netrc``
+    credentials or the session's auth in its place). ``close()`` closes the session's connections.
     One thing differs from the default session: a TLS failure on a connection your adapters made
     is known to have happened before the request was sent only when it is a certificate failure,
     so other handshake failures do not make a create safe to send again.
@@ -446,7 +466,7 @@ class RequestsTransport(Transport):
                 else:
                     # The caller's session holds the parent's pools in its adapters: the child
                     # gets a plain session with the same settings (adapters are not copied).
-                    fresh = requests.Session()
+                    fresh = _Session()
                     fresh.headers.clear()
                     fresh.headers.update(inherited.headers)
                     fresh.auth = inherited.auth
@@ -463,7 +483,7 @@ class RequestsTransport(Transport):
 
     def _new_session(self) -> requests.Session:
         """The transport's own session: the tagging adapter, no retries inside requests."""
-        session = requests.Session()
+        session = _Session()
         adapter = _TaggingAdapter(
             pool_connections=self._pool_connections, pool_maxsize=self._pool_maxsize, max_retries=0
         )
@@ -476,7 +496,7 @@ class RequestsTransport(Transport):
         """A session with a pool of one connection of its own, for a request that must not reuse
         a pooled connection (behind a balancer, or ``uvicorn --workers N``, a new connection may
         reach another process). ``base``'s settings, the tagging adapter; closed with its response."""
-        session = requests.Session()
+        session = _Session()
         adapter = _TaggingAdapter(pool_connections=1, pool_maxsize=1, max_retries=0)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
@@ -503,6 +523,12 @@ class RequestsTransport(Transport):
             # session's verify (sessions.py merge_environment_settings), but not a request's.
             "verify": self._session_here().verify if self._verify is None else self._verify,
         }
+        if any(name.lower() == "authorization" for name in request.headers):
+            # requests replaces an Authorization header with ~/.netrc credentials (trust_env; a
+            # netrc "default" entry matches every host) or the session's auth, so the server
+            # would get Basic auth instead of the security key. A request auth of its own keeps
+            # the header as sent and skips the netrc lookup.
+            kwargs["auth"] = _as_sent
         if self._cert is not None:
             kwargs["cert"] = self._cert
         if self._proxies is not None:
