@@ -1052,7 +1052,7 @@ TERMINAL_STATUS: Dict[str, str] = {
 }
 
 
-def terminal_status(event_type: str) -> OptionalStr:
+def terminal_status(event_type: str) -> Optional[str]:
     """The run status a terminal event type stands for (``"TeamRunPaused"`` -> ``"PAUSED"``);
     None for an event that ends no run.
 
