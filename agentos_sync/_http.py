@@ -203,6 +203,8 @@ _TOKEN = re.compile(r"[-!#$%&'*+.^_`|~0-9a-zA-Z]+")
 def check_headers(headers: Optional[Mapping[str, str]], name: str = "headers") -> Dict[str, str]:
     """A caller's headers, refused by name when they are not str -> str or could split the header
     section (CR, LF or NUL in a value): requests would raise a requests error much later."""
+    if headers is not None and not isinstance(headers, Mapping):
+        raise TypeError(f"{name} must map str to str, got {type(headers).__name__}")
     checked: Dict[str, str] = {}
     for key, value in (headers or {}).items():
         if not isinstance(key, str) or not isinstance(value, str):

@@ -82,8 +82,6 @@ class APIResource:
             out["timeout"] = normalize_timeout(timeout)
         headers = options.get("extra_headers")
         if headers is not None:
-            if not isinstance(headers, Mapping):
-                raise TypeError("extra_headers must map str to str")
             out["headers"] = check_headers(headers, "extra_headers")
         return out
 

@@ -397,6 +397,8 @@ def test_timeout_and_extra_headers_reach_each_request() -> None:
         client.agents.list(timeout=-1)
     with pytest.raises(TypeError, match="extra_headers"):
         client.agents.list(extra_headers={"X": 1})  # type: ignore[dict-item]
+    with pytest.raises(TypeError, match="extra_headers must map str to str, got list"):
+        client.agents.list(extra_headers=[("X", "1")])  # type: ignore[arg-type]
 
 
 # -- both spellings, one method ----------------------------------------------------------------
