@@ -367,9 +367,33 @@ class _Session(requests.Session):
     def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
         sent = response.request.headers.get("Authorization")
         super().rebuild_auth(prepared_request, response)  # type: ignore[no-untyped-call, unused-ignore]
-        strip = self.should_strip_auth(response.request.url, prepared_request.url)  # type: ignore[no-untyped-call, unused-ignore]
-        if sent is not None and not strip:
+        if sent is None:
+            return
+        if not self.should_strip_auth(response.request.url, prepared_request.url):  # type: ignore[no-untyped-call, unused-ignore]
             prepared_request.headers["Authorization"] = sent
+
+
+def _tagged_session(pool_connections: int, pool_maxsize: int) -> _Session:
+    """A session with the tagging adapter for both schemes and no retries inside requests."""
+    session = _Session()
+    adapter = _TaggingAdapter(pool_connections=pool_connections, pool_maxsize=pool_maxsize, max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+def _with_settings_of(base: requests.Session, session: _Session) -> _Session:
+    """``session`` with ``base``'s settings: headers, auth, cookies, params, verify, cert, proxies
+    and trust_env. Not its adapters: they hold ``base``'s pools."""
+    session.headers.clear()
+    session.headers.update(base.headers)
+    session.auth = base.auth
+    session.cookies = base.cookies.copy()
+    session.params = base.params
+    session.verify, session.cert = base.verify, base.cert
+    session.proxies = dict(base.proxies)
+    session.trust_env = base.trust_env
+    return session
 
 
 class RequestsTransport(Transport):
@@ -460,35 +484,18 @@ class RequestsTransport(Transport):
             return self._session
         with self._fork_lock:
             if self._pid != os.getpid():
-                inherited = self._session
-                if self._owns_session:
-                    fresh = self._new_session()
-                else:
-                    # The caller's session holds the parent's pools in its adapters: the child
-                    # gets a plain session with the same settings (adapters are not copied).
-                    fresh = _Session()
-                    fresh.headers.clear()
-                    fresh.headers.update(inherited.headers)
-                    fresh.auth = inherited.auth
-                    fresh.cookies = inherited.cookies.copy()
-                    fresh.params = inherited.params
-                    fresh.verify = inherited.verify
-                    fresh.cert = inherited.cert
-                    fresh.proxies = dict(inherited.proxies)
-                    fresh.trust_env = inherited.trust_env
-                # The inherited session is dropped, not closed: its sockets are the parent's too.
-                self._session = fresh
+                # A caller's session holds the parent's pools in its adapters: the child gets a
+                # plain session with the same settings (adapters are not copied). The inherited
+                # session is dropped, not closed: its sockets are the parent's too.
+                self._session = (
+                    self._new_session() if self._owns_session else _with_settings_of(self._session, _Session())
+                )
                 self._pid = os.getpid()
         return self._session
 
     def _new_session(self) -> requests.Session:
         """The transport's own session: the tagging adapter, no retries inside requests."""
-        session = _Session()
-        adapter = _TaggingAdapter(
-            pool_connections=self._pool_connections, pool_maxsize=self._pool_maxsize, max_retries=0
-        )
-        session.mount("http://", adapter)
-        session.mount("https://", adapter)
+        session = _tagged_session(self._pool_connections, self._pool_maxsize)
         session.trust_env = self._trust_env
         return session
 
@@ -496,19 +503,7 @@ class RequestsTransport(Transport):
         """A session with a pool of one connection of its own, for a request that must not reuse
         a pooled connection (behind a balancer, or ``uvicorn --workers N``, a new connection may
         reach another process). ``base``'s settings, the tagging adapter; closed with its response."""
-        session = _Session()
-        adapter = _TaggingAdapter(pool_connections=1, pool_maxsize=1, max_retries=0)
-        session.mount("http://", adapter)
-        session.mount("https://", adapter)
-        session.headers.clear()
-        session.headers.update(base.headers)
-        session.auth = base.auth
-        session.cookies = base.cookies.copy()
-        session.params = base.params
-        session.verify, session.cert = base.verify, base.cert
-        session.trust_env = base.trust_env
-        session.proxies.update(base.proxies)
-        return session
+        return _with_settings_of(base, _tagged_session(1, 1))
 
     def send(self, request: Request) -> Response:
         if self._closed:
