@@ -11,6 +11,7 @@ import math
 import re
 import threading
 from dataclasses import dataclass, replace
+from html.parser import HTMLParser
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Type, TypeVar, Union
 from urllib.parse import quote, urlsplit
 
@@ -176,25 +177,78 @@ def encode_form(fields: Mapping[str, Any]) -> Dict[str, str]:
     return form
 
 
-_TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
 
 
-def error_detail(body: bytes, content_type: str) -> Any:
-    """The ``detail`` of an error body: JSON's ``detail`` (or the whole JSON), else readable text."""
+class _PageText(HTMLParser):
+    """The words a person sees on an HTML page: what is inside ``<head>`` (the title aside),
+    ``<script>``, ``<style>`` and ``<template>`` is no text. A gateway's branded error page is
+    mostly CSS and JavaScript around one sentence; the sentence is what an error should quote.
+    Written on the standard library's tolerant parser: a page is never refused, only read."""
+
+    _HIDDEN = frozenset({"head", "script", "style", "template", "noscript", "svg"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.words: List[str] = []
+        self.title: List[str] = []
+        self._hidden: List[str] = []
+        self._in_title = False
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag == "title":
+            self._in_title = True
+        elif tag in self._HIDDEN:
+            self._hidden.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self._in_title = False
+        elif tag in self._hidden:
+            while self._hidden and self._hidden.pop() != tag:
+                pass
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title.append(data)
+        elif not self._hidden:
+            self.words.append(data)
+
+
+def page_text(html: str, limit: int = 300) -> str:
+    """One line of readable text from an HTML page (its body's words, else its title)."""
+    parser = _PageText()
+    try:
+        parser.feed(html)
+        parser.close()
+    except Exception:
+        pass
+    text = _SPACE.sub(" ", " ".join(parser.words)).strip() or _SPACE.sub(" ", " ".join(parser.title)).strip()
+    return text[:limit]
+
+
+def read_error(body: bytes, content_type: str) -> Tuple[Any, bool]:
+    """An error body's ``detail`` and whether AgentOS wrote it (its JSON errors are objects with a
+    ``detail``: agno's exception handlers answer every error that way). Any other body is some
+    other party's answer, quoted as one line of readable text."""
     text = body.decode("utf-8", "replace")
     try:
         parsed = json.loads(text)
     except ValueError:
         parsed = None
     if isinstance(parsed, dict) and "detail" in parsed:
-        return parsed["detail"]
+        return parsed["detail"], True
     if parsed is not None:
-        return parsed
+        return parsed, False
     if "html" in content_type.lower() or text.lstrip().startswith("<"):
-        text = _TAG.sub(" ", text)
+        text = page_text(text)
     text = _SPACE.sub(" ", text).strip()
-    return text[:300] or None
+    return text[:300] or None, False
+
+
+def error_detail(body: bytes, content_type: str) -> Any:
+    """The ``detail`` of an error body: JSON's ``detail`` (or the whole JSON), else readable text."""
+    return read_error(body, content_type)[0]
 
 
 _TOKEN = re.compile(r"[-!#$%&'*+.^_`|~0-9a-zA-Z]+")
@@ -309,6 +363,11 @@ class HTTPCore:
         all_headers = dict(self._headers)
         if stream:
             all_headers["Accept"] = "text/event-stream"
+            # requests offers gzip by default; a gateway that compresses event streams (nginx's
+            # "gzip on" with buffering) then holds the whole stream until its end (first event
+            # after 1 s instead of 5-17 ms, measured: docs/deployments.md). Events are small and
+            # already arrive as they are made: compression is kept for plain JSON calls only.
+            all_headers["Accept-Encoding"] = "identity"
         if headers:
             all_headers.update(check_headers(headers, "extra_headers"))
         request = Request(
@@ -326,11 +385,13 @@ class HTTPCore:
         )
         if deadline is None:
             deadline = deadline_after(limits.total)
+        if idempotent is None:
+            idempotent = method in ("GET", "HEAD", "DELETE")
         try:
             return call_with_retries(
-                lambda: self._send_once(request, limits, deadline),
+                lambda: self._send_once(request, limits, deadline, idempotent),
                 self.max_retries if retries is None else retries,
-                idempotent=method in ("GET", "HEAD", "DELETE") if idempotent is None else idempotent,
+                idempotent=idempotent,
                 deadline=deadline,
             )
         except errors.AgentOSError as exc:
@@ -348,7 +409,7 @@ class HTTPCore:
             reached_server=reached_server,
         )
 
-    def _send_once(self, request: Request, limits: Timeout, deadline: Optional[float]) -> Response:
+    def _send_once(self, request: Request, limits: Timeout, deadline: Optional[float], idempotent: bool) -> Response:
         clipped = (False, False)
         if deadline is not None:
             left = remaining(deadline)
@@ -385,10 +446,31 @@ class HTTPCore:
                 response=response,
                 request=request,
             )
-        detail = error_detail(body, content_type)
+        detail, from_agentos = read_error(body, content_type)
         raise errors.make_status_error(
-            status, detail, method=request.method, path=path, response=response, request=request
+            status,
+            detail,
+            method=request.method,
+            path=path,
+            response=response,
+            request=request,
+            from_agentos=from_agentos,
+            idempotent=idempotent,
+            answered_by=None if from_agentos else self._answered_by(response, request.url),
         )
+
+    def _answered_by(self, response: Response, url: str) -> Optional[str]:
+        """Who sent an answer that is not AgentOS's: its ``Server`` header, and the forward proxy
+        the request went through (a transport that knows one has ``proxy_for(url)``)."""
+        parts = []
+        server = response.headers.get("server")
+        if server:
+            parts.append(f"Server: {str(server)[:60]}")
+        proxy_for = getattr(self.transport, "proxy_for", None)
+        proxy = proxy_for(url) if callable(proxy_for) else None
+        if proxy:
+            parts.append(f"through the proxy {proxy}")
+        return ", ".join(parts) or None
 
     def json(
         self,
@@ -426,5 +508,6 @@ class HTTPCore:
             snippet = error_detail(body[:2000], content_type)
             raise errors.ProtocolError(
                 f"{method} /{'/'.join(segments)} answered {response.status_code} with {content_type}, not "
-                f"JSON: {snippet!r}. Is base_url an AgentOS server (not a proxy's error page)?"
+                f"JSON, so the answer does not look like AgentOS: {snippet!r}. Check that base_url is the "
+                "AgentOS server's address (not a proxy's or another server's page)."
             ) from exc

@@ -32,6 +32,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",
+    "GatewayError",
     "InternalServerError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -124,10 +125,12 @@ class APITimeoutError(APIConnectionError):
 class APIStatusError(AgentOSError):
     """The server answered with a 4xx or 5xx status.
 
-    ``detail`` is the server's ``{"detail": ...}`` (a string, or a list for 422), or the start of
-    the body when it was not JSON. ``status_code`` may be left out for a class that names one
-    status (``NotFoundError("...")`` is a 404): what a serializer that keeps only the message
-    (Celery's JSON results) rebuilds.
+    ``detail`` is the server's ``{"detail": ...}`` (a string, or a list for 422), or the readable
+    text of the body when it was not AgentOS's JSON (an HTML page's markup, styles and scripts
+    stripped). ``from_agentos`` tells the two apart: True when the body was AgentOS's own JSON
+    error, False when something else answered (a gateway's page, another server on the port).
+    ``status_code`` may be left out for a class that names one status (``NotFoundError("...")``
+    is a 404): what a serializer that keeps only the message (Celery's JSON results) rebuilds.
     """
 
     status_code: int
@@ -140,6 +143,7 @@ class APIStatusError(AgentOSError):
         detail: Any = None,
         response: Optional[Response] = None,
         request: Optional[Request] = None,
+        from_agentos: bool = True,
     ) -> None:
         super().__init__(message, request=request)
         if status_code is None:
@@ -147,6 +151,7 @@ class APIStatusError(AgentOSError):
         self.status_code = status_code
         self.detail = detail
         self.response = response
+        self.from_agentos = from_agentos
 
 
 class BadRequestError(APIStatusError):
@@ -181,6 +186,29 @@ class InternalServerError(APIStatusError):
     """5xx: the server failed."""
 
 
+class GatewayError(InternalServerError):
+    """A gateway in front of AgentOS (nginx, a cloud load balancer, a forward proxy, a TLS
+    terminator) answered 502, 503 or 504 with a page of its own instead of AgentOS's JSON.
+
+    Such an answer says nothing of what AgentOS did: the gateway may have lost AgentOS's answer
+    after AgentOS got the request (an upstream reset, or a run slower than the gateway's read
+    timeout), so a request that is not idempotent must not simply be sent again. The client's run
+    methods handle it themselves (they find the run by its id); elsewhere the message says what
+    to check. A subclass of :class:`InternalServerError`, so code that catches 5xx still does.
+
+    Example::
+
+        try:
+            client.memories.create("likes tea", user_id="ada")
+        except errors.GatewayError as exc:
+            print(exc.status_code, exc.detail)   # 502 "502 Bad Gateway nginx/1.22.1"
+    """
+
+    def __init__(self, message: str, *, status_code: Optional[int] = None, **kwargs: Any) -> None:
+        kwargs.setdefault("from_agentos", False)
+        super().__init__(message, status_code=502 if status_code is None else status_code, **kwargs)
+
+
 _STATUS_ERRORS: Dict[int, Type[APIStatusError]] = {
     400: BadRequestError,
     401: AuthenticationError,
@@ -197,8 +225,11 @@ _STATUS_ADVICE: Dict[int, str] = {
     403: "use a key that is allowed to do this",
     409: "refresh the resource's state and try again",
     422: "fix the fields named in detail",
-    429: "slow down or retry later",
+    429: "the server did not take it (its queue is full or it limits the rate): slow down, then send it again",
 }
+
+#: What a gateway answers when it could not get AgentOS's answer (bad gateway, unavailable, timeout).
+GATEWAY_STATUSES = frozenset({502, 503, 504})
 
 
 def _natural_status(cls: Type[APIStatusError]) -> int:
@@ -267,18 +298,61 @@ def make_status_error(
     path: str,
     response: Optional[Response] = None,
     request: Optional[Request] = None,
+    from_agentos: bool = True,
+    idempotent: bool = True,
+    answered_by: Optional[str] = None,
 ) -> APIStatusError:
-    """Build the exception for a 4xx/5xx answer, with a message that says what to do."""
-    if status_code == 404:
-        advice = _not_found_advice(path, detail)
-    else:
-        advice = _STATUS_ADVICE.get(
-            status_code, "the server failed; retry later or check its logs" if status_code >= 500 else ""
-        )
+    """Build the exception for a 4xx/5xx answer, with a message that says what to do.
+
+    ``from_agentos`` False: the body was not AgentOS's JSON error, so something else answered
+    (``answered_by`` names it when known: the ``Server`` header, a forward proxy). A 502/503/504
+    from such a party is a :class:`GatewayError`; anything else says the answer does not look like
+    AgentOS. ``idempotent`` False: the request may have changed something on the server, so the
+    message never advises sending it again."""
     shown = detail if detail is not None else "(no detail)"
     text = str(shown)
     if len(text) > 500:
         text = text[:500] + "..."
+    by = f" ({answered_by})" if answered_by else ""
+    if not from_agentos and status_code in GATEWAY_STATUSES:
+        if idempotent:
+            advice = (
+                "AgentOS behind it did not answer in time or at all: it may be down, restarting, or slower "
+                "than the gateway's read timeout; check the gateway's upstream and timeouts, and AgentOS's logs"
+            )
+        else:
+            advice = (
+                "the request may have reached AgentOS and taken effect, so the client did not send it again: "
+                "check whether it did before you repeat it, and check the gateway's upstream and timeouts"
+            )
+        return GatewayError(
+            f"{method} {path}: a gateway{by} in front of AgentOS answered {status_code} ({text}) instead of "
+            f"AgentOS; {advice}.",
+            status_code=status_code,
+            detail=detail,
+            response=response,
+            request=request,
+        )
+    if not from_agentos:
+        message = f"{method} {path} returned {status_code}, and the answer does not look like AgentOS{by}: {text}. "
+        if status_code == 407:
+            message += (
+                "A forward proxy asks for credentials: put them in its URL (HTTPS_PROXY=http://user:pass@host:port), "
+                "or exempt the AgentOS host with NO_PROXY."
+            )
+        elif "http request was sent to https port" in text.lower():
+            message += "base_url says http:// for a port that speaks TLS: use https://."
+        else:
+            message += "Check that base_url is the AgentOS server's address (not another server on that port)."
+        return status_error_class(status_code)(
+            message, status_code=status_code, detail=detail, response=response, request=request, from_agentos=False
+        )
+    if status_code == 404:
+        advice = _not_found_advice(path, detail)
+    elif status_code >= 500:
+        advice = "the server failed: check the AgentOS server's logs"
+    else:
+        advice = _STATUS_ADVICE.get(status_code, "")
     message = f"{method} {path} returned {status_code}: {text}"
     if advice:
         message += f" ({advice})"

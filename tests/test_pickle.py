@@ -51,6 +51,12 @@ def _every_error() -> List[errors.AgentOSError]:
         out.append(
             errors.make_status_error(status, detail, method="POST", path="/p", response=response, request=REQUEST)
         )
+    page = BytesResponse(502, {"content-type": "text/html"}, b"<h1>502 Bad Gateway</h1>")
+    out.append(
+        errors.make_status_error(
+            502, "502 Bad Gateway", method="POST", path="/p", response=page, request=REQUEST, from_agentos=False
+        )
+    )
     return out
 
 

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import socket
 import ssl
 import threading
+from http.client import RemoteDisconnected
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple, Union
+from urllib.parse import urlsplit
 
 import requests
 import urllib3.exceptions as u3
@@ -143,48 +146,136 @@ def _target(request: Request) -> str:
     return f"{request.method} {request.url.split('?', 1)[0]}"
 
 
-def _translate(exc: BaseException, request: Request) -> Exception:
-    """One table from requests/urllib3 exceptions to ours."""
+def _host_port(url: str) -> str:
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return f"{parts.hostname}:{port}"
+
+
+def _reason(exc: BaseException) -> str:
+    """What went wrong, in words: the innermost OS or TLS error's own text, never the urllib3 and
+    requests wrappers around it (their text is pool class names, object addresses and "Max retries
+    exceeded", which say nothing to the caller)."""
+    causes = list(_causes(exc))
+    for cur in causes:
+        if isinstance(cur, ssl.SSLCertVerificationError):
+            return str(cur.verify_message or cur.reason or "certificate verify failed")
+        if isinstance(cur, HostnameMismatch):
+            return str(cur)
+    for cur in causes:
+        if isinstance(cur, RemoteDisconnected):
+            return "the server closed the connection without answering"
+        if isinstance(cur, ssl.SSLError):
+            return str(cur.reason or cur.strerror or "TLS error").replace("_", " ").lower()
+        if isinstance(cur, socket.gaierror):
+            return "the host name could not be resolved"
+        if isinstance(cur, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(cur, ConnectionResetError):
+            return "the connection was reset"
+        if isinstance(cur, BrokenPipeError):
+            return "the connection closed while the request was being sent"
+        if isinstance(cur, OSError) and cur.strerror:
+            return str(cur.strerror).lower()
+        if isinstance(cur, (u3.IncompleteRead, u3.InvalidChunkLength, u3.InvalidHeader)):
+            return "the answer ended early or was malformed"
+    for cur in reversed(causes):
+        if not isinstance(cur, (requests.exceptions.RequestException, u3.HTTPError)) and str(cur):
+            return _URLLIB3_NOISE.sub("", str(cur)).strip(" :") or type(cur).__name__
+    return "the connection failed"
+
+
+#: "<urllib3.connection.HTTPConnection object at 0x7f...>:" at the start of urllib3's messages.
+_URLLIB3_NOISE = re.compile(r"<[\w.]+ object at 0x[0-9a-f]+>:?")
+
+#: OpenSSL's words for a plain-HTTP answer to a TLS client hello.
+_NOT_TLS = ("wrong version number", "record layer failure", "http request", "packet length too long")
+
+
+def _tls_error(exc: BaseException, request: Request) -> APIConnectionError:
+    target, where = _target(request), _host_port(request.url)
+    reason = _reason(exc)
+    if not _never_reached(exc):
+        return APIConnectionError(
+            f"The TLS connection broke after {target} was sent ({reason}). The server may have received it.",
+            request=request,
+        )
+    if any(words in reason for words in _NOT_TLS):
+        message = (
+            f"base_url says https:// but {where} does not speak TLS (it answered in plain HTTP): use "
+            f"http://{where}, or the port where TLS is served."
+        )
+    elif any(isinstance(cur, (ssl.SSLCertVerificationError, HostnameMismatch)) for cur in _causes(exc)):
+        message = (
+            f"The TLS certificate of {where} was not accepted ({reason}) for {target}. Pass the CA that "
+            "signed it: RequestsTransport(verify='/path/to/ca.pem') (or REQUESTS_CA_BUNDLE), and check that "
+            "base_url's host is a name the certificate carries."
+        )
+    else:
+        message = f"The TLS handshake with {where} failed ({reason}) for {target}; check that the port serves TLS."
+    return APIConnectionError(message, request=request, reached_server=False)
+
+
+def _translate(exc: BaseException, request: Request, proxy: Optional[str] = None) -> Exception:
+    """One table from requests/urllib3 exceptions to ours. ``proxy`` names the forward proxy the
+    request went through (and which setting chose it), so that its failures are not blamed on
+    AgentOS."""
     _scrub(exc)
     target = _target(request)
     if isinstance(exc, requests.exceptions.ConnectTimeout):
+        through = f" through the proxy {proxy}" if proxy else ""
         return APITimeoutError(
-            f"Timed out connecting for {target}; check that the server is up, or raise the connect timeout.",
+            f"Timed out connecting{through} for {target}; check that the server is up, or raise the connect timeout.",
             request=request,
             reached_server=False,
         )
     if isinstance(exc, (requests.exceptions.ReadTimeout, u3.ReadTimeoutError, socket.timeout)):
         return APITimeoutError(
             f"No data from the server for longer than the read timeout on {target}; "
-            "raise the read timeout if the run is slow to answer.",
+            "raise the read timeout if the server is slow to answer.",
             request=request,
+        )
+    if isinstance(exc, requests.exceptions.ProxyError) and proxy:
+        return APIConnectionError(
+            f"Could not reach AgentOS through the forward proxy {proxy} for {target} ({_reason(exc)}). The "
+            "proxy is at fault, not AgentOS: check that it runs and may reach the server, or exempt the AgentOS "
+            "host with NO_PROXY.",
+            request=request,
+            reached_server=not _never_reached(exc),
         )
     if isinstance(exc, requests.exceptions.SSLError):
-        if _never_reached(exc):
-            return APIConnectionError(
-                f"TLS failed for {target}: {exc}. Check the certificate, or pass verify=<CA bundle path>.",
-                request=request,
-                reached_server=False,
-            )
-        return APIConnectionError(
-            f"The TLS connection broke after {target} was sent: {exc}. The server may have received it.",
-            request=request,
-        )
+        return _tls_error(exc, request)
     if isinstance(exc, (requests.exceptions.ContentDecodingError, u3.DecodeError)):
-        return ProtocolError(f"The body of {target} could not be decoded: {exc}", request=request)
+        return ProtocolError(f"The body of {target} could not be decoded ({_reason(exc)}).", request=request)
     if isinstance(exc, requests.exceptions.ConnectionError) and _never_reached(exc):
-        inner = str(exc)
-        hint = "check base_url and that the AgentOS server is running"
-        if "Name or service not known" in inner or "NameResolution" in inner or "nodename" in inner:
+        reason = _reason(exc)
+        if reason == "the host name could not be resolved":
             hint = "the host name could not be resolved; check base_url"
+        else:
+            hint = f"{reason}; check base_url and that the AgentOS server is running"
+        if proxy:
+            hint = f"{reason}, through the forward proxy {proxy}; check the proxy, or exempt the host with NO_PROXY"
         return APIConnectionError(f"Could not connect for {target} ({hint}).", request=request, reached_server=False)
     if isinstance(exc, requests.exceptions.TooManyRedirects):
         return ProtocolError(f"Too many redirects for {target}; check base_url.", request=request)
-    return APIConnectionError(
-        f"The connection broke during {target}: {type(exc).__name__}: {exc}. "
-        "The server may have restarted or a proxy cut the connection.",
-        request=request,
-    )
+    reason = _reason(exc)
+    hint = "The server may have restarted or a proxy cut the connection."
+    if request.url.startswith("http://") and any(isinstance(c, RemoteDisconnected) for c in _causes(exc)):
+        hint += " If that port speaks TLS, base_url must say https://."
+    return APIConnectionError(f"The connection broke during {target} ({reason}). {hint}", request=request)
+
+
+def _proxy_env_name(scheme: str, value: str) -> str:
+    for name in (f"{scheme}_proxy", f"{scheme.upper()}_PROXY", "all_proxy", "ALL_PROXY"):
+        if os.environ.get(name) == value:
+            return name
+    return "the environment"
+
+
+def _without_credentials(url: str) -> str:
+    parts = urlsplit(url if "://" in url else f"http://{url}")
+    host = parts.hostname or ""
+    return f"{parts.scheme}://{host}{f':{parts.port}' if parts.port else ''}"
 
 
 class _Inherited(Exception):
@@ -547,11 +638,37 @@ class RequestsTransport(Transport):
         except (requests.exceptions.RequestException, u3.HTTPError, OSError) as exc:
             if request.fresh_connection:
                 session.close()
-            raise _translate(exc, request.redacted()) from exc
+            raise _translate(exc, request.redacted(), self.proxy_for(request.url)) from exc
         wrapped = _RequestsResponse(response, request)
         if request.fresh_connection:
             wrapped._own_session = session
         return wrapped
+
+    def proxy_for(self, url: str) -> Optional[str]:
+        """The forward proxy a request to ``url`` goes through, and which setting chose it
+        (``"http://127.0.0.1:3128 (set by HTTP_PROXY)"``), or None for a direct connection.
+        Credentials in a proxy URL are never shown. Follows requests' order: ``proxies=`` given
+        here, then the environment (``HTTP_PROXY``, ``HTTPS_PROXY``, ``ALL_PROXY``, minus
+        ``NO_PROXY``) when ``trust_env``, then the session's own ``proxies``.
+
+        Example::
+
+            RequestsTransport().proxy_for("http://agentos.internal:7777/agents")
+        """
+        session = self._session_here()
+        scheme = urlsplit(url).scheme
+        candidates: List[Tuple[Mapping[str, str], str]] = []
+        if self._proxies:
+            candidates.append((self._proxies, "proxies= of RequestsTransport"))
+        if session.trust_env:  # NO_PROXY applied: an exempt host gets no environment proxy
+            candidates.append((requests.utils.get_environ_proxies(url), ""))
+        if session.proxies:
+            candidates.append((session.proxies, "the session's proxies"))
+        for proxies, source in candidates:
+            chosen = requests.utils.select_proxy(url, dict(proxies))
+            if chosen:
+                return f"{_without_credentials(chosen)} (set by {source or _proxy_env_name(scheme, chosen)})"
+        return None
 
     def close(self) -> None:
         self._closed = True
