@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import time
 import uuid
 from dataclasses import dataclass
@@ -36,9 +37,10 @@ from typing import (
 
 from pydantic import BaseModel
 
-from . import errors
+from . import errors, retry
 from ._callables import reject_async
 from ._http import HTTPCore, TimeoutArg, encode_form, read_limited, segment, validate, validate_list
+from ._lost import CREATE_SETTLE_S, answer_lost, fetch_hint, lost_reason, wait_for_run
 from ._resource import APIResource, CallOptions, unknown_keyword
 from ._uploads import FileInput, file_fields
 from .events import StreamMetaEvent, ToolExecution
@@ -52,6 +54,8 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
 __all__ = ["AGENT", "TEAM", "WORKFLOW", "ContinueFields", "CreateFields", "RunKind", "Runs"]
+
+logger = logging.getLogger("agentos_sync")
 
 OnReconnect = Optional[Callable[[StreamMetaEvent], Any]]
 S = TypeVar("S", bound=BaseModel)
@@ -459,21 +463,97 @@ class Runs(APIResource, Generic[S]):
             out = client.agents.run("assistant", "What is 2 + 2?", session_state={"user": "ada"})
             print(out.run_id, out.content)
         """
+        session_id = fields.get("session_id") or str(uuid.uuid4())
         form, uploads, options = self._create_form(
-            f"{self.kind.path}.run()", message, stream=False, background=background, fields=fields, own=("background",)
+            f"{self.kind.path}.run()",
+            message,
+            stream=False,
+            background=background,
+            fields={**fields, "session_id": session_id},
+            own=("background",),
         )
-        data = self._http.json(
-            "POST",
-            self._runs_path(entity_id),
-            form=form,
-            files=uploads,
-            idempotent=False,
-            headers={**options.pop("headers", {}), "Idempotency-Key": uuid.uuid4().hex},
-            **options,
-        )
+        form, run_id = _named(form)
+        limits = options.get("timeout") or self._http.limits
+        idempotency_key = uuid.uuid4().hex
+        deadline = retry._now() + (limits.total or limits.read)
+
+        def send() -> Any:
+            return self._http.json(
+                "POST",
+                self._runs_path(entity_id),
+                form=form,
+                files=uploads,
+                idempotent=False,
+                headers={**options.get("headers", {}), "Idempotency-Key": idempotency_key},
+                timeout=limits,
+            )
+
+        try:
+            data = send()
+        except errors.AgentOSError as exc:
+            if not answer_lost(exc):
+                raise
+            if background:
+                return self._accepted_after_loss(entity_id, run_id, session_id, exc, send)
+            return self._output_after_loss(entity_id, run_id, session_id, exc, deadline)
         if background:
             return validate(RunAccepted, data, "AgentOS")
         return validate(RunOutput, data, "AgentOS")
+
+    def _output_after_loss(
+        self, entity_id: str, run_id: str, session_id: str, exc: errors.AgentOSError, deadline: float
+    ) -> RunOutput:
+        """A foreground run's answer was lost: wait for the run by its id, up to the time the call
+        would have waited for the answer (its total timeout, else its read timeout)."""
+        logger.warning(
+            "the answer to run %s of %s was lost (%s); waiting for the run by its id",
+            run_id,
+            self.kind.label(entity_id),
+            lost_reason(exc),
+        )
+        run = wait_for_run(lambda: self._fetch_run(entity_id, run_id, session_id, {}), deadline=deadline)
+        if run is not None:
+            return run
+        raise self._lost_error(entity_id, run_id, session_id, exc, "was not found finished in time") from exc
+
+    def _accepted_after_loss(
+        self, entity_id: str, run_id: str, session_id: str, exc: errors.AgentOSError, send: Callable[[], Any]
+    ) -> RunAccepted:
+        """A background create's 202 was lost. AgentOS stores a background run before it answers,
+        so the run is found by its id at once when the create got through; absent from two
+        look-ups ``CREATE_SETTLE_S`` apart, it never did, and the create is sent once more (same
+        run id and Idempotency-Key: a durable queue re-attaches it rather than run it twice)."""
+        for attempt in range(2):
+            try:
+                run = self._fetch_run(entity_id, run_id, session_id, {})
+                return RunAccepted(run_id=run_id, session_id=session_id, status=run.status or "PENDING")
+            except errors.NotFoundError:
+                if attempt == 0:
+                    retry._sleep(CREATE_SETTLE_S)
+            except errors.AgentOSError as lookup_error:
+                raise self._lost_error(entity_id, run_id, session_id, exc, "could not be looked up") from lookup_error
+        logger.warning("background create of run %s never reached the server; sending it again", run_id)
+        try:
+            return validate(RunAccepted, send(), "AgentOS")
+        except errors.AgentOSError as again:
+            if not answer_lost(again):
+                raise
+            raise self._lost_error(entity_id, run_id, session_id, again, "was lost twice") from again
+
+    def _lost_error(
+        self, entity_id: str, run_id: str, session_id: str, exc: errors.AgentOSError, what: str
+    ) -> errors.RunAnswerLostError:
+        return errors.RunAnswerLostError(
+            f"The answer to the run of {self.kind.label(entity_id)} was lost ({lost_reason(exc)}), and the run "
+            f"{what}: it may still be running on the server, or it may never have started. It is not sent "
+            f"again (it could run twice). Fetch its result with "
+            f"{fetch_hint(self.kind.path, entity_id, run_id, session_id)}; if that keeps saying the run is not "
+            "found, it never started and may be sent again.",
+            run_id=run_id,
+            session_id=session_id,
+            status_code=exc.status_code if isinstance(exc, errors.APIStatusError) else None,
+            request=exc.request,
+        )
 
     @_kind_id_keyword
     def stream(
@@ -503,13 +583,12 @@ class Runs(APIResource, Generic[S]):
         """
         _check_deadline(deadline)
         _check_callback(on_reconnect)
-        session_id = fields.get("session_id")
         idempotency_key = uuid.uuid4().hex
-        own_session = background and session_id is None
-        if own_session:
-            # A run is found again through its session when the create is cut before the first
-            # event, so a resumable create always names one.
-            session_id = str(uuid.uuid4())
+        # Every create names its run and its session: a create whose answer is lost (a cut, a
+        # gateway's 502/504) is then found by its own id, and a foreground cut can say which run
+        # may still complete. A session the client made up holds no other request's runs.
+        own_session = fields.get("session_id") is None
+        session_id = fields.get("session_id") or str(uuid.uuid4())
         form, files, options = self._create_form(
             f"{self.kind.path}.stream()",
             message,
@@ -519,9 +598,10 @@ class Runs(APIResource, Generic[S]):
             own=("background", "on_reconnect", "reconnect", "deadline"),
         )
         segments = self._runs_path(entity_id)
-        run_id: Optional[str] = None
         if background:
             form, run_id = _tagged(form, idempotency_key)
+        else:
+            form, run_id = _named(form)
         headers = {**options.pop("headers", {}), "Idempotency-Key": idempotency_key}
 
         def send() -> Response:
@@ -540,20 +620,7 @@ class Runs(APIResource, Generic[S]):
         source = _Source(
             self, entity_id, send, tag=idempotency_key if background else None, own_session=own_session, run_id=run_id
         )
-        try:
-            response: Optional[Response] = send()
-            initial_error: Optional[BaseException] = None
-        except errors.APIConnectionError as exc:
-            if not exc.reached_server:
-                raise
-            if not background:
-                raise errors.StreamInterruptedError(
-                    f"The stream of a foreground run of {self.kind.label(entity_id)} was cut before its "
-                    f"first event ({exc}). It is not re-run; use background=True for runs that must "
-                    "survive a dropped connection.",
-                    session_id=session_id,
-                ) from exc
-            response, initial_error = None, exc
+        response, initial_error = self._open_create(send, entity_id, run_id, session_id, background=background)
         return self._new_stream(
             source,
             response,
@@ -564,6 +631,30 @@ class Runs(APIResource, Generic[S]):
             initial_error=initial_error,
             session_id=session_id,
         )
+
+    def _open_create(
+        self, send: Callable[[], Response], entity_id: str, run_id: str, session_id: str, *, background: bool
+    ) -> Tuple[Optional[Response], Optional[BaseException]]:
+        """Send a create or continue that streams: its response, or, for a background one whose
+        answer was lost (a cut, or a gateway's 502/503/504 page), None and the error, which the
+        stream treats as a cut (it finds the run by its id and resumes it). A foreground one is
+        never sent again: StreamInterruptedError with the run's ids."""
+        try:
+            return send(), None
+        except errors.AgentOSError as exc:
+            if not answer_lost(exc):
+                raise
+            if background:
+                return None, exc
+            raise errors.StreamInterruptedError(
+                f"The stream of foreground run {run_id} of {self.kind.label(entity_id)} (session {session_id}) "
+                f"was cut before its first event: {lost_reason(exc)}. It is not sent again (it could run "
+                "twice); the run may still complete on the server: fetch its result with "
+                f"{fetch_hint(self.kind.path, entity_id, run_id, session_id)}. Use background=True for runs "
+                "that must survive a dropped connection or a gateway's timeout.",
+                run_id=run_id,
+                session_id=session_id,
+            ) from exc
 
     # -- resume ----------------------------------------------------------------------------
 
@@ -728,13 +819,20 @@ class Runs(APIResource, Generic[S]):
             fields=fields,
             own=("tools", "session_id", "background"),
         )
-        data = self._http.json(
-            "POST",
-            self._runs_path(entity_id, segment(run_id, "run_id"), "continue"),
-            form=form,
-            idempotent=False,
-            **options,
-        )
+        try:
+            data = self._http.json(
+                "POST",
+                self._runs_path(entity_id, segment(run_id, "run_id"), "continue"),
+                form=form,
+                idempotent=False,
+                **options,
+            )
+        except errors.AgentOSError as exc:
+            if not answer_lost(exc):
+                raise
+            # Not waited for: a paused run reads PAUSED both before a continue arrives and after
+            # it paused again, so a look-up cannot tell whether this continue got through.
+            raise self._lost_error(entity_id, run_id, session_id, exc, "is not waited for (a continue)") from exc
         if background:
             return validate(RunAccepted, data, "AgentOS")
         return validate(RunOutput, data, "AgentOS")
@@ -783,25 +881,16 @@ class Runs(APIResource, Generic[S]):
         # the continue leg from 0 again when the paused leg was a foreground stream, and goes on
         # from the paused leg's when it was a background one.
         segments = self._runs_path(entity_id, segment(run_id, "run_id"), "continue")
-        try:
-            response: Optional[Response] = _check_stream_response(
+
+        def send() -> Response:
+            return _check_stream_response(
                 self._http.send("POST", segments, form=form, stream=True, idempotent=False, **options),
                 f"POST /{'/'.join(segments)}",
             )
-            initial_error: Optional[BaseException] = None
-        except errors.APIConnectionError as exc:
-            if not exc.reached_server:
-                raise
-            if not background:
-                raise errors.StreamInterruptedError(
-                    f"The stream continuing run {run_id} was cut before its first event ({exc}); a "
-                    "foreground continue is not sent again (the tools may have run). Check the run with "
-                    "get_*_run.",
-                    run_id=run_id,
-                    session_id=session_id,
-                ) from exc
-            # The server got the continue (the run is known): resume it instead of sending it twice.
-            response, initial_error = None, exc
+
+        # A lost answer to a background continue: the server got it (the run is known), so the
+        # stream resumes it instead of sending it twice.
+        response, initial_error = self._open_create(send, entity_id, run_id, session_id, background=background)
         return self._new_stream(
             _Source(self, entity_id),
             response,
@@ -927,12 +1016,21 @@ class Runs(APIResource, Generic[S]):
 CREATE_TAG = "agentos_sync_create"
 
 
-def _tagged(form: Mapping[str, str], tag: str) -> Tuple[Dict[str, str], str]:
-    """A resumable create's form with the create tag merged into its ``metadata`` (the user's keys
-    kept), and a ``run_id``: the server takes a create's run_id form field as the run's id (agents,
-    teams and workflows alike; the durable queue assigns its own), so a create cut before its first
-    event knows which run is its own, for teams and workflows too, whose runs list no metadata. A
+def _named(form: Mapping[str, str]) -> Tuple[Dict[str, str], str]:
+    """A create's form with a ``run_id``: the server takes a create's run_id form field as the
+    run's id (agents, teams and workflows alike, streaming or not, measured on 3.1.10; the durable
+    queue assigns its own), so a create whose answer is lost knows which run is its own. A
     caller's own ``run_id`` (through ``extra_body``) is kept."""
+    out = dict(form)
+    run_id = out.get("run_id") or str(uuid.uuid4())
+    out["run_id"] = run_id
+    return out, run_id
+
+
+def _tagged(form: Mapping[str, str], tag: str) -> Tuple[Dict[str, str], str]:
+    """A resumable create's form, named (:func:`_named`), with the create tag merged into its
+    ``metadata`` (the user's keys kept): agent runs list their metadata, so a create cut before
+    its first event also finds its own run on a server that assigns its own ids."""
     out = dict(form)
     metadata: Any = {}
     if "metadata" in out:
@@ -942,9 +1040,7 @@ def _tagged(form: Mapping[str, str], tag: str) -> Tuple[Dict[str, str], str]:
             metadata = None  # not ours to fix: the server answers it
     if isinstance(metadata, dict):
         out["metadata"] = json.dumps({**metadata, CREATE_TAG: tag})
-    run_id = out.get("run_id") or str(uuid.uuid4())
-    out["run_id"] = run_id
-    return out, run_id
+    return _named(out)
 
 
 class _Source:

@@ -39,6 +39,7 @@ __all__ = [
     "ProtocolError",
     "RateLimitError",
     "ReconnectExhaustedError",
+    "RunAnswerLostError",
     "RunFailedError",
     "RunIncompleteError",
     "RunLostError",
@@ -120,6 +121,37 @@ class APITimeoutError(APIConnectionError):
         reached_server: bool = True,
     ) -> None:
         super().__init__(message, request=request, reached_server=reached_server)
+
+
+class RunAnswerLostError(APIConnectionError):
+    """A run was created, or may have been, but its answer never came back (the connection broke,
+    the timeout passed, or a gateway answered 502/503/504 in AgentOS's place), and the client could
+    not find the run finished in time. It is not sent again (it could run twice).
+
+    ``run_id`` and ``session_id`` name the run (every create names its run), so its result can be
+    fetched later; ``status_code`` is the gateway's status when one answered, else None.
+
+    Example::
+
+        try:
+            out = client.agents.run("assistant", "Summarise the report")
+        except errors.RunAnswerLostError as exc:
+            out = client.agents.wait("assistant", exc.run_id, exc.session_id, timeout=600)
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        run_id: Optional[str] = None,
+        session_id: Optional[str] = None,
+        status_code: Optional[int] = None,
+        request: Optional[Request] = None,
+    ) -> None:
+        super().__init__(message, request=request, reached_server=True)
+        self.run_id = run_id
+        self.session_id = session_id
+        self.status_code = status_code
 
 
 class APIStatusError(AgentOSError):

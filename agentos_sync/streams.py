@@ -56,6 +56,7 @@ from typing import (
 )
 
 from . import _waits, errors
+from ._lost import CREATE_SETTLE_S, fetch_hint
 from .events import (
     ERROR_EVENTS,
     TERMINAL_EVENTS,
@@ -141,6 +142,10 @@ def _retryable(exc: BaseException) -> bool:
 
 _CUTS = (errors.APIConnectionError, _Cut, TruncatedFrame, _Stale)
 
+#: A foreground stream cut after this long without an event names a gateway's idle timeout as
+#: the likely cause (nginx cuts a silent upstream after proxy_read_timeout, 60 s by default).
+_LONG_SILENCE_S = 1.0
+
 #: The meta frame classes, for an exact type test on the hot path: isinstance() against a pydantic
 #: model class goes through its metaclass's __instancecheck__, 75 ns against 25 ns (measured).
 #: Events are only ever built from the registry's classes, so the set is complete.
@@ -156,11 +161,6 @@ CONTINUE_LEG_START: Dict[str, FrozenSet[str]] = {
 
 #: The event whose ``content`` pieces make the terminal event's ``content`` (agents and teams).
 _CONTENT_EVENT = {"agent": "RunContent", "team": "TeamRunContent"}
-
-
-#: How long after a cut a create's run must still be absent from its session before the create
-#: counts as never received and is sent again.
-_CREATE_SETTLE_S = 0.5
 
 
 class _Outage:
@@ -276,6 +276,9 @@ class RunStream:
         self._from_db = False
         self._received_before_replay = 0
         self._delivered = 0
+        # When the last event arrived (set in _accept, which a foreground stream's events all
+        # take): a cut after a long silence is most likely a gateway's idle timeout.
+        self._last_event_at = time.monotonic()
         self._dropped = 0  # duplicates and the paused leg's events: received, not delivered
         # Characters of the run's own content delivered, when the stream saw it from its start:
         # what lets a database replay's renumbered terminal event be checked (see _accept).
@@ -421,15 +424,7 @@ class RunStream:
                         return  # a cut after the terminal event
                     self._check_deadline()
                     if not self._resumable:
-                        raise errors.StreamInterruptedError(
-                            f"The stream of run {self.run_id or '(not started)'} was cut after "
-                            f"{self._delivered} events ({exc}). A foreground run cannot be resumed and "
-                            "is not re-run; use background=True for runs that must survive a dropped "
-                            "connection.",
-                            events_received=self._delivered,
-                            run_id=self.run_id,
-                            session_id=self.session_id,
-                        ) from exc
+                        raise self._interrupted(exc) from exc
                     try:
                         pending, events = self._after_cut(exc)
                     except _Closed:
@@ -514,6 +509,7 @@ class RunStream:
             self.run_id = ev.run_id
         if self.session_id is None:
             self.session_id = ev.session_id
+        self._last_event_at = time.monotonic()
         if own_terminal:
             self._terminal.append(ev)
         elif ev.event == self._content_event and ev.run_id == self.run_id:
@@ -602,6 +598,29 @@ class RunStream:
                 last_event_index=self.last_event_index,
             )
         raise _Cut(f"the server's event stream failed: {text}")
+
+    def _interrupted(self, cause: BaseException) -> errors.StreamInterruptedError:
+        """The error for a foreground stream's cut: which run, that it may still complete and how
+        to fetch it, and, after a long silence, the gateway idle timeout that likely cut it."""
+        silence = time.monotonic() - self._last_event_at
+        why = ""
+        if silence >= _LONG_SILENCE_S and not isinstance(cause, errors.APITimeoutError):
+            why = (
+                f" Nothing had arrived for {silence:.1f} s before the cut: a gateway's idle timeout (nginx's "
+                "proxy_read_timeout, 60 s by default; cloud load balancers' idle timeout, often 60 s) is the likely "
+                "cause, since AgentOS sends no keep-alive on a run's first stream. Run it with background=True (its "
+                "stream resumes after a cut) or raise the gateway's timeout."
+            )
+        hint = fetch_hint(self._kind + "s", getattr(self._source, "entity_id", "?"), self.run_id, self.session_id)
+        return errors.StreamInterruptedError(
+            f"The stream of foreground run {self.run_id or '(not started)'} (session {self.session_id}) was cut "
+            f"after {self._delivered} events ({cause}). It is not re-run (it could run twice); the run may still "
+            f"complete on the server: fetch its result with {hint}. "
+            f"Use background=True for runs that must survive a dropped connection.{why}",
+            events_received=self._delivered,
+            run_id=self.run_id,
+            session_id=self.session_id,
+        )
 
     # -- reconnecting ----------------------------------------------------------------------
 
@@ -777,9 +796,9 @@ class RunStream:
             self.run_id = run_id
             return self._source.resume(run_id, self.session_id, None, fresh=outage.stale)
         outage.not_located += 1
-        if outage.not_located < 2 or time.monotonic() - outage.started < _CREATE_SETTLE_S:
+        if outage.not_located < 2 or time.monotonic() - outage.started < CREATE_SETTLE_S:
             raise _RunNotLocated(f"no run in session {self.session_id} yet")
-        # Absent from two listings, the last one _CREATE_SETTLE_S after the cut: the server never
+        # Absent from two listings, the last one CREATE_SETTLE_S after the cut: the server never
         # made the run. (A server still inside the create handler lists it moments later: 1 of
         # 200 header cuts was listed only after two lookups 20 ms apart.) The re-sent create
         # carries the same Idempotency-Key and run_id: a durable-queue server re-attaches it.

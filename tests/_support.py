@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Callable, Dict, Set, Tuple
+from typing import Any, Callable, Dict, List, Set, Tuple
 
 from agentos_sync import AgentOSClient, ReconnectPolicy
 from agentos_sync.testing import MockTransport
@@ -92,3 +92,16 @@ def in_child(body: Callable[[], Dict[str, Any]]) -> Dict[str, Any]:
     _, status = os.waitpid(pid, 0)
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, f"child failed: {status}"
     return dict(json.loads(text))
+
+
+class Clock:
+    """``retry._now`` and ``retry._sleep`` for a test (the ``clock`` fixture): a sleep advances
+    the clock, so waits of minutes take no time."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: List[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds

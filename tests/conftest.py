@@ -6,7 +6,7 @@ import os
 from typing import Any, Iterator, List
 
 import pytest
-from _support import FAST_RECONNECT
+from _support import FAST_RECONNECT, Clock
 from hypothesis import settings
 
 # Property tests run 300 examples each here; FUZZ_EXAMPLES=N runs the long local campaign the
@@ -25,6 +25,15 @@ def sleeps(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> L
     if "integration" not in request.node.nodeid.split("::")[0]:
         monkeypatch.setattr("agentos_sync.retry._sleep", recorded.append)
     return recorded
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """A fake clock for the retry module's waits (``retry._now`` and ``retry._sleep``)."""
+    clock = Clock()
+    monkeypatch.setattr("agentos_sync.retry._now", lambda: clock.now)
+    monkeypatch.setattr("agentos_sync.retry._sleep", clock.sleep)
+    return clock
 
 
 @pytest.fixture

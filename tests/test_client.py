@@ -8,7 +8,7 @@ from typing import Dict, List
 from urllib.parse import parse_qs
 
 import pytest
-from _support import HandlerTransport, handler_client
+from _support import Clock, HandlerTransport, handler_client
 
 from agentos_sync import AgentOSClient, ReconnectPolicy, errors
 from agentos_sync._http import encode_form
@@ -136,14 +136,22 @@ def test_retries_stop_after_max_retries() -> None:
     assert len(transport.requests) == 3
 
 
-def test_create_run_is_not_retried_after_it_reached_the_server() -> None:
+def test_create_run_is_not_retried_after_it_reached_the_server(clock: Clock) -> None:
     def handler(request: Request) -> Response:
+        if request.method == "GET":
+            return json_response(404, {"detail": "Run not found"})
         raise errors.APIConnectionError("reset", reached_server=True)
 
-    client, transport = handler_client(handler, max_retries=3)
-    with pytest.raises(errors.APIConnectionError):
+    client, transport = handler_client(handler, max_retries=3, timeout=(5, 30))
+    with pytest.raises(errors.RunAnswerLostError) as info:
         client.run_agent("assistant", "hi")
-    assert len(transport.requests) == 1
+    posts = [r for r in transport.requests if r.method == "POST"]
+    assert len(posts) == 1
+    # It was looked for by its own id, for as long as the call would have waited for the answer.
+    assert info.value.run_id == (posts[0].form or {})["run_id"] and info.value.session_id
+    assert all(info.value.run_id in r.url for r in transport.requests if r.method == "GET")
+    assert 29 <= sum(clock.sleeps) <= 30
+    assert "retry later" not in str(info.value) and "client.agents.wait('assistant'" in str(info.value)
 
 
 def test_create_run_is_not_retried_on_503() -> None:
@@ -179,7 +187,9 @@ def test_form_encoding_is_what_the_server_expects() -> None:
         add_history_to_context=True,
         extra_body={"num_history_runs": 3},
     )
-    form = transport.requests[0].form
+    form = dict(transport.requests[0].form or {})
+    # Every create names its run, so that one whose answer is lost can be found by its id.
+    assert len(form.pop("run_id")) == 36
     assert form == {
         "message": "What is 2 + 2?",
         "stream": "false",

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Callable, Iterator, List, Tuple
 
 import pytest
-from _support import HandlerTransport
+from _support import Clock, HandlerTransport
 from _wire import Conn, WireServer
 
 from agentos_sync import AgentOSClient, Timeout, errors
@@ -17,26 +17,6 @@ from agentos_sync.transports.base import BytesResponse, IteratorResponse, Reques
 
 def ok() -> Response:
     return BytesResponse(200, {"content-type": "application/json"}, b'{"status": "ok"}')
-
-
-class Clock:
-    """``retry._now`` and ``retry._sleep`` for a test: a sleep advances the clock."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: List[float] = []
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    clock = Clock()
-    monkeypatch.setattr("agentos_sync.retry._now", lambda: clock.now)
-    monkeypatch.setattr("agentos_sync.retry._sleep", clock.sleep)
-    return clock
 
 
 def busy(status: int, retry_after: str) -> Response:

@@ -26,6 +26,7 @@ def _every_error() -> List[errors.AgentOSError]:
         errors.AgentOSError("base", request=REQUEST),
         errors.APIConnectionError("down", request=REQUEST, reached_server=False),
         errors.APITimeoutError("slow", request=REQUEST, reached_server=True),
+        errors.RunAnswerLostError("lost", run_id="r1", session_id="s1", status_code=504, request=REQUEST),
         errors.APIStatusError("redirected", status_code=302, detail="http://elsewhere", request=REQUEST),
         errors.StreamError("cut", **stream_fields),
         errors.StreamInterruptedError("cut", events_received=5, **stream_fields),

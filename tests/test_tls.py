@@ -11,7 +11,7 @@ import requests
 from _wire import Certs, Conn, WireServer, raw_socket, reply
 from requests.adapters import HTTPAdapter
 
-from agentos_sync import AgentOSClient, errors
+from agentos_sync import AgentOSClient, Timeout, errors
 from agentos_sync.transports.requests import RequestsTransport
 
 OUTPUT = b'{"run_id": "r", "session_id": "s", "content": "ok", "status": "COMPLETED"}'
@@ -53,7 +53,9 @@ def tls_server(certs: Certs) -> Iterator[WireServer]:
 def test_an_untrusted_certificate_never_reached_the_server_so_the_create_is_retried(certs: Certs) -> None:
     with WireServer(answers_ok, tls=certs.server_context()) as server:
         client = AgentOSClient(server.url, max_retries=2)
-        with pytest.raises(errors.APIConnectionError, match="certificate of 127.0.0.1:[0-9]+ was not accepted") as info:
+        with pytest.raises(
+            errors.APIConnectionError, match=r"certificate of 127\.0\.0\.1:[0-9]+ was not accepted"
+        ) as info:
             client.run_agent("a", "hi")
         client.close()
     assert info.value.reached_server is False
@@ -68,13 +70,15 @@ def test_a_tls_error_after_the_request_was_written_is_not_retried(certs: Certs) 
         conn.hold(2.0)
 
     with WireServer(garbage_after_reading, tls=certs.server_context()) as server:
-        client = AgentOSClient(server.url, max_retries=2, verify=certs.ca)
+        client = AgentOSClient(server.url, max_retries=2, verify=certs.ca, timeout=Timeout(5, 5, total=1))
         with pytest.raises(errors.APIConnectionError) as info:
             client.run_agent("a", "hi")
         client.close()
-    # Before: every SSLError was reached_server=False, and the server got the run 3 times.
-    assert info.value.reached_server is True
-    assert len(server.requests) == 1 and b"POST /agents/a/runs" in server.requests[0]
+    # Before: every SSLError was reached_server=False, and the server got the run 3 times. Now
+    # the answer is lost: the run is looked for by its id (GET), never created again.
+    assert info.value.reached_server is True and isinstance(info.value, errors.RunAnswerLostError)
+    posts = [r for r in server.requests if r.startswith(b"POST")]
+    assert len(posts) == 1 and b"POST /agents/a/runs" in posts[0]
 
 
 def test_a_refused_client_certificate_never_reached_the_server(certs: Certs) -> None:
@@ -159,7 +163,7 @@ def test_a_certificate_failure_on_a_callers_session_never_reached_the_server(tls
     # A caller's adapters do not tag connect failures; a certificate is still only checked in the
     # handshake, so the create may be sent again.
     client = AgentOSClient(tls_server.url, transport=RequestsTransport(session=requests.Session()), max_retries=1)
-    with pytest.raises(errors.APIConnectionError, match="certificate of 127.0.0.1:[0-9]+ was not accepted") as info:
+    with pytest.raises(errors.APIConnectionError, match=r"certificate of 127\.0\.0\.1:[0-9]+ was not accepted") as info:
         client.run_agent("a", "hi")
     client.close()
     assert info.value.reached_server is False and tls_server.requests == []

@@ -20,6 +20,7 @@ RawBody = Union[bytes, str, Iterable[bytes], Callable[[], Iterable[bytes]]]
 
 _REQUEST_KINDS = frozenset({"refuse", "status", "raw"})
 _BODY_KINDS = frozenset({"cut", "stall", "inject", "restart"})
+_HEADER_KINDS = frozenset({"cut_headers", "gateway"})
 
 
 @dataclass(eq=False)
@@ -191,6 +192,20 @@ class FaultPlan:
         """
         return self._add(Fault("cut_headers", times=times, path=path, method=method))
 
+    def gateway(
+        self, status: int = 502, *, times: int = 1, path: Optional[str] = None, method: Optional[str] = None
+    ) -> Fault:
+        """Process the request (a run is created), then answer as a gateway in front of AgentOS
+        that lost the answer: nginx's HTML page with ``status`` (502 when its link to AgentOS
+        reset, 504 when AgentOS was slower than its read timeout). The server saw the client go,
+        as behind a real nginx (a foreground stream's run is cancelled).
+
+        Example: ``fake.faults.gateway(504, path="/agents/assistant/runs", method="POST")``
+        """
+        if not 500 <= status <= 599:
+            raise ValueError(f"a gateway's failure status is a 5xx, got {status}")
+        return self._add(Fault("gateway", times=times, path=path, method=method, status=status))
+
     # -- body phase ------------------------------------------------------------------------------
     def cut(
         self,
@@ -315,7 +330,7 @@ class FaultPlan:
     def _take(self, phase: str, method: str, path: str) -> Optional[Fault]:
         """The first armed fault of ``phase`` ("request", "headers", "body") matching the request,
         marked as fired."""
-        kinds = _REQUEST_KINDS if phase == "request" else _BODY_KINDS if phase == "body" else {"cut_headers"}
+        kinds = _REQUEST_KINDS if phase == "request" else _BODY_KINDS if phase == "body" else _HEADER_KINDS
         with self._lock:
             for fault in self._faults:
                 if fault.kind in kinds and fault.matches(method, path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from http import HTTPStatus
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -13,6 +14,18 @@ from ._events import iso
 from ._faults import apply_body_fault
 from ._model import _AgentSpec, _Component, _TeamSpec, _WorkflowSpec
 from ._wire import _KINDS, _NOT_FOUND, DB_ID, SSE_CONTENT_TYPE, _Call, _detail, _Exchange, _Invalid, _json, _Reply
+
+
+def _gateway_page(status: int) -> _Exchange:
+    """nginx 1.22's own error page for ``status``, as a gateway in front of AgentOS sends it."""
+    title = f"{status} {HTTPStatus(status).phrase}"
+    page = (
+        f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n"
+        "<hr><center>nginx/1.22.1</center>\r\n</body>\r\n</html>\r\n"
+    ).encode()
+    return _Exchange(
+        status=status, headers={"content-type": "text/html", "server": "nginx/1.22.1"}, body=Body([Frame(page)])
+    )
 
 
 class _Router(_Core):
@@ -52,6 +65,9 @@ class _Router(_Core):
                 self.errors.append(exc)
                 reply = _detail(500, "Internal Server Error")
             header_cut = self.faults._take("headers", method, path)
+            if header_cut is not None and header_cut.kind == "gateway":
+                Body(iter(reply.frames), reply.on_disconnect).close()
+                return _gateway_page(header_cut.status)
             frames_iter: Iterator[Frame] = iter(reply.frames)
             stall: Optional[float] = None
             if header_cut is None and reply.sse:
