@@ -287,6 +287,11 @@ def read_limited(response: Response, limit: int = _ERROR_BODY_LIMIT) -> bytes:
     return b"".join(parts)[:limit]
 
 
+def _server_header(response: Response) -> Optional[str]:
+    server = response.headers.get("server")
+    return f"Server: {str(server)[:60]}" if server else None
+
+
 class HTTPCore:
     """Sends requests for the client: one place for headers, retries, time bounds and the error
     table."""
@@ -456,21 +461,14 @@ class HTTPCore:
             request=request,
             from_agentos=from_agentos,
             idempotent=idempotent,
-            answered_by=None if from_agentos else self._answered_by(response, request.url),
+            answered_by=None if from_agentos else _server_header(response),
+            proxy=None if from_agentos else self._proxy_for(request.url),
         )
 
-    def _answered_by(self, response: Response, url: str) -> Optional[str]:
-        """Who sent an answer that is not AgentOS's: its ``Server`` header, and the forward proxy
-        the request went through (a transport that knows one has ``proxy_for(url)``)."""
-        parts = []
-        server = response.headers.get("server")
-        if server:
-            parts.append(f"Server: {str(server)[:60]}")
+    def _proxy_for(self, url: str) -> Optional[str]:
+        """The forward proxy a request went through, for a transport that knows (``proxy_for``)."""
         proxy_for = getattr(self.transport, "proxy_for", None)
-        proxy = proxy_for(url) if callable(proxy_for) else None
-        if proxy:
-            parts.append(f"through the proxy {proxy}")
-        return ", ".join(parts) or None
+        return proxy_for(url) if callable(proxy_for) else None
 
     def json(
         self,

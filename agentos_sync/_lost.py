@@ -36,6 +36,8 @@ def answer_lost(exc: BaseException) -> bool:
 def lost_reason(exc: BaseException) -> str:
     """A few words on how the answer was lost, for messages."""
     if isinstance(exc, errors.GatewayError):
+        if exc.status_code == 504:
+            return "a gateway in front of AgentOS answered 504: it waited for AgentOS longer than its read timeout"
         return f"a gateway in front of AgentOS answered {exc.status_code} instead of AgentOS"
     if isinstance(exc, errors.APITimeoutError):
         return "no answer came within the timeout"

@@ -620,6 +620,7 @@ class Runs(APIResource, Generic[S]):
         source = _Source(
             self, entity_id, send, tag=idempotency_key if background else None, own_session=own_session, run_id=run_id
         )
+        sent_at = time.monotonic()
         response, initial_error = self._open_create(send, entity_id, run_id, session_id, background=background)
         return self._new_stream(
             source,
@@ -630,6 +631,7 @@ class Runs(APIResource, Generic[S]):
             deadline=deadline,
             initial_error=initial_error,
             session_id=session_id,
+            sent_at=sent_at,
         )
 
     def _open_create(
@@ -890,6 +892,7 @@ class Runs(APIResource, Generic[S]):
 
         # A lost answer to a background continue: the server got it (the run is known), so the
         # stream resumes it instead of sending it twice.
+        sent_at = time.monotonic()
         response, initial_error = self._open_create(send, entity_id, run_id, session_id, background=background)
         return self._new_stream(
             _Source(self, entity_id),
@@ -903,6 +906,7 @@ class Runs(APIResource, Generic[S]):
             session_id=session_id,
             last_event_index=last_event_index,
             leg_start=CONTINUE_LEG_START[self.kind.name] if last_event_index is None else None,
+            sent_at=sent_at,
         )
 
     # -- inspect and control ---------------------------------------------------------------
@@ -985,6 +989,8 @@ class Runs(APIResource, Generic[S]):
     ) -> RunOutput:
         """Poll a run until it completes, fails, is cancelled or pauses; ``APITimeoutError`` when
         ``timeout`` seconds pass first (``request_timeout`` is each poll's own HTTP timeout).
+        A run the server does not list yet is waited for too (AgentOS stores a run that was not
+        started in the background only when it ends); ``NotFoundError`` if it never appears.
 
         Example::
 
@@ -998,13 +1004,31 @@ class Runs(APIResource, Generic[S]):
         options: CallOptions = {"timeout": request_timeout, "extra_headers": extra_headers}
         deadline = time.monotonic() + timeout
         while True:
-            run = self._fetch_run(entity_id, run_id, session_id, options)
-            if run.is_terminal:
+            # AgentOS stores a foreground run only when it ends: until then it answers 404, so
+            # "not found" is waited on like "running", and said only if it lasts the whole wait.
+            try:
+                run: Optional[RunOutput] = self._fetch_run(entity_id, run_id, session_id, options)
+                missing: Optional[errors.NotFoundError] = None
+            except errors.NotFoundError as exc:
+                run, missing = None, exc
+            if run is not None and run.is_terminal:
                 return run
             remaining = deadline - time.monotonic()
             if remaining <= 0:
+                if missing is not None:
+                    raise errors.NotFoundError(
+                        f"Run {run_id} of {self.kind.label(entity_id)} (session {session_id}) was not found during "
+                        f"the {timeout}s wait. AgentOS lists a run that was not started in the background only "
+                        "once it has ended, so it may still be running; otherwise it never started (check the "
+                        "ids).",
+                        status_code=404,
+                        detail=missing.detail,
+                        response=missing.response,
+                        request=missing.request,
+                    ) from missing
+                status = run.status if run is not None else "?"
                 raise errors.APITimeoutError(
-                    f"Run {run_id} of {self.kind.label(entity_id)} is still {run.status} after {timeout}s; "
+                    f"Run {run_id} of {self.kind.label(entity_id)} is still {status} after {timeout}s; "
                     "wait longer, or cancel it."
                 )
             sleep(min(poll_interval, remaining))
@@ -1062,6 +1086,8 @@ class _Source:
         run_id: Optional[str] = None,
     ) -> None:
         self._run_id = run_id
+        #: The id the create asked the server to give its run (read by RunStream's messages).
+        self.requested_run_id = run_id
         self._runs = runs
         self._entity_id = entity_id
         #: Read by RunStream.cursor: the stream itself knows the run, not the runnable.

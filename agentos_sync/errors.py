@@ -333,11 +333,13 @@ def make_status_error(
     from_agentos: bool = True,
     idempotent: bool = True,
     answered_by: Optional[str] = None,
+    proxy: Optional[str] = None,
 ) -> APIStatusError:
     """Build the exception for a 4xx/5xx answer, with a message that says what to do.
 
     ``from_agentos`` False: the body was not AgentOS's JSON error, so something else answered
-    (``answered_by`` names it when known: the ``Server`` header, a forward proxy). A 502/503/504
+    (``answered_by`` names it when known: the ``Server`` header; ``proxy`` is the forward proxy the
+    request went through, which is then the likely author). A 502/503/504
     from such a party is a :class:`GatewayError`; anything else says the answer does not look like
     AgentOS. ``idempotent`` False: the request may have changed something on the server, so the
     message never advises sending it again."""
@@ -346,6 +348,8 @@ def make_status_error(
     if len(text) > 500:
         text = text[:500] + "..."
     by = f" ({answered_by})" if answered_by else ""
+    if proxy and not from_agentos:
+        by = f" ({answered_by + ', ' if answered_by else ''}through the forward proxy {proxy})"
     if not from_agentos and status_code in GATEWAY_STATUSES:
         if idempotent:
             advice = (
@@ -374,6 +378,11 @@ def make_status_error(
             )
         elif "http request was sent to https port" in text.lower():
             message += "base_url says http:// for a port that speaks TLS: use https://."
+        elif proxy:
+            message += (
+                "The forward proxy answered in AgentOS's place: check that it may reach base_url's host, or exempt "
+                "that host with NO_PROXY."
+            )
         else:
             message += "Check that base_url is the AgentOS server's address (not another server on that port)."
         return status_error_class(status_code)(

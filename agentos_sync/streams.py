@@ -251,6 +251,7 @@ class RunStream:
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
         deadline: Optional[float] = None,
         leg_start: Optional[FrozenSet[str]] = None,
+        sent_at: Optional[float] = None,
     ) -> None:
         self.run_id = run_id
         self.session_id = session_id
@@ -277,8 +278,9 @@ class RunStream:
         self._received_before_replay = 0
         self._delivered = 0
         # When the last event arrived (set in _accept, which a foreground stream's events all
-        # take): a cut after a long silence is most likely a gateway's idle timeout.
-        self._last_event_at = time.monotonic()
+        # take), at first when the request was sent (a buffering gateway holds even the response
+        # head): a cut after a long silence is most likely a gateway's idle timeout.
+        self._last_event_at = time.monotonic() if sent_at is None else sent_at
         self._dropped = 0  # duplicates and the paused leg's events: received, not delivered
         # Characters of the run's own content delivered, when the stream saw it from its start:
         # what lets a database replay's renumbered terminal event be checked (see _accept).
@@ -611,14 +613,16 @@ class RunStream:
                 "cause, since AgentOS sends no keep-alive on a run's first stream. Run it with background=True (its "
                 "stream resumes after a cut) or raise the gateway's timeout."
             )
-        hint = fetch_hint(self._kind + "s", getattr(self._source, "entity_id", "?"), self.run_id, self.session_id)
+        # Before its first event the stream knows its run only by the id its create asked for.
+        run_id = self.run_id or getattr(self._source, "requested_run_id", None)
+        hint = fetch_hint(self._kind + "s", getattr(self._source, "entity_id", "?"), run_id, self.session_id)
         return errors.StreamInterruptedError(
-            f"The stream of foreground run {self.run_id or '(not started)'} (session {self.session_id}) was cut "
+            f"The stream of foreground run {run_id or '(not started)'} (session {self.session_id}) was cut "
             f"after {self._delivered} events ({cause}). It is not re-run (it could run twice); the run may still "
             f"complete on the server: fetch its result with {hint}. "
             f"Use background=True for runs that must survive a dropped connection.{why}",
             events_received=self._delivered,
-            run_id=self.run_id,
+            run_id=run_id,
             session_id=self.session_id,
         )
 

@@ -4,6 +4,7 @@ run id, and every message names the party at fault without markup or urllib3 int
 from __future__ import annotations
 
 import re
+from typing import List
 
 import pytest
 from _support import Clock
@@ -283,3 +284,17 @@ def test_event_streams_ask_for_identity_encoding_and_json_calls_keep_compression
     stream_request, list_request = fake.requests[0], fake.requests[-1]
     assert stream_request.headers["Accept-Encoding"] == "identity"
     assert "Accept-Encoding" not in list_request.headers  # requests' default (gzip, deflate) applies
+
+
+def test_wait_waits_for_a_run_not_listed_yet_and_says_when_it_never_appears(
+    client: AgentOSClient, fake: FakeAgentOS
+) -> None:
+    # AgentOS answers 404 for a foreground run until it ends (what a lost answer's hint relies on).
+    out = client.agents.run("assistant", "hi", session_id="s-3")
+    fake.faults.status(404, detail="Run not found", path=f"/runs/{out.run_id}", method="GET", times=2)
+    slept: List[float] = []
+    done = client.agents.wait("assistant", out.run_id or "", "s-3", poll_interval=0.01, sleep=slept.append)
+    assert done.status == "COMPLETED" and len(slept) == 2
+    with pytest.raises(errors.NotFoundError, match=r"was not found during the 0\.05s wait") as info:
+        client.agents.wait("assistant", "no-such-run", "s-3", timeout=0.05, poll_interval=0.01)
+    assert info.value.status_code == 404
