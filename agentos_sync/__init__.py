@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 from . import errors, events
 from ._http import Timeout
+from ._observe import HookRequest, HookResponse
+from ._raw import RawResponse
 from ._version import __version__
 from .client import AgentOSClient
 from .cursors import RunCursor
@@ -70,7 +72,7 @@ from .models import (
     WorkflowSummary,
 )
 from .retry import ReconnectPolicy
-from .streams import RunStream
+from .streams import RunStream, StreamStats
 
 if TYPE_CHECKING:
     from .concurrency import RunRequest, RunResult, StreamWorker, run_many
@@ -97,11 +99,14 @@ __all__ = [
     "CatchUpEvent",
     "ConfigResponse",
     "ConflictError",
+    "HookRequest",
+    "HookResponse",
     "InternalServerError",
     "NotFoundError",
     "PermissionDeniedError",
     "ProtocolError",
     "RateLimitError",
+    "RawResponse",
     "ReconnectExhaustedError",
     "ReconnectPolicy",
     "ReplayEvent",
@@ -124,6 +129,7 @@ __all__ = [
     "StreamError",
     "StreamInterruptedError",
     "StreamMetaEvent",
+    "StreamStats",
     "StreamWorker",
     "SubscribedEvent",
     "TeamSummary",
