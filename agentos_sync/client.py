@@ -109,7 +109,14 @@ class AgentOSClient:
     longest silence tolerated before the stream counts as cut. ``max_retries`` applies to plain
     requests (connection errors and 429/502/503/504, honouring ``Retry-After``; a run is never
     created twice). ``reconnect`` governs resumable streams. ``api_key`` is sent as
-    ``Authorization: Bearer`` and never shown.
+    ``Authorization: Bearer`` and never shown. Not passed, ``base_url`` comes from
+    ``$AGENTOS_URL`` (else ``http://localhost:7777``) and ``api_key`` from ``$AGENTOS_API_KEY``.
+
+    Observing it (docs/observe.md): ``event_hooks={"request": [...], "response": [...]}`` see
+    every exchange; ``secret_headers`` names headers never shown (like the key);
+    ``tracer_provider`` an OpenTelemetry provider (default: the global one, once configured).
+    :meth:`with_options` derives a client sharing the pool; :attr:`with_raw_response` gives the
+    HTTP side of a call.
 
     The client is a composition of resources, one per AgentOS area, over one shared request
     core: ``client.agents``, ``client.teams``, ``client.workflows`` (:class:`~agentos_sync.resources.Runs`:
