@@ -299,10 +299,11 @@ def configure_logging_from_env() -> None:
         if level is None:
             logger.warning("AGENTOS_LOG=%r is not one of %s; ignored", value, ", ".join(_LOG_LEVELS))
             return
-        if not logger.handlers:
-            handler = logging.StreamHandler(sys.stderr)
-            handler.setFormatter(logging.Formatter("[%(asctime)s %(name)s %(levelname)s] %(message)s"))
-            logger.addHandler(handler)
+        if logger.handlers:
+            return  # configured by the application (or the CLI's -v): its choice stands
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("[%(asctime)s %(name)s %(levelname)s] %(message)s"))
+        logger.addHandler(handler)
         logger.setLevel(level)
 
 

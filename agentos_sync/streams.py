@@ -473,6 +473,7 @@ class RunStream:
                             events_received=self._delivered,
                             run_id=self.run_id,
                             session_id=self.session_id,
+                            request=getattr(exc, "request", None),  # its request_id is shown
                         ) from exc
                     try:
                         pending, events = self._after_cut(exc)
