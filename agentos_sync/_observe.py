@@ -204,8 +204,18 @@ class Observer:
         self.request_hooks: List[RequestHook] = event_hooks["request"]
         self.response_hooks: List[ResponseHook] = event_hooks["response"]
         self.secret_headers = secret_headers
-        #: An ``_otel.Tracing`` or None (OpenTelemetry absent or not configured).
-        self.tracing = tracing
+        self._tracing = tracing
+
+    @property
+    def tracing(self) -> Any:
+        """The client's ``_otel.Tracing``, or None while OpenTelemetry has not been imported. A
+        client made before the application set up tracing (a module-level client imported before
+        ``wsgi.py`` configures it) picks it up at its next request: one dict lookup until then."""
+        if self._tracing is None and "opentelemetry.trace" in sys.modules:
+            from ._otel import tracing_for
+
+            self._tracing = tracing_for(None)
+        return self._tracing
 
     def active(self) -> bool:
         """Whether an exchange must go through :meth:`exchange` (else: straight to the transport)."""

@@ -121,3 +121,30 @@ def test_without_opentelemetry_the_client_imports_and_runs_without_it() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=dict(os.environ))
     assert out.returncode == 0, out.stderr
     assert "COMPLETED" in out.stdout and "agentos_sync[otel]" in out.stdout
+
+
+def test_a_client_made_before_tracing_was_set_up_traces_once_it_is() -> None:
+    code = (
+        "import sys\n"
+        "from agentos_sync import AgentOSClient\n"
+        "from agentos_sync.testing import FakeAgentOS\n"
+        "fake = FakeAgentOS()\n"
+        "client = AgentOSClient('http://fake.local', transport=fake.transport())\n"
+        "client.agents.run('assistant', 'Hi')\n"
+        "assert 'opentelemetry' not in sys.modules and 'traceparent' not in fake.requests[-1].headers\n"
+        "from opentelemetry import trace\n"
+        "from opentelemetry.sdk.trace import TracerProvider\n"
+        "from opentelemetry.sdk.trace.export import SimpleSpanProcessor\n"
+        "from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter\n"
+        "exporter = InMemorySpanExporter()\n"
+        "provider = TracerProvider()\n"
+        "provider.add_span_processor(SimpleSpanProcessor(exporter))\n"
+        "trace.set_tracer_provider(provider)\n"
+        "out = client.agents.run('assistant', 'Hi')\n"
+        "(span,) = exporter.get_finished_spans()\n"
+        "assert span.attributes['agentos.run_id'] == out.run_id\n"
+        "assert 'traceparent' in fake.requests[-1].headers\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=dict(os.environ))
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
