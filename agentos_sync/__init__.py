@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 from . import errors, events
 from ._http import Timeout
+from ._observe import HookRequest, HookResponse
+from ._raw import RawResponse
 from ._version import __version__
 from .client import AgentOSClient
 from .cursors import RunCursor
@@ -72,7 +74,7 @@ from .models import (
     WorkflowSummary,
 )
 from .retry import ReconnectPolicy
-from .streams import RunStream
+from .streams import RunStream, StreamStats
 
 if TYPE_CHECKING:
     from .concurrency import RunRequest, RunResult, StreamWorker, run_many
@@ -100,11 +102,14 @@ __all__ = [
     "ConfigResponse",
     "ConflictError",
     "GatewayError",
+    "HookRequest",
+    "HookResponse",
     "InternalServerError",
     "NotFoundError",
     "PermissionDeniedError",
     "ProtocolError",
     "RateLimitError",
+    "RawResponse",
     "ReconnectExhaustedError",
     "ReconnectPolicy",
     "ReplayEvent",
@@ -128,6 +133,7 @@ __all__ = [
     "StreamError",
     "StreamInterruptedError",
     "StreamMetaEvent",
+    "StreamStats",
     "StreamWorker",
     "SubscribedEvent",
     "TeamSummary",

@@ -18,6 +18,7 @@ from urllib.parse import quote, urlsplit
 from pydantic import BaseModel, ValidationError
 
 from . import errors
+from ._observe import REQUEST_ID_HEADER, Observer, check_event_hooks, new_request_id, request_id_of
 from ._version import __version__
 from .retry import call_with_retries, deadline_after, remaining
 from .transports.base import DEFAULT_MAX_CHUNK_BYTES, FileField, Request, Response, Transport
@@ -292,6 +293,23 @@ def _server_header(response: Response) -> Optional[str]:
     return f"Server: {str(server)[:60]}" if server else None
 
 
+class _Pool:
+    """The transport a client and the clients derived from it (``with_options``) share: closed
+    once, by the client that made it."""
+
+    def __init__(self, transport: Transport) -> None:
+        self.transport = transport
+        self.closed = False
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        with self._lock:
+            if self.closed:
+                return
+            self.closed = True
+        self.transport.close()
+
+
 class HTTPCore:
     """Sends requests for the client: one place for headers, retries, time bounds and the error
     table."""
@@ -306,6 +324,8 @@ class HTTPCore:
         transport: Transport,
         headers: Optional[Mapping[str, str]],
         max_event_bytes: int = DEFAULT_MAX_CHUNK_BYTES,
+        observer: Optional[Observer] = None,
+        pool: Optional[_Pool] = None,
     ) -> None:
         self.base_url = base_url
         #: The client-wide default; a call's ``timeout=`` replaces it whole.
@@ -320,6 +340,16 @@ class HTTPCore:
         if api_key is not None:
             base_headers["Authorization"] = f"Bearer {api_key}"
         self._headers = base_headers
+        #: The client's headers name their own request id: every request sends that one.
+        self._own_request_id = request_id_of(base_headers) is not None
+        self.observer = observer or Observer(
+            base_url=base_url, event_hooks=check_event_hooks(None), secret_headers=frozenset()
+        )
+        self.observer.check_headers = check_headers
+        self.secret_headers = self.observer.secret_headers
+        # A derived client (with_options) shares its parent's pool and never closes it.
+        self._owns_pool = pool is None
+        self.pool = pool or _Pool(transport)
         self._closed = False
         self._lock = threading.Lock()
 
@@ -328,11 +358,12 @@ class HTTPCore:
             if self._closed:
                 return
             self._closed = True
-        self.transport.close()
+        if self._owns_pool:
+            self.pool.close()
 
     @property
     def closed(self) -> bool:
-        return self._closed
+        return self._closed or self.pool.closed
 
     def url(self, *segments: str) -> str:
         return self.base_url + "/" + "/".join(segments)
@@ -362,7 +393,7 @@ class HTTPCore:
         bounds one chunk of the answer (default: the client's ``max_event_bytes``). ``deadline``
         is the ``retry.deadline_after(total)`` reading the call ends at, when the caller needs it
         too (to bound its reading of the body); by default the timeout's ``total`` from now."""
-        if self._closed:
+        if self._closed or self.pool.closed:
             raise RuntimeError("This AgentOSClient is closed; create a new one.")
         limits = self.limits if timeout is None else normalize_timeout(timeout)
         all_headers = dict(self._headers)
@@ -375,6 +406,10 @@ class HTTPCore:
             all_headers["Accept-Encoding"] = "identity"
         if headers:
             all_headers.update(check_headers(headers, "extra_headers"))
+            if not self._own_request_id and request_id_of(headers) is None:
+                all_headers[REQUEST_ID_HEADER] = new_request_id()
+        elif not self._own_request_id:
+            all_headers[REQUEST_ID_HEADER] = new_request_id()
         request = Request(
             method=method,
             url=self.url(*segments),
@@ -387,14 +422,21 @@ class HTTPCore:
             timeout=limits.pair,
             max_chunk_bytes=self.max_event_bytes if max_chunk_bytes is None else max_chunk_bytes,
             fresh_connection=fresh_connection,
+            secret_headers=self.secret_headers,
         )
         if deadline is None:
             deadline = deadline_after(limits.total)
         if idempotent is None:
             idempotent = method in ("GET", "HEAD", "DELETE")
+        attempts = [0]
+
+        def once() -> Response:
+            attempts[0] += 1
+            return self._send_once(request, limits, deadline, idempotent, attempts[0])
+
         try:
             return call_with_retries(
-                lambda: self._send_once(request, limits, deadline, idempotent),
+                once,
                 self.max_retries if retries is None else retries,
                 idempotent=idempotent,
                 deadline=deadline,
@@ -414,7 +456,9 @@ class HTTPCore:
             reached_server=reached_server,
         )
 
-    def _send_once(self, request: Request, limits: Timeout, deadline: Optional[float], idempotent: bool) -> Response:
+    def _send_once(
+        self, request: Request, limits: Timeout, deadline: Optional[float], idempotent: bool, attempt: int = 1
+    ) -> Response:
         clipped = (False, False)
         if deadline is not None:
             left = remaining(deadline)
@@ -423,9 +467,12 @@ class HTTPCore:
             clipped = (left < limits.connect, left < limits.read)
             if any(clipped):
                 request = replace(request, timeout=(min(limits.connect, left), min(limits.read, left)))
-        logger.debug("%s %s", request.method, request.url)
+        observer = self.observer
         try:
-            response = self.transport.send(request)
+            if observer.active():
+                response = observer.exchange(self.transport.send, request, attempt)
+            else:
+                response = self.transport.send(request)
         except errors.APITimeoutError as exc:
             # A connect timeout is reached_server=False, a read timeout True: when the one that
             # fired was cut to what remained of the total, the total is what ran out.
@@ -470,7 +517,17 @@ class HTTPCore:
         proxy_for = getattr(self.transport, "proxy_for", None)
         return proxy_for(url) if callable(proxy_for) else None
 
-    def json(
+    def json(self, method: str, segments: Sequence[str], **kwargs: Any) -> Any:
+        """:meth:`_json` inside a span for the call when OpenTelemetry is configured."""
+        tracing = self.observer.tracing
+        if tracing is None or not tracing.enabled():
+            return self._json(method, segments, **kwargs)
+        with tracing.call(method, self.url(*segments)) as span:
+            data = self._json(method, segments, **kwargs)
+            tracing.annotate(span, data)
+            return data
+
+    def _json(
         self,
         method: str,
         segments: Sequence[str],

@@ -67,6 +67,43 @@ ToolAnswer = Union[ToolExecution, Dict[str, Any]]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _traced_stream(suffix: str) -> Callable[[F], F]:
+    """A stream method whose run stream has its own span (OpenTelemetry configured): current while
+    the create (or resume) is sent, so that request carries its ``traceparent``; then handed to
+    the stream, which makes it current for its resumes and ends it with the stream's figures.
+    Also where the stream's clock starts (``stream.stats``). No span, no cost, otherwise."""
+
+    def decorate(method: F) -> F:
+        @functools.wraps(method)
+        def call(self: Runs[Any], *args: Any, **kwargs: Any) -> Any:
+            started = time.monotonic()
+            tracing = self._http.observer.tracing
+            if tracing is None or not tracing.enabled():
+                stream = method(self, *args, **kwargs)
+                stream._started_at = started
+                return stream
+            route = f"/{self.kind.path}/{{{self.kind.id_name}}}/runs{suffix}"
+            span = tracing.start("POST", self._http.base_url + route, name=f"POST {route}")
+            entity_id = args[0] if args else kwargs.get("entity_id", kwargs.get(self.kind.id_name))
+            if isinstance(entity_id, str):
+                span.set_attribute(f"agentos.{self.kind.id_name}", entity_id)
+            try:
+                with tracing.current(span):
+                    stream = method(self, *args, **kwargs)
+            except BaseException as exc:
+                tracing.fail(span, exc)
+                span.end()
+                raise
+            stream._started_at = started
+            stream._span = span
+            cast(_Source, stream._source).span = span
+            return stream
+
+        return cast(F, call)
+
+    return decorate
+
+
 def _kind_id_keyword(method: F) -> F:
     """Let the entity id also be passed by agno's keyword for the kind (``agent_id=``,
     ``team_id=``, ``workflow_id=``): agno's ``run_agent(agent_id=..., message=...)`` then runs
@@ -555,6 +592,7 @@ class Runs(APIResource, Generic[S]):
             request=exc.request,
         )
 
+    @_traced_stream("")
     @_kind_id_keyword
     def stream(
         self,
@@ -685,6 +723,7 @@ class Runs(APIResource, Generic[S]):
         )
         return _check_stream_response(response, f"POST /{'/'.join(segments)}")
 
+    @_traced_stream("/{run_id}/resume")
     @_kind_id_keyword
     def resume(
         self,
@@ -839,6 +878,7 @@ class Runs(APIResource, Generic[S]):
             return validate(RunAccepted, data, "AgentOS")
         return validate(RunOutput, data, "AgentOS")
 
+    @_traced_stream("/{run_id}/continue")
     @_kind_id_keyword
     def continue_stream(
         self,
@@ -1095,10 +1135,18 @@ class _Source:
         self._create = create
         self._tag = tag
         self._own_session = own_session
+        #: The stream's OpenTelemetry span (set by _traced_stream): current while a resume is sent.
+        self.span: Any = None
 
     def resume(
         self, run_id: str, session_id: Optional[str], last_event_index: Optional[int], *, fresh: bool = False
     ) -> Response:
+        tracing = self._runs._http.observer.tracing
+        if self.span is not None and tracing is not None:
+            with tracing.current(self.span):
+                return self._runs.open_resume(
+                    self._entity_id, run_id, session_id, last_event_index, retries=0, fresh_connection=fresh
+                )
         # The reconnect policy governs these retries; plain retries inside it would multiply them.
         return self._runs.open_resume(
             self._entity_id, run_id, session_id, last_event_index, retries=0, fresh_connection=fresh

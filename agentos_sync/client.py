@@ -10,7 +10,24 @@ stream is not: one stream, one consumer.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
+import functools
+import inspect
+import os
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    TypeVar,
+    Union,
+    cast,
+)
 
 from . import events
 from ._evals import Evals
@@ -18,7 +35,10 @@ from ._http import HTTPCore, TimeoutArg, normalize_base_url, normalize_timeout, 
 from ._knowledge import Knowledge
 from ._memories import Memories
 from ._metrics import Databases, Metrics
-from ._resource import CallOptions, alias
+from ._observe import EventHooks, Observer, check_event_hooks, configure_logging_from_env, secret_names
+from ._otel import tracing_for
+from ._raw import RawClient
+from ._resource import CallOptions, alias, unknown_keyword
 from ._runs import AGENT, TEAM, WORKFLOW, Runs
 from ._sessions import Sessions
 from ._traces import Traces
@@ -37,6 +57,50 @@ if TYPE_CHECKING:
 
 __all__ = ["AgentOSClient", "FileInput"]
 
+#: The environment variables a client reads when the argument is not passed (the CLI reads the same).
+ENV_BASE_URL = "AGENTOS_URL"
+ENV_API_KEY = "AGENTOS_API_KEY"
+DEFAULT_BASE_URL = "http://localhost:7777"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _env(name: str) -> Optional[str]:
+    # An empty (or blank) variable is as if unset: ``AGENTOS_API_KEY= cmd`` must not send "Bearer ".
+    value = os.environ.get(name, "").strip()
+    return value or None
+
+
+def _typo_safe(init: F) -> F:
+    """A constructor keyword that does not exist gets the same "did you mean" as a method's."""
+    known = frozenset(p for p in inspect.signature(init).parameters if p != "self")
+
+    @functools.wraps(init)
+    def checked(self: Any, *args: Any, **kwargs: Any) -> Any:
+        for key in kwargs:
+            if key not in known:
+                raise unknown_keyword(f"{type(self).__name__}()", key, known)
+        return init(self, *args, **kwargs)
+
+    return cast(F, checked)
+
+
+#: What ``with_options`` may change; the pool's own settings (transport, verify, ...) are shared.
+_DERIVABLE = frozenset(
+    {
+        "base_url",
+        "api_key",
+        "timeout",
+        "max_retries",
+        "reconnect",
+        "headers",
+        "max_event_bytes",
+        "event_hooks",
+        "secret_headers",
+        "tracer_provider",
+    }
+)
+
 
 class AgentOSClient:
     """A blocking, thread-safe client for an AgentOS server.
@@ -45,7 +109,14 @@ class AgentOSClient:
     longest silence tolerated before the stream counts as cut. ``max_retries`` applies to plain
     requests (connection errors and 429/502/503/504, honouring ``Retry-After``; a run is never
     created twice). ``reconnect`` governs resumable streams. ``api_key`` is sent as
-    ``Authorization: Bearer`` and never shown.
+    ``Authorization: Bearer`` and never shown. Not passed, ``base_url`` comes from
+    ``$AGENTOS_URL`` (else ``http://localhost:7777``) and ``api_key`` from ``$AGENTOS_API_KEY``.
+
+    Observing it (docs/observe.md): ``event_hooks={"request": [...], "response": [...]}`` see
+    every exchange; ``secret_headers`` names headers never shown (like the key);
+    ``tracer_provider`` an OpenTelemetry provider (default: the global one, once configured).
+    :meth:`with_options` derives a client sharing the pool; :attr:`with_raw_response` gives the
+    HTTP side of a call.
 
     The client is a composition of resources, one per AgentOS area, over one shared request
     core: ``client.agents``, ``client.teams``, ``client.workflows`` (:class:`~agentos_sync.resources.Runs`:
@@ -66,9 +137,10 @@ class AgentOSClient:
         client.run_agent("assistant", "Hi")          # agno's name for client.agents.run
     """
 
+    @_typo_safe
     def __init__(
         self,
-        base_url: str = "http://localhost:7777",
+        base_url: Optional[str] = None,
         *,
         api_key: Optional[str] = None,
         timeout: TimeoutArg = (10.0, 300.0),
@@ -80,7 +152,15 @@ class AgentOSClient:
         pool_maxsize: int = 10,
         verify: Union[bool, str] = True,
         cert: Optional[Union[str, Tuple[str, str]]] = None,
+        event_hooks: Optional[EventHooks] = None,
+        secret_headers: Optional[Sequence[str]] = None,
+        tracer_provider: Any = None,
     ) -> None:
+        configure_logging_from_env()
+        if base_url is None:
+            base_url = _env(ENV_BASE_URL) or DEFAULT_BASE_URL
+        if api_key is None:
+            api_key = _env(ENV_API_KEY)
         url = normalize_base_url(base_url)
         if api_key is not None and (not isinstance(api_key, str) or not api_key):
             raise TypeError("api_key must be a non-empty str or None")
@@ -98,6 +178,25 @@ class AgentOSClient:
             raise TypeError("transport must be an agentos_sync.transports.Transport")
         self.base_url = url
         self.reconnect = reconnect or ReconnectPolicy()
+        observer = Observer(
+            base_url=url,
+            event_hooks=check_event_hooks(event_hooks),
+            secret_headers=secret_names(secret_headers),
+            tracing=tracing_for(tracer_provider),
+        )
+        # What with_options starts from (the pool's settings are shared, not copied).
+        self._settings: Dict[str, Any] = dict(
+            base_url=url,
+            api_key=api_key,
+            timeout=timeout,
+            max_retries=max_retries,
+            reconnect=reconnect,
+            headers=dict(headers or {}),
+            max_event_bytes=max_event_bytes,
+            event_hooks=event_hooks,
+            secret_headers=secret_headers,
+            tracer_provider=tracer_provider,
+        )
         self._http = HTTPCore(
             base_url=url,
             api_key=api_key,
@@ -106,6 +205,7 @@ class AgentOSClient:
             transport=transport,
             headers=headers,
             max_event_bytes=max_event_bytes,
+            observer=observer,
         )
         #: Agents: run, stream, resume, continue, inspect and cancel their runs; list and get them.
         self.agents = Runs(self._http, AGENT, AgentSummary, reconnect=self.reconnect, max_event_bytes=max_event_bytes)
@@ -130,6 +230,54 @@ class AgentOSClient:
         #: Databases: migrate.
         self.databases = Databases(self._http)
         self._by_kind: Dict[str, Runs[Any]] = {"agent": self.agents, "team": self.teams, "workflow": self.workflows}
+
+    # -- derived clients and raw responses --------------------------------------------------
+
+    def with_options(self, **overrides: Any) -> AgentOSClient:
+        """A client with some options changed that shares this one's connection pool.
+
+        Accepts ``base_url``, ``api_key``, ``timeout``, ``max_retries``, ``reconnect``,
+        ``headers`` (merged over this client's), ``max_event_bytes``, ``event_hooks``,
+        ``secret_headers`` and ``tracer_provider``. The pool belongs to the client that made
+        it: closing a derived client leaves it open for the others, closing this one closes it
+        (once) and with it every derived client.
+
+        Example::
+
+            client = AgentOSClient(url)
+            patient = client.with_options(timeout=600, max_retries=5)
+            patient.agents.run("researcher", "Summarise the archive")
+        """
+        for key in overrides:
+            if key not in _DERIVABLE:
+                hint = (
+                    "(the pool's own settings are shared: make a new client to change them)"
+                    if key in ("transport", "pool_maxsize", "verify", "cert")
+                    else ""
+                )
+                raise unknown_keyword("AgentOSClient.with_options()", key, _DERIVABLE, hint)
+        if self.closed:
+            raise RuntimeError("This AgentOSClient is closed; create a new one.")
+        settings = {**self._settings, **overrides}
+        if "headers" in overrides:
+            settings["headers"] = {**self._settings["headers"], **dict(overrides["headers"] or {})}
+        derived = AgentOSClient(transport=self.transport, **settings)
+        derived._http.pool, derived._http._owns_pool = self._http.pool, False
+        return derived
+
+    @property
+    def with_raw_response(self) -> Any:
+        """This client's methods, returning a :class:`~agentos_sync.RawResponse` (status,
+        headers, elapsed time, retries taken, request id, and the parsed result) instead of the
+        parsed result, as openai-python's ``with_raw_response``.
+
+        Example::
+
+            raw = client.with_raw_response.agents.run("assistant", "Hi")
+            print(raw.status_code, raw.headers["content-type"], raw.elapsed, raw.retries_taken)
+            out = raw.parse()          # the RunOutput
+        """
+        return RawClient(self)
 
     # -- lifecycle -------------------------------------------------------------------------
 

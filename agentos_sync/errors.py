@@ -56,6 +56,11 @@ def _redacted(request: Optional[Request]) -> Optional[Request]:
     return redact() if callable(redact) else request
 
 
+def _request_id(request: Optional[Request]) -> Optional[str]:
+    headers = getattr(request, "headers", None) or {}
+    return next((str(v) for k, v in headers.items() if k.lower() == "x-request-id"), None)
+
+
 class AgentOSError(Exception):
     """Base class of every error raised by agentos_sync.
 
@@ -72,6 +77,14 @@ class AgentOSError(Exception):
         super().__init__(message)
         self.message = message
         self.request = _redacted(request)
+        #: The ``X-Request-ID`` of the request that failed (None when there was none): the id the
+        #: client's log line, a gateway's log and the server's share. Shown by ``str(exc)``.
+        self.request_id = _request_id(request)
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        request_id = self.__dict__.get("request_id")
+        return f"{text} [request_id={request_id}]" if request_id else text
 
     def __reduce__(self) -> Tuple[Any, ...]:
         # Exception's own reduce calls cls(*args), which loses the keyword-only fields (and fails

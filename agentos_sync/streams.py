@@ -41,6 +41,7 @@ import logging
 import threading
 import time
 import weakref
+from dataclasses import dataclass
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -78,7 +79,7 @@ if TYPE_CHECKING:
     from ._worker import StreamWorker
     from .cursors import RunCursor
 
-__all__ = ["RunSource", "RunStream"]
+__all__ = ["RunSource", "RunStream", "StreamStats"]
 
 logger = logging.getLogger("agentos_sync")
 
@@ -101,6 +102,30 @@ class RunSource(Protocol):
 
     def get_run(self, run_id: str, session_id: Optional[str]) -> RunOutput:
         """The run as the server stores it."""
+
+
+@dataclass(frozen=True)
+class StreamStats:
+    """What one run stream took: ``events`` delivered, body ``bytes`` read (every connection),
+    ``cuts`` (outages), ``resumes`` (successful resumes), ``time_to_first_event`` (seconds from
+    the create or resume request to the first delivered event; None before it) and ``elapsed``
+    (seconds from that request to the stream's end, or to now while it runs). The same figures
+    end the stream's summary log line. While a stream is being read, ``events`` may trail by the
+    events of the current connection; it is exact once the stream has ended.
+
+    Example::
+
+        for ev in stream:
+            ...
+        print(stream.stats.events, stream.stats.resumes, stream.stats.time_to_first_event)
+    """
+
+    events: int
+    bytes: int
+    cuts: int
+    resumes: int
+    time_to_first_event: Optional[float]
+    elapsed: float
 
 
 class _Cut(Exception):
@@ -199,6 +224,14 @@ def _drive(stream: RunStream, events: Generator[RunEvent, None, None]) -> Iterat
         del stream  # held until here, on purpose
 
 
+def _counted(response: Response, total: List[int]) -> Iterator[bytes]:
+    """The body's chunks, their sizes added to ``total[0]``: per read of the body (64 KiB at a
+    time from the requests transport), not per event."""
+    for chunk in response.iter_bytes():
+        total[0] += len(chunk)
+        yield chunk
+
+
 def _second_consumer() -> RuntimeError:
     return RuntimeError(
         "This RunStream is being iterated by another thread; a stream has one consumer "
@@ -252,6 +285,7 @@ class RunStream:
         deadline: Optional[float] = None,
         leg_start: Optional[FrozenSet[str]] = None,
         sent_at: Optional[float] = None,
+        span: Any = None,
     ) -> None:
         self.run_id = run_id
         self.session_id = session_id
@@ -259,6 +293,16 @@ class RunStream:
         self.last_event_index = last_event_index
         #: How many times the stream resumed after a cut.
         self.reconnects = 0
+        # Per stream, never per event: the first event's time is taken on the slow path (the
+        # fast lane stays shut until it is set), bytes are counted per read of the body.
+        # (Runs sets it earlier, to when the create or resume request was sent.)
+        self._started_at = time.monotonic()
+        self._first_at: Optional[float] = None
+        self._ended_at: Optional[float] = None
+        self._cuts = 0
+        self._bytes = [0]
+        #: An OpenTelemetry span for the whole stream (``_otel``), ended with it; None without.
+        self._span = span
         self._source = source
         self._kind = kind
         self._terminal_names: FrozenSet[str] = TERMINAL_EVENTS[kind]
@@ -441,6 +485,7 @@ class RunStream:
                 self._closed = True
                 self._close_response()
                 self._cancel_timer()
+                self._finish()
 
     def _add_counts(self, chars: int, delivered: int) -> None:
         """Bring the stream's counts up to date with what the fast lane counted in its locals."""
@@ -454,6 +499,7 @@ class RunStream:
         last = self.last_event_index
         fast = (
             last is not None
+            and self._first_at is not None
             and self._leg_start is None
             and not self._from_db
             and self.run_id is not None
@@ -518,6 +564,8 @@ class RunStream:
             content = getattr(ev, "content", None)
             if isinstance(content, str):
                 self._content_chars += len(content)
+        if self._first_at is None:
+            self._first_at = time.monotonic()
         self._delivered += 1
         return True
 
@@ -564,7 +612,7 @@ class RunStream:
         if self._closed:
             raise _Closed()  # closed while this response was being opened: release it at once
         self._check_deadline()  # the deadline timer may have fired while it was being opened
-        return frames if frames is not None else iter_events(response.iter_bytes(), self._max_event_bytes)
+        return frames if frames is not None else iter_events(_counted(response, self._bytes), self._max_event_bytes)
 
     def _on_meta(self, ev: StreamMetaEvent) -> None:
         """Error frames become errors; a replay's status decides whether its end is the run's."""
@@ -624,6 +672,7 @@ class RunStream:
             events_received=self._delivered,
             run_id=run_id,
             session_id=self.session_id,
+            request=getattr(cause, "request", None),  # its request_id is shown
         )
 
     # -- reconnecting ----------------------------------------------------------------------
@@ -634,8 +683,13 @@ class RunStream:
         counts as a failed attempt), and the rest of its events."""
         if not self._resumable:
             raise cause
+        self._cuts += 1
         logger.warning(
-            "stream of run %s cut (%s); resuming after event_index %s", self.run_id, cause, self.last_event_index
+            "stream of run %s cut (%s); reconnect %d resumes after event_index %s",
+            self.run_id,
+            cause,
+            self._cuts,
+            self.last_event_index,
         )
         outage = _Outage()
         if isinstance(cause, _Stale):
@@ -666,7 +720,10 @@ class RunStream:
     def _gave_up(self, gave_up: ReconnectGaveUp, outage: _Outage) -> errors.StreamError:
         last = gave_up.last
         where: Dict[str, Any] = dict(
-            run_id=self.run_id, session_id=self.session_id, last_event_index=self.last_event_index
+            run_id=self.run_id,
+            session_id=self.session_id,
+            last_event_index=self.last_event_index,
+            request=getattr(last, "request", None),  # the last resume's, so its request_id shows
         )
         if isinstance(last, _Stale) and last.running:
             return errors.RunLostError(
@@ -740,6 +797,10 @@ class RunStream:
             self._close_response()
             raise
         self.reconnects += 1
+        if self._span is not None:
+            self._span.add_event(
+                "resume", {"agentos.after_event_index": -1 if self.last_event_index is None else self.last_event_index}
+            )
         return pending, events
 
     def _hedged_resume(self, run_id: str) -> Tuple[Response, Iterator[RunEvent]]:
@@ -762,7 +823,7 @@ class RunStream:
                     return
                 response = self._source.resume(run_id, self.session_id, last, fresh=True)
                 self._hedges.append(response)
-                frames = iter_events(response.iter_bytes(), self._max_event_bytes)
+                frames = iter_events(_counted(response, self._bytes), self._max_event_bytes)
                 head: List[RunEvent] = []
                 for ev in frames:
                     head.append(ev)
@@ -880,6 +941,7 @@ class RunStream:
         self._closed = True
         self._close_response()
         self._cancel_timer()
+        self._finish()
         self._next = self._after_close
         # ValueError: another thread is inside next(); its read fails on the closed response, and it stops.
         with contextlib.suppress(ValueError):
@@ -895,6 +957,59 @@ class RunStream:
     @property
     def closed(self) -> bool:
         return self._closed
+
+    @property
+    def stats(self) -> StreamStats:
+        """What this stream took so far: see :class:`StreamStats`.
+
+        Example::
+
+            stream.get_final_output()
+            print(stream.stats)     # StreamStats(events=42, bytes=16384, cuts=3, resumes=3, ...)
+        """
+        end = self._ended_at if self._ended_at is not None else time.monotonic()
+        first = self._first_at
+        return StreamStats(
+            events=self._delivered,
+            bytes=self._bytes[0],
+            cuts=self._cuts,
+            resumes=self.reconnects,
+            time_to_first_event=None if first is None else first - self._started_at,
+            elapsed=end - self._started_at,
+        )
+
+    def _finish(self) -> None:
+        """Once, at the stream's end (exhausted, failed, closed or collected): the summary log
+        line and the end of its span."""
+        if self._ended_at is not None:
+            return
+        self._ended_at = time.monotonic()
+        span, self._span = self._span, None
+        if span is None and not logger.isEnabledFor(logging.INFO):
+            return
+        stats = self.stats
+        first = "-" if stats.time_to_first_event is None else f"{stats.time_to_first_event * 1000:.1f} ms"
+        logger.info(
+            "stream of run %s (session %s) ended: %d events, %d bytes, %d cuts, %d resumes, first event after %s, "
+            "%.1f ms in all",
+            self.run_id,
+            self.session_id,
+            stats.events,
+            stats.bytes,
+            stats.cuts,
+            stats.resumes,
+            first,
+            stats.elapsed * 1000,
+        )
+        if span is not None:
+            from ._otel import set_run_fields
+
+            set_run_fields(span, {"run_id": self.run_id, "session_id": self.session_id})
+            span.set_attribute("agentos.events", stats.events)
+            span.set_attribute("agentos.reconnects", stats.resumes)
+            span.set_attribute("agentos.cuts", stats.cuts)
+            span.set_attribute("agentos.bytes", stats.bytes)
+            span.end()
 
     # -- cursor (issue 16: taking a stream over in another process) -------------------------
 
@@ -948,6 +1063,7 @@ class RunStream:
             self._closed = True
             self._close_response()
             self._cancel_timer()
+            self._finish()
 
     def __repr__(self) -> str:
         return (

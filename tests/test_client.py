@@ -52,13 +52,13 @@ def test_every_status_maps_to_its_exception(status: int, cls: type) -> None:
 def test_a_404_names_what_was_not_found_and_how_to_list_what_exists(client: AgentOSClient) -> None:
     with pytest.raises(errors.NotFoundError) as agent:
         client.run_agent("nobody", "hi")
-    assert str(agent.value) == (
+    assert agent.value.message == (
         "POST /agents/nobody/runs returned 404: Agent not found "
         "(no agent 'nobody' on this server; client.list_agents() lists the agents it has)"
     )
     with pytest.raises(errors.NotFoundError) as run:
         client.get_agent_run("assistant", "no-such-run", "s1")
-    assert str(run.value) == (
+    assert run.value.message == (
         "GET /agents/assistant/runs/no-such-run returned 404: Run not found (no run 'no-such-run' of agent "
         "'assistant'; client.list_agent_runs('assistant', session_id) lists a session's runs)"
     )
@@ -67,20 +67,20 @@ def test_a_404_names_what_was_not_found_and_how_to_list_what_exists(client: Agen
     assert "(no team 'a team' on this server; client.list_teams() lists the teams it has)" in str(team.value)
     with pytest.raises(errors.NotFoundError) as session:
         client.get_session("gone")
-    assert str(session.value).endswith("(no session 'gone'; client.get_sessions() lists the sessions)")
+    assert session.value.message.endswith("(no session 'gone'; client.get_sessions() lists the sessions)")
 
 
 def test_a_404_without_a_kind_in_its_detail_names_every_id_of_the_path() -> None:
     client, _ = handler_client(lambda r: json_response(404, {"detail": "Not Found"}), max_retries=0)
     with pytest.raises(errors.NotFoundError) as info:
         client.get_workflow_run("pipeline", "r1", "s1")
-    assert str(info.value) == (
+    assert info.value.message == (
         "GET /workflows/pipeline/runs/r1 returned 404: Not Found (one of workflow 'pipeline', run 'r1' does "
         "not exist; client.list_workflows() lists the workflows it has)"
     )
     with pytest.raises(errors.NotFoundError) as route:
         client.get_config()
-    assert str(route.value) == (
+    assert route.value.message == (
         "GET /config returned 404: Not Found (the server has no such route; check that base_url is the "
         "AgentOS's address)"
     )

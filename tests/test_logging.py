@@ -1,5 +1,5 @@
-"""Logging under the ``agentos_sync`` logger: each request at DEBUG, each reconnect at WARNING with
-run_id and last_event_index, and never the API key."""
+"""Logging under the ``agentos_sync`` logger: each HTTP exchange at INFO (its headers, redacted, at
+DEBUG), each reconnect at WARNING with run_id and last_event_index, and never the API key."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def _assert_no_secret(caplog: pytest.LogCaptureFixture) -> None:
         assert KEY not in repr(record.args)
 
 
-def test_requests_log_at_debug_and_a_reconnect_at_warning_with_run_id_and_index(
+def test_requests_log_at_info_and_a_reconnect_at_warning_with_run_id_and_index(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     fake = FakeAgentOS(security_key=KEY)
@@ -41,9 +41,10 @@ def test_requests_log_at_debug_and_a_reconnect_at_warning_with_run_id_and_index(
     with client.run_agent_stream("assistant", "What is 2 + 2?", background=True) as stream:
         list(stream)
 
-    debug = _messages(caplog, logging.DEBUG)
-    assert any("POST" in m and "/agents/assistant/runs" in m for m in debug)
-    assert any("/resume" in m for m in debug)
+    info = _messages(caplog, logging.INFO)
+    assert any(m.startswith("HTTP POST /agents/assistant/runs 200 ") for m in info)
+    assert any("/resume 200 " in m for m in info)
+    assert any("request headers" in m and "<redacted>" in m for m in _messages(caplog, logging.DEBUG))
     (warning,) = [m for m in _messages(caplog, logging.WARNING) if "cut" in m]
     assert stream.run_id is not None and stream.run_id in warning
     assert "event_index 2" in warning  # the last index delivered before the cut

@@ -38,6 +38,7 @@ from typing import (
     Any,
     Callable,
     Dict,
+    FrozenSet,
     Iterable,
     Iterator,
     List,
@@ -74,9 +75,10 @@ FileField = Tuple[str, Tuple[str, Union[bytes, IO[bytes]], str]]
 _SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
 
 
-def redact_headers(headers: Mapping[str, str]) -> Dict[str, str]:
-    """A copy of ``headers`` with credentials replaced, safe to log or show."""
-    return {k: ("<redacted>" if k.lower() in _SECRET_HEADERS else v) for k, v in headers.items()}
+def redact_headers(headers: Mapping[str, str], secret: FrozenSet[str] = frozenset()) -> Dict[str, str]:
+    """A copy of ``headers`` with credentials (and the headers named in ``secret``, lower case)
+    replaced, safe to log or show."""
+    return {k: ("<redacted>" if k.lower() in _SECRET_HEADERS or k.lower() in secret else v) for k, v in headers.items()}
 
 
 @dataclass(frozen=True)
@@ -105,18 +107,22 @@ class Request:
     #: balancer (or ``uvicorn --workers N``) a new connection may reach another process, which
     #: a stream resuming after a stale answer needs. Transports without a pool ignore it.
     fresh_connection: bool = False
+    #: Header names (lower case) the client was told are secret (``secret_headers=``): redacted
+    #: like the credentials wherever the request is shown.
+    secret_headers: FrozenSet[str] = frozenset()
 
     def redacted(self) -> Request:
         """A copy with credentials in the headers replaced: what an exception may carry (the
         request itself when it carries none)."""
-        if not any(name.lower() in _SECRET_HEADERS for name in self.headers):
+        secret = self.secret_headers
+        if not any(name.lower() in _SECRET_HEADERS or name.lower() in secret for name in self.headers):
             return self  # frozen: nothing to copy
-        return replace(self, headers=redact_headers(self.headers))
+        return replace(self, headers=redact_headers(self.headers, secret))
 
     def __repr__(self) -> str:
         return (
             f"Request(method={self.method!r}, url={self.url!r}, "
-            f"headers={redact_headers(self.headers)!r}, stream={self.stream})"
+            f"headers={redact_headers(self.headers, self.secret_headers)!r}, stream={self.stream})"
         )
 
     __str__ = __repr__
