@@ -130,6 +130,9 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     app = Flask(__name__)
     # The agent the page asks (not an AGENTOS_* key: those configure the client).
     app.config["ASK_AGENT"] = os.environ.get("AGENTOS_AGENT", "assistant")
+    # Seconds of silence after which the page's stream gets a keep-alive comment: below the idle
+    # timeout of whatever sits between the page and the browser (nginx's proxy_read_timeout: 60 s).
+    app.config["ASK_KEEPALIVE"] = float(os.environ.get("ASK_KEEPALIVE", "15"))
     app.config["AGENTOS_API_KEY"] = os.environ.get("AGENTOS_API_KEY") or None
     app.config["AGENTOS_TIMEOUT"] = [10, 300]
     app.config["AGENTOS_POOL_MAXSIZE"] = 32
@@ -166,7 +169,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             # An event stream with one `end` frame (reason, retry hint): the page's EventSource
             # cannot read the body of an error status, only that the connection failed.
             return error_response(exc)
-        return stream_response(upstream, events=PAGE_EVENTS, keepalive=15.0)
+        return stream_response(upstream, events=PAGE_EVENTS, keepalive=app.config["ASK_KEEPALIVE"])
 
     return app
 

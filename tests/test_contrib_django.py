@@ -100,7 +100,7 @@ def test_the_stream_view_relays_the_run_as_sse(fake: FakeAgentOS) -> None:
         assert response.status_code == 200
         assert isinstance(response, StreamingHttpResponse)
         assert response["Content-Type"].startswith("text/event-stream")
-        assert response["Cache-Control"] == "no-cache"
+        assert response["Cache-Control"] == "no-cache, no-transform"
         assert response["X-Accel-Buffering"] == "no"
         body = b"".join(response.streaming_content)
     frames = parse(body)

@@ -64,7 +64,7 @@ def test_the_stream_route_relays_the_run_as_sse(app: flask.Flask) -> None:
     response = app.test_client().get("/stream", query_string={"q": "hello flask"})
     assert response.status_code == 200
     assert response.mimetype == "text/event-stream"
-    assert response.headers["Cache-Control"] == "no-cache"
+    assert response.headers["Cache-Control"] == "no-cache, no-transform"
     assert response.headers["X-Accel-Buffering"] == "no"
     frames = parse(response.data)
     assert frames[0][0] == "RunStarted" and [f[0] for f in frames[-2:]] == ["RunCompleted", "end"]

@@ -24,6 +24,7 @@ from ..events import RunEvent, StreamMetaEvent
 from ..streams import RunStream
 
 __all__ = [
+    "STREAM_HEADERS",
     "EventFilter",
     "SSERelay",
     "describe_error",
@@ -48,6 +49,11 @@ Transform = Callable[[RunEvent], Any]
 #: would otherwise close an idle connection, and the server would not notice a browser gone away
 #: (a write is what fails when the browser has left).
 KEEPALIVE = b": keep-alive\n\n"
+
+#: The headers of a relayed event stream: no cache may keep it, and no intermediary may transform
+#: it (``no-transform``: compressing proxies and CDNs that honour it leave it alone); nginx, which
+#: buffers a proxied answer unless told not to, passes each frame on at once (``X-Accel-Buffering``).
+STREAM_HEADERS = {"Cache-Control": "no-cache, no-transform", "X-Accel-Buffering": "no"}
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 

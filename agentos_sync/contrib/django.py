@@ -38,7 +38,15 @@ from ..client import AgentOSClient
 from ..cursors import RunCursor
 from ..streams import RunStream
 from ._config import client_from_settings
-from ._relay import EventFilter, SSERelay, Transform, error_frames, parse_last_event_cursor, parse_last_event_id
+from ._relay import (
+    STREAM_HEADERS,
+    EventFilter,
+    SSERelay,
+    Transform,
+    error_frames,
+    parse_last_event_cursor,
+    parse_last_event_id,
+)
 
 if TYPE_CHECKING:
     from django.http import HttpRequest, StreamingHttpResponse  # type: ignore[import-untyped, unused-ignore]
@@ -96,10 +104,7 @@ def stream_response(
     )
     response = StreamingHttpResponse(relay, status=status, content_type="text/event-stream; charset=utf-8")
     # Django closes what it iterates (relay.close) when the WSGI server closes the response.
-    response["Cache-Control"] = "no-cache"
-    # nginx buffers proxied responses unless told not to; SSE must go out as it is produced.
-    response["X-Accel-Buffering"] = "no"
-    for key, value in (headers or {}).items():
+    for key, value in {**STREAM_HEADERS, **(headers or {})}.items():
         response[key] = value
     return response
 
@@ -129,8 +134,7 @@ def error_response(
     response = StreamingHttpResponse(
         error_frames(error, expose_errors=expose_errors), content_type="text/event-stream; charset=utf-8"
     )
-    response["Cache-Control"] = "no-cache"
-    for key, value in (headers or {}).items():
+    for key, value in {**STREAM_HEADERS, **(headers or {})}.items():
         response[key] = value
     return response
 

@@ -35,7 +35,15 @@ from ..client import AgentOSClient
 from ..cursors import RunCursor
 from ..streams import RunStream
 from ._config import client_from_settings
-from ._relay import EventFilter, SSERelay, Transform, error_frames, parse_last_event_cursor, parse_last_event_id
+from ._relay import (
+    STREAM_HEADERS,
+    EventFilter,
+    SSERelay,
+    Transform,
+    error_frames,
+    parse_last_event_cursor,
+    parse_last_event_id,
+)
 
 __all__ = [
     "EXTENSION",
@@ -103,10 +111,7 @@ def stream_response(
     # stream_with_context closes the relay only once iteration has begun; a response closed before
     # its first byte must still release the upstream stream.
     response.call_on_close(relay.close)
-    response.headers["Cache-Control"] = "no-cache"
-    # nginx buffers proxied responses unless told not to; SSE must go out as it is produced.
-    response.headers["X-Accel-Buffering"] = "no"
-    for key, value in (headers or {}).items():
+    for key, value in {**STREAM_HEADERS, **(headers or {})}.items():
         response.headers[key] = value
     return response
 
@@ -133,8 +138,7 @@ def error_response(
             return stream_response(stream)
     """
     response = flask.Response(error_frames(error, expose_errors=expose_errors), mimetype="text/event-stream")
-    response.headers["Cache-Control"] = "no-cache"
-    for key, value in (headers or {}).items():
+    for key, value in {**STREAM_HEADERS, **(headers or {})}.items():
         response.headers[key] = value
     return response
 

@@ -29,6 +29,9 @@ USE_TZ = True
 
 # The agent the page asks.
 AGENTOS_AGENT = os.environ.get("AGENTOS_AGENT", "assistant")
+# Seconds of silence after which the page's stream gets a keep-alive comment: below the idle
+# timeout of whatever sits between the page and the browser (nginx's proxy_read_timeout: 60 s).
+ASK_KEEPALIVE = float(os.environ.get("ASK_KEEPALIVE", "15"))
 
 
 def _agentos_url() -> str:

@@ -42,4 +42,4 @@ def stream(request: HttpRequest) -> HttpResponse:
         # An event stream with one `end` frame (reason, retry hint): the page's EventSource
         # cannot read the body of an error status, only that the connection failed.
         return error_response(exc)
-    return stream_response(upstream, events=PAGE_EVENTS, keepalive=15.0)
+    return stream_response(upstream, events=PAGE_EVENTS, keepalive=settings.ASK_KEEPALIVE)
