@@ -30,7 +30,7 @@ import socket
 import subprocess
 import time
 from pathlib import Path
-from typing import Dict, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from _procs import free_port, tail
 
@@ -68,18 +68,36 @@ def _wait_listening(port: int, proc: subprocess.Popen[bytes], log: Path, what: s
     raise RuntimeError(f"{what} did not listen on {port} within {timeout}s:\n{tail(log)}")
 
 
-def _stop(proc: Optional[subprocess.Popen[bytes]]) -> None:
-    if proc is None or proc.poll() is not None:
-        return
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=5)
+class _Daemon:
+    """A gateway process of the test's: spawned in the foreground, waited for on its port, ended
+    by its pid (TERM, then KILL)."""
+
+    port: int
+    proc: Optional[subprocess.Popen[bytes]] = None
+
+    def _spawn(self, cmd: List[str], log: Path, what: str) -> None:
+        with open(log, "ab") as out:
+            self.proc = subprocess.Popen(
+                cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+            )
+        _wait_listening(self.port, self.proc, log, what)
+
+    def stop(self) -> None:
+        proc = self.proc
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
 
-class Nginx:
+class Nginx(_Daemon):
     """One nginx master (one worker) in front of ``upstream_port``, with its own prefix directory."""
 
     def __init__(
@@ -92,7 +110,6 @@ class Nginx:
         self.tls = tls
         self.port = free_port()
         self.prefix = workdir / f"nginx-{config}{'-tls' if tls else ''}-{self.port}"
-        self.proc: Optional[subprocess.Popen[bytes]] = None
 
     @property
     def url(self) -> str:
@@ -140,20 +157,12 @@ http {{
         self.prefix.mkdir(parents=True, exist_ok=True)
         conf = self.prefix / "nginx.conf"
         conf.write_text(self._conf())
-        log = self.prefix / "stderr.log"
-        with open(log, "ab") as out:
-            self.proc = subprocess.Popen(
-                [NGINX, "-p", str(self.prefix), "-c", str(conf), "-e", str(self.error_log), "-g", "daemon off;"],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-        _wait_listening(self.port, self.proc, log, f"nginx ({self.config})")
+        self._spawn(
+            [NGINX, "-p", str(self.prefix), "-c", str(conf), "-e", str(self.error_log), "-g", "daemon off;"],
+            self.prefix / "stderr.log",
+            f"nginx ({self.config})",
+        )
         return self
-
-    def stop(self) -> None:
-        _stop(self.proc)
 
     def log_tail(self, n: int = 30) -> str:
         return tail(self.error_log, n)
@@ -161,17 +170,13 @@ http {{
     def __enter__(self) -> Nginx:
         return self.start()
 
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
-
-class Tinyproxy:
+class Tinyproxy(_Daemon):
     """tinyproxy, a forward proxy as corporate networks run one (plain HTTP and CONNECT)."""
 
     def __init__(self, workdir: Path) -> None:
         self.port = free_port()
         self.dir = workdir / f"tinyproxy-{self.port}"
-        self.proc: Optional[subprocess.Popen[bytes]] = None
 
     @property
     def url(self) -> str:
@@ -192,26 +197,11 @@ class Tinyproxy:
             f"{user}Port {self.port}\nListen 127.0.0.1\nTimeout 600\nMaxClients 200\nAllow 127.0.0.1\n"
             f'LogFile "{self.log}"\nLogLevel Connect\nDisableViaHeader Yes\n'
         )
-        out_log = self.dir / "stderr.log"
-        with open(out_log, "ab") as out:
-            self.proc = subprocess.Popen(
-                [TINYPROXY, "-d", "-c", str(conf)],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-        _wait_listening(self.port, self.proc, out_log, "tinyproxy")
+        self._spawn([TINYPROXY, "-d", "-c", str(conf)], self.dir / "stderr.log", "tinyproxy")
         return self
 
     def requests_seen(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
-    def stop(self) -> None:
-        _stop(self.proc)
-
     def __enter__(self) -> Tinyproxy:
         return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
