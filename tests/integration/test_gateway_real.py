@@ -208,6 +208,31 @@ def test_a_run_slower_than_the_gateway_returns_its_result(
     assert '" 504 ' in (gateway.prefix / "access.log").read_text(), "nginx did not answer 504"
 
 
+@pytest.mark.parametrize(("kind", "entity"), [("teams", "duo"), ("workflows", "pipeline")])
+def test_teams_and_workflows_find_their_run_by_its_id_too(
+    agentos: Any, proxy: FaultProxy, nginx: Callable[..., Nginx], kind: str, entity: str
+) -> None:
+    short, default = nginx("short_read"), nginx("default")
+    slow = AgentOSClient(short.url, timeout=(5, 30))
+    client = AgentOSClient(default.url, reconnect=FAST)
+    with slow, client, AgentOSClient(agentos.url) as direct:
+        # A non-streaming run slower than the gateway: 504, then found by its id.
+        session = new_session("gw")
+        out = getattr(slow, kind).run(entity, "[tokens=4 delay=0.4] slow", session_id=session)
+        assert out.status == "COMPLETED" and out.run_id
+        listed = [r.run_id for r in getattr(direct, kind).list_runs(entity, session)]
+        assert out.run_id in listed and len(set(listed)) == len(listed)
+        # A background stream whose create head nginx lost (502): resumed exactly.
+        proxy.cut_after_bytes(IN_HEAD, times=1, path=rf"^/{kind}/{entity}/runs$")
+        session = new_session("gw")
+        with getattr(client, kind).stream(entity, "go", background=True, session_id=session) as stream:
+            got = list(stream)
+        singular = kind[:-1]
+        assert_exactly_once(got, server_events(direct, singular, entity, stream.run_id or "", session))
+        assert stream.run_id in [r.run_id for r in getattr(direct, kind).list_runs(entity, session)]
+    assert proxy.cuts == 1
+
+
 def test_a_run_whose_head_nginx_lost_returns_its_result(
     agentos: Any, proxy: FaultProxy, nginx: Callable[..., Nginx]
 ) -> None:
