@@ -20,7 +20,13 @@ class _Core:
     """State and run machinery of :class:`~agentos_sync.testing.FakeAgentOS` (see its docstring)."""
 
     def __init__(
-        self, *, security_key: Optional[str], os_id: str, name: str, seed: int, clock: Optional[Callable[[], float]]
+        self,
+        *,
+        security_key: Optional[str],
+        os_id: str,
+        name: str,
+        seed: Optional[int],
+        clock: Optional[Callable[[], float]],
     ) -> None:
         self._lock = threading.RLock()
         self.security_key = security_key

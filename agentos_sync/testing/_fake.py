@@ -64,6 +64,13 @@ class FakeAgentOS(_RunRoutes, _AreaRoutes):
     when the agent's reply contains ``expected_output``), traces and metrics (derived from the
     finished runs), database migration (``fake-db``) and session run previews.
 
+    **Ids**: run and session ids are random uuid4s, so two fakes (two processes, a restarted
+    ``serve-fake``) never hand out the same ones; ``seed=N`` makes the sequence repeat exactly.
+
+    **Size limits**: like AgentOS (Starlette's form parser), a create's form field over 1024 KB is
+    refused with ``400 {"detail": "Field exceeded maximum size of 1024KB."}``; send a big text as
+    a file (``files=``) instead.
+
     **State for assertions**: ``requests`` (every request that reached the server, in order),
     ``runs`` (run_id -> :class:`FakeRun`), ``sessions``, :meth:`run_count`, ``last_run``.
 
@@ -90,7 +97,7 @@ class FakeAgentOS(_RunRoutes, _AreaRoutes):
         with_defaults: bool = True,
         os_id: str = "fake-agentos",
         name: str = "Fake AgentOS",
-        seed: int = 0,
+        seed: Optional[int] = None,
         clock: Optional[Callable[[], float]] = None,
         knowledge: bool = True,
     ) -> None:
