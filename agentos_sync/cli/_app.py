@@ -587,6 +587,8 @@ def run(
 ) -> None:
     """Run an agent, team or workflow and stream its answer to stdout as it arrives.
 
+    MESSAGE "-" reads the message from stdin (a file, a heredoc, another command's output).
+
     On a terminal a spinner waits for the first token and tool calls and reasoning are shown
     inline, dim; when piped, stdout gets the answer only. A last line on stderr gives the
     status, run id, session id, tokens and duration. --json prints one JSON event per line.
@@ -596,8 +598,11 @@ def run(
       agentos-sync run agent assistant "What is 2 + 2?"
       agentos-sync run team duo "Plan a trip" --background
       agentos-sync run agent assistant "Hi" --json | jq -r .event
+      agentos-sync run agent assistant - < question.txt
     """
     kind = kind.lower()
+    if message == "-":
+        message = click.get_text_stream("stdin").read()
     config = settings(ctx)
     client = make_client(ctx, config)
     out = Output(json_mode=as_json)
