@@ -7,7 +7,7 @@ import shlex
 import signal
 import threading
 import time
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence, TypeVar
 
 import click
 from rich.table import Table
@@ -320,6 +320,20 @@ def _print_components(items: Sequence[Any], as_json: bool, plural: str) -> None:
 
 
 _json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def wait_timeout_option(help: str) -> Callable[[_F], _F]:
+    """``--timeout SECONDS`` (into ``wait_timeout``) of the commands that wait for the server."""
+    return click.option(
+        "--timeout",
+        "wait_timeout",
+        type=click.FloatRange(min=0.1),
+        default=120.0,
+        show_default=True,
+        metavar="SECONDS",
+        help=help,
+    )
 
 
 @cli.command()
@@ -774,15 +788,7 @@ def get_run(ctx: click.Context, kind: str, entity_id: str, run_id: str, session_
 @click.argument("entity_id", metavar="ID")
 @click.argument("run_id")
 @click.option("--session-id", required=True, metavar="S", help="The run's session (AgentOS looks runs up by session).")
-@click.option(
-    "--timeout",
-    "wait_timeout",
-    type=click.FloatRange(min=0.1),
-    default=120.0,
-    show_default=True,
-    metavar="SECONDS",
-    help="Give up (exit 1) if the run is not over by then.",
-)
+@wait_timeout_option("Give up (exit 1) if the run is not over by then.")
 @click.option(
     "--poll-interval",
     type=click.FloatRange(min=0.05),

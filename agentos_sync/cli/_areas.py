@@ -14,7 +14,7 @@ from typing import Any, Iterable, List, Optional, Sequence, Tuple
 import click
 from rich.table import Table
 
-from ._app import EXIT_RUN_FAILED, EXIT_USAGE, cli
+from ._app import EXIT_RUN_FAILED, EXIT_USAGE, cli, wait_timeout_option
 from ._config import client_for, connection_options
 from ._render import Output, dump_json
 
@@ -98,15 +98,7 @@ def memories(
     show_default=True,
     help="Wait until the server has processed it (exit 1 if processing failed).",
 )
-@click.option(
-    "--timeout",
-    "wait_timeout",
-    type=click.FloatRange(min=0.1),
-    default=120.0,
-    show_default=True,
-    metavar="SECONDS",
-    help="With --wait: how long to wait for the processing before giving up (exit 1).",
-)
+@wait_timeout_option("With --wait: how long to wait for the processing before giving up (exit 1).")
 @_json_option
 @click.pass_context
 def upload(
