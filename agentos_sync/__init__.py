@@ -19,7 +19,7 @@ and the framework helpers load only when used.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, List
 
 from . import errors, events
 from ._http import Timeout
@@ -83,6 +83,12 @@ def __getattr__(name: str) -> Any:
 
         return getattr(concurrency, name)
     raise AttributeError(f"module 'agentos_sync' has no attribute {name!r}")
+
+
+def __dir__() -> List[str]:
+    # What a user can use (the lazy thread helpers included), not the typing names this module
+    # imports for itself (Any, TYPE_CHECKING, annotations) nor its submodules' plumbing.
+    return sorted({*__all__, *(name for name in globals() if name.startswith("__"))})
 
 
 __all__ = [
