@@ -151,6 +151,20 @@ def segment(value: Any, name: str) -> str:
     return quote(value, safe="")
 
 
+def _utf8_text(key: str, value: str) -> str:
+    """The value, if UTF-8 can encode it; a lone surrogate (text decoded with ``surrogateescape``,
+    a JSON ``\\ud800`` escape) would otherwise fail inside requests with a bare UnicodeEncodeError."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(
+            f"{key} holds a lone surrogate {value[exc.start]!r} at index {exc.start}, which UTF-8 cannot "
+            "encode (text decoded with errors='surrogateescape'?): clean it first, e.g. "
+            "text.encode('utf-8', 'replace').decode('utf-8')"
+        ) from None
+    return value
+
+
 def encode_form(fields: Mapping[str, Any]) -> Dict[str, str]:
     """Form-encode run fields the way AgentOS reads them: booleans as ``true``/``false``, dicts and
     lists as JSON, None omitted."""
@@ -161,7 +175,7 @@ def encode_form(fields: Mapping[str, Any]) -> Dict[str, str]:
         if isinstance(value, bool):
             form[key] = "true" if value else "false"
         elif isinstance(value, str):
-            form[key] = value
+            form[key] = _utf8_text(key, value)
         elif isinstance(value, (int, float)):
             form[key] = str(value)
         elif isinstance(value, (dict, list, tuple)):

@@ -215,6 +215,23 @@ def _check_deadline(deadline: Any) -> None:
         raise ValueError(f"deadline must be a finite number of seconds > 0, or None; got {deadline!r}")
 
 
+#: Fields the server reads as a str, and as a JSON object: anything else is refused before it is
+#: sent (the server would store session_state="x" as {} and say nothing).
+_STR_FIELDS = ("session_id", "user_id")
+_OBJECT_FIELDS = ("session_state", "dependencies", "metadata", "output_schema", "factory_input", "additional_data")
+
+
+def _check_field_types(values: Mapping[str, Any]) -> None:
+    for name in _STR_FIELDS:
+        value = values.get(name)
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+    for name in _OBJECT_FIELDS:
+        value = values.get(name)
+        if value is not None and not isinstance(value, Mapping):
+            raise TypeError(f"{name} must be a dict (sent as a JSON object), got {type(value).__name__}")
+
+
 def _check_message(message: Any) -> str:
     if not isinstance(message, str):
         raise TypeError(f"message must be a str, got {type(message).__name__}")
@@ -420,10 +437,7 @@ class Runs(APIResource, Generic[S]):
         own: Collection[str],
     ) -> Tuple[Dict[str, str], Optional[List[FileField]], Dict[str, Any]]:
         values, options = self._fields(what, fields, declared=_CREATE_NAMES, accepted=self.kind.create_fields, own=own)
-        for name in ("session_id", "user_id"):
-            value = values.get(name)
-            if value is not None and not isinstance(value, str):
-                raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+        _check_field_types(values)
         uploads = file_fields(values.pop("files", None))
         form = encode_form({"message": _check_message(message), "stream": stream, "background": background, **values})
         return form, uploads, options
@@ -654,6 +668,7 @@ class Runs(APIResource, Generic[S]):
         values, options = self._fields(
             what, {"tools": tools, **fields}, declared=_CONTINUE_NAMES, accepted=self.kind.continue_fields, own=own
         )
+        _check_field_types(values)
         for name in _ANSWERS:
             if name in values:
                 values[name] = _answers(values[name], name)
