@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import shlex
 import signal
+import sys
 import threading
 import time
 from typing import Any, Callable, Dict, List, Optional, Sequence, TypeVar
@@ -616,7 +617,7 @@ def run(
     """
     kind = kind.lower()
     if message == "-":
-        message = click.get_text_stream("stdin").read()
+        message = sys.stdin.read()
     config = settings(ctx)
     client = make_client(ctx, config)
     out = Output(json_mode=as_json)

@@ -143,6 +143,10 @@ def _target(request: Request) -> str:
     return f"{request.method} {request.url.split('?', 1)[0]}"
 
 
+def _read_timeout(request: Request) -> str:
+    return f"{request.timeout[1]:g} s" if request.timeout else "too long"
+
+
 def _translate(exc: BaseException, request: Request) -> Exception:
     """One table from requests/urllib3 exceptions to ours."""
     _scrub(exc)
@@ -155,8 +159,8 @@ def _translate(exc: BaseException, request: Request) -> Exception:
         )
     if isinstance(exc, (requests.exceptions.ReadTimeout, u3.ReadTimeoutError, socket.timeout)):
         return APITimeoutError(
-            f"No data from the server for longer than the read timeout on {target}; "
-            "raise the read timeout if the run is slow to answer.",
+            f"The server sent nothing for {_read_timeout(request)} (the read timeout) after {target}; "
+            "check that it is healthy, or raise the read timeout if it is slow to answer.",
             request=request,
         )
     if isinstance(exc, requests.exceptions.SSLError):
