@@ -40,6 +40,7 @@ import itertools
 import logging
 import threading
 import time
+import warnings
 import weakref
 from typing import (
     TYPE_CHECKING,
@@ -218,7 +219,9 @@ class RunStream:
     Resumable streams (``background=True`` or ``resume_*``) survive cuts: the caller sees every
     event exactly once, in order, while ``reconnects`` counts the resumes behind its back. The
     stream owns its connection: it is closed at the end, on error, on ``close()`` and when the
-    stream is garbage collected.
+    stream is garbage collected (a stream collected while still open, such as one whose loop was
+    left by ``break`` outside a ``with`` block, also warns with a ``ResourceWarning``, as an
+    unclosed file does).
 
     One stream has one consumer: iterating it from two threads at once raises RuntimeError. The
     client that made it may be shared freely. A ``for`` loop may be left early and the stream
@@ -922,9 +925,21 @@ class RunStream:
 
     def __del__(self) -> None:
         with contextlib.suppress(Exception):
+            was_open = not self._closed
             self._closed = True
             self._close_response()
             self._cancel_timer()
+            if was_open:
+                # As an unclosed file or socket does: a stream left open (a loop left by break
+                # without `with`) is closed above, and the warning (shown by `python -X dev`,
+                # -W default and pytest) says where to close it.
+                warnings.warn(
+                    f"unclosed {self!r}: its connection is closed now; use `with ... as stream:` "
+                    "or stream.close() when leaving a loop early",
+                    ResourceWarning,
+                    stacklevel=2,
+                    source=self,
+                )
 
     def __repr__(self) -> str:
         return (
