@@ -617,14 +617,17 @@ class Runs(APIResource, Generic[S]):
         on_reconnect: OnReconnect = None,
         reconnect: Optional[ReconnectPolicy] = None,
         deadline: Optional[float] = None,
-        yield_meta: bool = True,
+        include_meta: bool = True,
         **options: Unpack[CallOptions],
     ) -> RunStream:
         """Re-attach to a background run's stream after ``last_event_index`` (None: from the start).
 
         Yields the server's meta events first (``CatchUpEvent``, ``ReplayEvent``,
-        ``SubscribedEvent``), then the missed and live events; it resumes again by itself if it
-        drops. An unknown run raises ``RunNotFoundError``.
+        ``SubscribedEvent``), as agno's ``resume_run_stream`` does, then the missed and live
+        events; it resumes again by itself if it drops. ``include_meta=False`` sends the meta
+        events to ``on_reconnect`` only: the events then are exactly those of
+        ``client.resume(cursor)``, whose default that is. An unknown run raises
+        ``RunNotFoundError``.
 
         Example::
 
@@ -647,7 +650,7 @@ class Runs(APIResource, Generic[S]):
             run_id=run_id,
             session_id=session_id,
             last_event_index=last_event_index,
-            yield_meta=yield_meta,
+            yield_meta=include_meta,
         )
 
     # -- continue (human in the loop) ------------------------------------------------------

@@ -335,7 +335,10 @@ class AgentOSClient:
 
         ``stream.cursor`` makes one; it may come from another process, a task queue or a
         database. The server's meta events (``CatchUpEvent``, ``ReplayEvent``, ...) go to
-        ``on_reconnect`` unless ``include_meta=True``. A run the server no longer knows raises
+        ``on_reconnect`` unless ``include_meta=True``: a cursor promises the events after it, which
+        is what a checkpointing consumer (a task, a relay) iterates. ``client.agents.resume(...)``
+        with the cursor's fields is the same call with ``include_meta=True`` as its default (agno's
+        ``resume_run_stream`` yields them). A run the server no longer knows raises
         ``NotFoundError`` or ``RunNotFoundError``; a finished run yields what it had left.
 
         Example::
@@ -356,6 +359,6 @@ class AgentOSClient:
             on_reconnect=on_reconnect,
             reconnect=reconnect,
             deadline=deadline,
-            yield_meta=include_meta,
+            include_meta=include_meta,
             **options,
         )
