@@ -80,6 +80,11 @@ def build_agent_os(model: Any, db_file: str, embedder: Any) -> Any:
         store_events=True,
         telemetry=False,
     )
+    try:
+        knowledge = [local_knowledge("example-knowledge", db, db_file + ".qdrant", embedder)]
+    except RuntimeError as exc:  # Qdrant's local files are locked by another server on this db
+        print(f"no knowledge base: {exc} (give this server its own AGENTOS_DB)", file=sys.stderr)
+        knowledge = []
     return AgentOS(
         id="agentos-sync-example",
         name="agentos_sync example",
@@ -87,7 +92,7 @@ def build_agent_os(model: Any, db_file: str, embedder: Any) -> Any:
         agents=[assistant, agent("confirmer", tools=[dangerous_action], store_events=True)],
         teams=[duo],
         workflows=[pipeline],
-        knowledge=[local_knowledge("example-knowledge", db, db_file + ".qdrant", embedder)],
+        knowledge=knowledge or None,
         telemetry=False,
     )
 
