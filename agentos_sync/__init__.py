@@ -4,14 +4,15 @@ Run agents, teams and workflows from code without asyncio, stream their typed ev
 ``for`` loop, and never lose an event when a connection drops: background run streams resume
 through ``/resume`` by themselves.
 
-Example::
-
+Example:
+    ```python
     from agentos_sync import AgentOSClient, events
 
     client = AgentOSClient("http://localhost:7777")
     for ev in client.run_agent_stream("assistant", "Tell me a joke", background=True):
         if isinstance(ev, events.RunContentEvent):
             print(ev.content, end="")
+    ```
 
 Importing this package opens nothing and reads no environment variable; the fake server, the CLI
 and the framework helpers load only when used.

@@ -35,15 +35,16 @@ class Timeout:
     ``total`` covers every attempt of a plain call, the waits between retries and the
     ``Retry-After`` waits a server asks for: no wait is slept past it, each attempt's connect and
     read timeouts are cut to what remains, and when it runs out the call raises
-    :class:`~agentos_sync.errors.APITimeoutError` (or, when a wait the server asks for would end past
+    `APITimeoutError` (or, when a wait the server asks for would end past
     it, the server's own error at once). For a stream it bounds the request up to the response
     headers, and the stream's reads keep the read timeout it was sent with; the stream's
     ``deadline=`` bounds its events. Named as in urllib3 (``Timeout(connect=, read=, total=)``).
 
-    Example::
-
+    Example:
+        ```python
         client = AgentOSClient(url, timeout=Timeout(connect=5, read=60, total=120))
         client.get_config(timeout=Timeout(connect=2, read=5, total=10))   # per call
+        ```
     """
 
     connect: float = 10.0
@@ -88,7 +89,7 @@ def validate(model: Type[M], data: Any, what: str) -> M:
 
 
 def validate_list(model: Type[M], data: Any, what: str) -> List[M]:
-    """A JSON list -> models (:func:`validate` for each); anything but a list is a ProtocolError
+    """A JSON list -> models (`validate` for each); anything but a list is a ProtocolError
     naming ``what`` (the request, e.g. ``"GET /agents"``)."""
     if not isinstance(data, list):
         raise errors.ProtocolError(f"{what} did not return a list: {str(data)[:200]!r}")
@@ -96,7 +97,7 @@ def validate_list(model: Type[M], data: Any, what: str) -> List[M]:
 
 
 def normalize_timeout(timeout: TimeoutArg, name: str = "timeout") -> Timeout:
-    """``float``, ``(connect, read)`` or a :class:`Timeout` -> a :class:`Timeout`, rejecting
+    """``float``, ``(connect, read)`` or a `Timeout` -> a `Timeout`, rejecting
     nonsense by name."""
     if isinstance(timeout, Timeout):
         return timeout
@@ -312,7 +313,7 @@ class HTTPCore:
     ) -> Response:
         """Send with retries; returns a 2xx response, raises an ``errors`` exception otherwise.
 
-        ``timeout`` (a :class:`Timeout` or a ``(connect, read)`` pair) replaces the client's for
+        ``timeout`` (a `Timeout` or a ``(connect, read)`` pair) replaces the client's for
         this call; ``headers`` are added to (and override) the client's; ``max_chunk_bytes``
         bounds one chunk of the answer (default: the client's ``max_event_bytes``). ``deadline``
         is the ``retry.deadline_after(total)`` reading the call ends at, when the caller needs it
@@ -412,7 +413,7 @@ class HTTPCore:
         timeout: Union[Timeout, Tuple[float, float], None] = None,
         **kwargs: Any,
     ) -> Any:
-        """Send (with :meth:`send`'s arguments) and parse a JSON answer (None for an empty body).
+        """Send (with `send`'s arguments) and parse a JSON answer (None for an empty body).
         A total timeout also bounds the reading of the body."""
         limits = self.limits if timeout is None else normalize_timeout(timeout)
         deadline = deadline_after(limits.total)

@@ -1,6 +1,6 @@
 """Runs of agents, teams and workflows: one resource class, three instances.
 
-``client.agents``, ``client.teams`` and ``client.workflows`` are :class:`Runs` objects. The three
+``client.agents``, ``client.teams`` and ``client.workflows`` are `Runs` objects. The three
 kinds differ only in their URL path (``/agents``, ``/teams``, ``/workflows``), the form fields
 their routes read, their summary model and their event family (which events are terminal).
 Everything else, from form encoding to resume, is here once.
@@ -85,7 +85,7 @@ class CreateFields(CallOptions, total=False):
     agno 3.1.10's routers read, besides ``message``, ``stream`` and ``background``.
 
     Dicts and lists are sent JSON-encoded, booleans as ``true``/``false``. A field a kind's route
-    does not read raises ``TypeError`` (see :data:`AGENT` ...); anything else the server should
+    does not read raises ``TypeError`` (see `AGENT` ...); anything else the server should
     get goes in ``extra_body``, a mapping of form fields sent as they are.
     """
 
@@ -268,17 +268,18 @@ def _check_stream_response(response: Response, what: str) -> Response:
 class Runs(APIResource, Generic[S]):
     """The runs of one kind: ``client.agents``, ``client.teams`` or ``client.workflows``.
 
-    The same methods for each kind: :meth:`list` / :meth:`get` (what the server serves),
-    :meth:`run` / :meth:`stream` (create a run), :meth:`resume` (re-attach to a background
-    run's stream), :meth:`continue_run` / :meth:`continue_stream` (human in the loop),
-    :meth:`get_run`, :meth:`list_runs`, :meth:`wait`, :meth:`cancel`. Every method also takes
-    ``timeout=`` and ``extra_headers=`` for that call (:class:`~agentos_sync.resources.CallOptions`).
+    The same methods for each kind: `list` / `get` (what the server serves),
+    `run` / `stream` (create a run), `resume` (re-attach to a background
+    run's stream), `continue_run` / `continue_stream` (human in the loop),
+    `get_run`, `list_runs`, `wait`, `cancel`. Every method also takes
+    ``timeout=`` and ``extra_headers=`` for that call (`CallOptions`).
 
-    Example::
-
+    Example:
+        ```python
         out = client.agents.run("assistant", "What is 2 + 2?")
         for ev in client.teams.stream("duo", "Plan a trip", background=True):
             print(ev.event, ev.event_index)
+        ```
     """
 
     def __init__(
@@ -402,9 +403,10 @@ class Runs(APIResource, Generic[S]):
     def list(self, **options: Unpack[CallOptions]) -> List[S]:
         """What this AgentOS serves of this kind (``GET /agents``, ``/teams``, ``/workflows``).
 
-        Example::
-
+        Example:
+            ```python
             print([a.id for a in client.agents.list()])
+            ```
         """
         data = self._http.json("GET", [self.kind.path], **self._options(options, self.list))
         return validate_list(self._summary, data, f"GET /{self.kind.path}")
@@ -413,9 +415,10 @@ class Runs(APIResource, Generic[S]):
     def get(self, entity_id: str, **options: Unpack[CallOptions]) -> S:
         """One agent, team or workflow; ``NotFoundError`` when the server does not have it.
 
-        Example::
-
+        Example:
+            ```python
             print(client.agents.get("assistant").name)
+            ```
         """
         data = self._http.json(
             "GET",
@@ -462,16 +465,17 @@ class Runs(APIResource, Generic[S]):
         self, entity_id: str, message: str, *, background: bool = False, **fields: Unpack[CreateFields]
     ) -> Union[RunOutput, RunAccepted]:
         """Run and wait for the answer (``RunOutput``); with ``background=True`` return at once with
-        ``RunAccepted`` (then :meth:`get_run` / :meth:`wait`).
+        ``RunAccepted`` (then `get_run` / `wait`).
 
-        ``fields`` are the form fields AgentOS reads (:class:`CreateFields`: ``session_id``,
+        ``fields`` are the form fields AgentOS reads (`CreateFields`: ``session_id``,
         ``user_id``, ``files``, ``session_state``, ``dependencies``, ``metadata``, ...), plus
         ``extra_body``, ``timeout`` and ``extra_headers``. An unknown keyword raises ``TypeError``.
 
-        Example::
-
+        Example:
+            ```python
             out = client.agents.run("assistant", "What is 2 + 2?", session_state={"user": "ada"})
             print(out.run_id, out.content)
+            ```
         """
         form, uploads, options = self._create_form(
             f"{self.kind.path}.run()", message, stream=False, background=background, fields=fields, own=("background",)
@@ -502,18 +506,19 @@ class Runs(APIResource, Generic[S]):
         **fields: Unpack[CreateFields],
     ) -> RunStream:
         """Run and stream its typed events. The request is sent now (errors such as 404 raise
-        here); iterate the returned :class:`~agentos_sync.RunStream` for the events.
+        here); iterate the returned `RunStream` for the events.
 
         With ``background=True`` the run survives a dropped connection and the stream resumes it
         by itself (``on_reconnect`` sees the resume's meta events; ``reconnect`` overrides the
         client's policy). ``deadline`` bounds the whole stream in seconds (``APITimeoutError``
-        past it). ``fields`` as for :meth:`run`.
+        past it). ``fields`` as for `run`.
 
-        Example::
-
+        Example:
+            ```python
             with client.agents.stream("assistant", "Tell me a joke", background=True) as stream:
                 for ev in stream:
                     print(ev.event, ev.event_index)
+            ```
         """
         _check_deadline(deadline)
         _check_callback(on_reconnect)
@@ -592,7 +597,7 @@ class Runs(APIResource, Generic[S]):
         options: Optional[Mapping[str, Any]] = None,
         fresh_connection: bool = False,
     ) -> Response:
-        """Send one ``/resume`` request; the stream's source and :meth:`resume` use it."""
+        """Send one ``/resume`` request; the stream's source and `resume` use it."""
         segments = self._runs_path(entity_id, segment(run_id, "run_id"), "resume")
         response = self._http.send(
             "POST",
@@ -629,10 +634,11 @@ class Runs(APIResource, Generic[S]):
         ``client.resume(cursor)``, whose default that is. An unknown run raises
         ``RunNotFoundError``.
 
-        Example::
-
+        Example:
+            ```python
             for ev in client.agents.resume("assistant", run_id, last_event_index=4, session_id=sid):
                 ...
+            ```
         """
         _check_deadline(deadline)
         _check_callback(on_reconnect)
@@ -729,13 +735,14 @@ class Runs(APIResource, Generic[S]):
 
         Agents take their answered ``tools`` (``ToolExecution``s or dicts: confirmed, given user
         input, or executed externally), teams ``requirements=``, workflows ``step_requirements=``;
-        other fields: :class:`ContinueFields`.
+        other fields: `ContinueFields`.
 
-        Example::
-
+        Example:
+            ```python
             paused = client.agents.get_run("confirmer", run_id, session_id)
             answered = [{**t.model_dump(), "confirmed": True} for t in paused.tools or []]
             out = client.agents.continue_run("confirmer", run_id, answered, session_id=session_id)
+            ```
         """
         form, options = self._continue_form(
             f"{self.kind.path}.continue_run()",
@@ -777,12 +784,13 @@ class Runs(APIResource, Generic[S]):
         ``last_event_index``: the paused stream's last index (``stream.last_event_index``), so a
         resume after a cut starts past the paused part; when omitted for a background continue,
         the client reads it from the server first (one ``/resume`` request). Other arguments as
-        for :meth:`continue_run` and :meth:`stream`.
+        for `continue_run` and `stream`.
 
-        Example::
-
+        Example:
+            ```python
             for ev in client.agents.continue_stream("confirmer", run_id, answered, session_id=sid):
                 print(ev.event)
+            ```
         """
         _check_deadline(deadline)
         _check_callback(on_reconnect)
@@ -841,10 +849,11 @@ class Runs(APIResource, Generic[S]):
         """One run as the server stores it, with its ``status`` (AgentOS looks runs up by session,
         so ``session_id`` is required).
 
-        Example::
-
+        Example:
+            ```python
             run = client.agents.get_run("assistant", acc.run_id, acc.session_id)
             print(run.status, run.content)
+            ```
         """
         return self._fetch_run(entity_id, run_id, _required(session_id, "session_id", "get_run"), options)
 
@@ -865,10 +874,11 @@ class Runs(APIResource, Generic[S]):
     ) -> List[RunOutput]:
         """The runs of a session (optionally only those with ``status``: RUNNING, COMPLETED, ...).
 
-        Example::
-
+        Example:
+            ```python
             for run in client.agents.list_runs("assistant", session_id):
                 print(run.run_id, run.status)
+            ```
         """
         data = self._http.json(
             "GET",
@@ -887,9 +897,10 @@ class Runs(APIResource, Generic[S]):
         """Ask the server to cancel a run (its stream then ends with a cancelled event).
         ``session_id`` proves ownership on servers with per-user access control.
 
-        Example::
-
+        Example:
+            ```python
             client.agents.cancel("assistant", stream.run_id)
+            ```
         """
         self._http.json(
             "POST",
@@ -915,10 +926,11 @@ class Runs(APIResource, Generic[S]):
         """Poll a run until it completes, fails, is cancelled or pauses; ``APITimeoutError`` when
         ``timeout`` seconds pass first (``request_timeout`` is each poll's own HTTP timeout).
 
-        Example::
-
+        Example:
+            ```python
             acc = client.agents.run("assistant", "Summarise the report", background=True)
             done = client.agents.wait("assistant", acc.run_id, acc.session_id, timeout=120)
+            ```
         """
         _required(session_id, "session_id", "wait")
         for name, value in (("timeout", timeout), ("poll_interval", poll_interval)):

@@ -1,18 +1,19 @@
 """The exception hierarchy: one class per thing a caller can act on.
 
-Every failure the client can meet surfaces as a subclass of :class:`AgentOSError`; no bare
+Every failure the client can meet surfaces as a subclass of `AgentOSError`; no bare
 ``requests``, ``json`` or ``pydantic`` exception escapes the public API. Messages say what
 happened and what to do, and never contain the API key: the request an error carries is a copy
 with its credential headers redacted, and a response it carries holds no request.
 
-Example::
-
+Example:
+    ```python
     from agentos_sync import AgentOSClient, errors
 
     try:
         AgentOSClient("http://localhost:7777").get_agent("nope")
     except errors.NotFoundError as exc:
         print(exc.status_code, exc.detail)
+    ```
 """
 
 from __future__ import annotations
@@ -339,12 +340,14 @@ class RunIncompleteError(StreamError):
 
     ``missing`` lists the ``(first, last)`` event_index ranges that never arrived (``last`` None:
     up to an end the client cannot know); ``output`` is the run as the server stores it, whose
-    ``content`` is the whole answer. Example::
+    ``content`` is the whole answer. Example:
 
-        try:
-            for ev in stream: render(ev)
-        except errors.RunIncompleteError as exc:
-            render_text(exc.output.content)
+    ```python
+    try:
+        for ev in stream: render(ev)
+    except errors.RunIncompleteError as exc:
+        render_text(exc.output.content)
+    ```
     """
 
     def __init__(

@@ -4,7 +4,7 @@ This is the one place that knows the reconnect rules (DESIGN.md "Reconnect rules
 
 - A stream is resumable when its events carry ``event_index`` (background runs, ``resume_*``).
   A cut resumable stream calls ``/resume`` with the last index it delivered; a cut foreground
-  stream raises :class:`~agentos_sync.errors.StreamInterruptedError` and is never re-run.
+  stream raises `StreamInterruptedError` and is never re-run.
 - A cut is a broken connection, a read timeout, a clean close before the run's terminal event, an
   ``event: error`` frame saying the server's event stream failed, or 5xx/429/refused on
   ``/resume``. 400/401/403/404/422 and "run not found" are not retried.
@@ -16,9 +16,9 @@ This is the one place that knows the reconnect rules (DESIGN.md "Reconnect rules
   ``total_buffered``: another worker, or a restarted server) holds only the STORED events, and
   agno does not store RunContent by default: there a gap is a loss. The stream never delivers
   past one; it counts the answer as stale and resumes again on a fresh connection (another worker
-  may hold the run), then raises :class:`~agentos_sync.errors.RunIncompleteError` with the
+  may hold the run), then raises `RunIncompleteError` with the
   missing ranges and the run's stored output. A ``replay`` RUNNING with no events is the same
-  kind of stale answer, ending in :class:`~agentos_sync.errors.RunLostError`.
+  kind of stale answer, ending in `RunLostError`.
 - The run ends at the first terminal event carrying the stream's own run_id (a workflow's nested
   agent ``RunCompleted`` is not it). What the server sends after it is still delivered, and a
   close or cut after it is the normal end. A ``replay`` reporting a terminal status ends the
@@ -29,7 +29,7 @@ This is the one place that knows the reconnect rules (DESIGN.md "Reconnect rules
 - A continue stream's own leg starts at its ``*Continued`` event: what a resume replays before it
   is the paused leg's (numbered from 0 again when that leg was a foreground stream).
 
-The stream knows nothing of HTTP: it asks a :class:`RunSource` (built by the client) to open
+The stream knows nothing of HTTP: it asks a `RunSource` (built by the client) to open
 ``/resume``, to list a session's runs, or to fetch the run's stored output.
 """
 
@@ -228,13 +228,14 @@ class RunStream:
     iterated again later (it goes on from the next event); ``next(stream)`` works too. ``iter(stream)``
     is an iterator over the stream's events that keeps the stream alive, not the stream itself.
 
-    Example::
-
+    Example:
+        ```python
         with client.run_agent_stream("assistant", "Write a story", background=True) as stream:
             for ev in stream:
                 if isinstance(ev, events.RunContentEvent):
                     print(ev.content, end="")
         print(stream.run_id, stream.last_event_index, stream.reconnects)
+        ```
     """
 
     def __init__(
@@ -800,13 +801,14 @@ class RunStream:
         maxsize: int = 1024,
     ) -> StreamWorker:
         """Consume this stream on a worker thread; wait on its queue with a timeout, or get
-        callbacks. ``cancel()`` closes the stream. See :class:`agentos_sync.concurrency.StreamWorker`.
+        callbacks. ``cancel()`` closes the stream. See `agentos_sync.concurrency.StreamWorker`.
 
-        Example::
-
+        Example:
+            ```python
             with client.run_agent_stream("assistant", "Hi", background=True).in_thread() as worker:
                 while (ev := worker.get(timeout=30)) is not None:
                     print(ev.event)
+            ```
         """
         from ._worker import StreamWorker
 
@@ -815,14 +817,15 @@ class RunStream:
     def get_final_output(self) -> RunOutput:
         """Drain the stream and return the run's result, built from its terminal event.
 
-        Raises :class:`~agentos_sync.errors.RunFailedError` when the run ended with an error
+        Raises `RunFailedError` when the run ended with an error
         event. When the stream ended on a ``replay`` without the terminal event (the server had
         no stored events), the run is fetched from the server.
 
-        Example::
-
+        Example:
+            ```python
             out = client.run_agent_stream("assistant", "Hi", background=True).get_final_output()
             print(out.status, out.content)
+            ```
         """
         for _ in self:
             pass
@@ -880,18 +883,19 @@ class RunStream:
 
     @property
     def cursor(self) -> RunCursor:
-        """Where this stream is: a :class:`~agentos_sync.cursors.RunCursor` naming the run and the
+        """Where this stream is: a `RunCursor` naming the run and the
         last ``event_index`` delivered so far. ``client.resume(cursor)``, in any process, yields
         what follows it. Take it after handling an event to checkpoint that event.
 
-        Raises :class:`~agentos_sync.errors.StreamError` on a stream that cannot be resumed (a
+        Raises `StreamError` on a stream that cannot be resumed (a
         foreground run: its events have no index) or whose run is not known yet.
 
-        Example::
-
+        Example:
+            ```python
             for ev in stream:
                 handle(ev)
                 redis.set(key, stream.cursor.to_string())
+            ```
         """
         from .cursors import RunCursor
 

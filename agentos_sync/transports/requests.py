@@ -1,6 +1,6 @@
 """``RequestsTransport``: the default transport, one pooled ``requests.Session``.
 
-It maps every requests/urllib3 failure onto the transport contract of :mod:`.base`, so nothing
+It maps every requests/urllib3 failure onto the transport contract of `.base`, so nothing
 above it ever sees a requests exception. Redirects are followed for GET only (requests drops the
 ``Authorization`` header when a redirect leaves the host); a POST that is redirected comes back as
 the 3xx response for the client to report, because re-sending a run's form to another address is
@@ -429,10 +429,11 @@ class RequestsTransport(Transport):
     headers, auth, cookies, params, verify, cert, proxies and trust_env (adapters it mounted of
     its own are not copied: they hold the parent's pools).
 
-    Example::
-
+    Example:
+        ```python
         transport = RequestsTransport(pool_maxsize=32)
         client = AgentOSClient("http://localhost:7777", transport=transport)
+        ```
     """
 
     def __init__(
