@@ -9,7 +9,7 @@ Example:
     from agentos_sync import AgentOSClient, events
 
     client = AgentOSClient("http://localhost:7777")
-    for ev in client.run_agent_stream("assistant", "Tell me a joke", background=True):
+    for ev in client.agents.stream("assistant", "Tell me a joke", background=True):
         if isinstance(ev, events.RunContentEvent):
             print(ev.content, end="")
     ```

@@ -127,7 +127,7 @@ class StreamWorker:
 
     Example:
         ```python
-        with client.run_agent_stream("assistant", "Write a story", background=True) as stream:
+        with client.agents.stream("assistant", "Write a story", background=True) as stream:
             worker = StreamWorker(stream)
             while True:
                 try:

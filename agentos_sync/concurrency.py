@@ -26,7 +26,7 @@ Example:
     for r in results:
         print(r.request.id, r.output.content if r.ok else r.error)
 
-    with StreamWorker(client.run_agent_stream("assistant", "Tell me a story", background=True)) as worker:
+    with StreamWorker(client.agents.stream("assistant", "Tell me a story", background=True)) as worker:
         for ev in worker.events(timeout=30):
             ...
     ```

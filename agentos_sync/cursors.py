@@ -10,7 +10,7 @@ that names the problem, never a half-built value).
 
 Example:
     ```python
-    stream = client.run_agent_stream("assistant", "Write a report", background=True)
+    stream = client.agents.stream("assistant", "Write a report", background=True)
     for ev in stream:
         handle(ev)
         store.save(str(stream.cursor))            # after handling: the checkpoint

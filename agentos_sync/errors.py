@@ -317,7 +317,7 @@ class StreamInterruptedError(StreamError):
 
 class ReconnectExhaustedError(StreamError):
     """A resumable stream was cut and the ReconnectPolicy was spent. Resume later with
-    ``client.resume_run_stream(..., run_id=exc.run_id, last_event_index=exc.last_event_index,
+    ``client.agents.resume(..., run_id=exc.run_id, last_event_index=exc.last_event_index,
     session_id=exc.session_id)``."""
 
     def __init__(self, message: str, *, attempts: int = 0, **kwargs: Any) -> None:

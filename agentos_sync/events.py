@@ -10,7 +10,7 @@ Example:
     ```python
     from agentos_sync import events
 
-    for ev in client.run_agent_stream("assistant", "Tell me a joke"):
+    for ev in client.agents.stream("assistant", "Tell me a joke"):
         if isinstance(ev, events.RunContentEvent):
             print(ev.content, end="", flush=True)
         elif isinstance(ev, events.ToolCallStartedEvent) and ev.tool:

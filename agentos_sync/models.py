@@ -104,7 +104,7 @@ class RunOutput(_Model):
 
     Example:
         ```python
-        out = client.run_agent("assistant", "What is 2 + 2?")
+        out = client.agents.run("assistant", "What is 2 + 2?")
         print(out.run_id, out.content, out.metrics.total_tokens if out.metrics else None)
         ```
     """

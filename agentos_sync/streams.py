@@ -230,7 +230,7 @@ class RunStream:
 
     Example:
         ```python
-        with client.run_agent_stream("assistant", "Write a story", background=True) as stream:
+        with client.agents.stream("assistant", "Write a story", background=True) as stream:
             for ev in stream:
                 if isinstance(ev, events.RunContentEvent):
                     print(ev.content, end="")
@@ -805,7 +805,7 @@ class RunStream:
 
         Example:
             ```python
-            with client.run_agent_stream("assistant", "Hi", background=True).in_thread() as worker:
+            with client.agents.stream("assistant", "Hi", background=True).in_thread() as worker:
                 while (ev := worker.get(timeout=30)) is not None:
                     print(ev.event)
             ```
@@ -823,7 +823,7 @@ class RunStream:
 
         Example:
             ```python
-            out = client.run_agent_stream("assistant", "Hi", background=True).get_final_output()
+            out = client.agents.stream("assistant", "Hi", background=True).get_final_output()
             print(out.status, out.content)
             ```
         """

@@ -242,7 +242,7 @@ class SSERelay:
 
     Example:
         ```python
-        relay = SSERelay(client.run_agent_stream("assistant", q, background=True), events=[RunContentEvent])
+        relay = SSERelay(client.agents.stream("assistant", q, background=True), events=[RunContentEvent])
         for chunk in relay:
             wsgi_write(chunk)
         ```

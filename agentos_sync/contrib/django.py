@@ -18,7 +18,7 @@ A view:
 from agentos_sync.contrib.django import get_client, stream_response
 
 def ask(request):
-    stream = get_client().run_agent_stream("assistant", request.GET["q"], background=True)
+    stream = get_client().agents.stream("assistant", request.GET["q"], background=True)
     return stream_response(stream)
 ```
 
@@ -80,7 +80,7 @@ def stream_response(
     Example:
         ```python
         def answer(request):
-            stream = get_client().run_agent_stream("assistant", request.GET["q"], background=True)
+            stream = get_client().agents.stream("assistant", request.GET["q"], background=True)
             return stream_response(stream, events=[events.RunContentEvent])
         ```
 
@@ -124,7 +124,7 @@ def error_response(
         ```python
         def ask(request):
             try:
-                stream = get_client().run_agent_stream("assistant", request.GET["q"], background=True)
+                stream = get_client().agents.stream("assistant", request.GET["q"], background=True)
             except errors.AgentOSError as exc:
                 return error_response(exc)
             return stream_response(stream)

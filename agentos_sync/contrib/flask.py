@@ -16,7 +16,7 @@ from agentos_sync.contrib.flask import get_client, stream_response
 
 @app.get("/ask")
 def ask():
-    stream = get_client().run_agent_stream("assistant", request.args["q"], background=True)
+    stream = get_client().agents.stream("assistant", request.args["q"], background=True)
     return stream_response(stream)
 ```
 
@@ -87,7 +87,7 @@ def stream_response(
         ```python
         @app.get("/ask")
         def ask():
-            stream = get_client().run_agent_stream("assistant", request.args["q"], background=True)
+            stream = get_client().agents.stream("assistant", request.args["q"], background=True)
             return stream_response(stream, events=["RunContent"])
         ```
     """
@@ -132,7 +132,7 @@ def error_response(
         @app.get("/ask")
         def ask():
             try:
-                stream = get_client().run_agent_stream("assistant", request.args["q"], background=True)
+                stream = get_client().agents.stream("assistant", request.args["q"], background=True)
             except errors.AgentOSError as exc:
                 return error_response(exc)
             return stream_response(stream)

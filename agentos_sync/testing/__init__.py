@@ -16,7 +16,7 @@ Example:
     fake = FakeAgentOS()
     fake.faults.cut(after_events=3, path="/runs", method="POST")
     client = AgentOSClient("http://fake", transport=fake.transport())
-    events = list(client.run_agent_stream("assistant", "What is 2 + 2?", background=True))
+    events = list(client.agents.stream("assistant", "What is 2 + 2?", background=True))
     assert fake.run_count("assistant") == 1
     ```
 """

@@ -407,7 +407,7 @@ class FakeAgentOS(_RunRoutes, _AreaRoutes):
 
         Example:
             ```python
-            client.run_agent("assistant", "hi")
+            client.agents.run("assistant", "hi")
             assert fake.last_run is not None and fake.last_run.status == "COMPLETED"
             ```
         """
