@@ -471,6 +471,19 @@ class Runs(APIResource, Generic[S]):
         ``user_id``, ``files``, ``session_state``, ``dependencies``, ``metadata``, ...), plus
         ``extra_body``, ``timeout`` and ``extra_headers``. An unknown keyword raises ``TypeError``.
 
+        Args:
+            entity_id: The agent's, team's or workflow's id (``client.agents.list()`` lists them).
+            message: The user's message.
+            background: Return at once with a ``RunAccepted``; the run goes on on the server.
+            **fields: Run fields (`CreateFields`) and the call's ``timeout`` / ``extra_headers``.
+
+        Returns:
+            The run's ``RunOutput``, or ``RunAccepted`` (run_id, session_id) with ``background=True``.
+
+        Raises:
+            NotFoundError: No such agent, team or workflow.
+            TypeError: An unknown keyword, or a field of the wrong type.
+
         Example:
             ```python
             out = client.agents.run("assistant", "What is 2 + 2?", session_state={"user": "ada"})
@@ -512,6 +525,22 @@ class Runs(APIResource, Generic[S]):
         by itself (``on_reconnect`` sees the resume's meta events; ``reconnect`` overrides the
         client's policy). ``deadline`` bounds the whole stream in seconds (``APITimeoutError``
         past it). ``fields`` as for `run`.
+
+        Args:
+            entity_id: The agent's, team's or workflow's id.
+            message: The user's message.
+            background: Make the run resumable: the stream survives dropped connections.
+            on_reconnect: Called with each meta event of a resume (``CatchUpEvent``, ...).
+            reconnect: The `ReconnectPolicy` for this stream (default: the client's).
+            deadline: Seconds the whole stream may take; ``APITimeoutError`` past it.
+            **fields: Run fields (`CreateFields`) and the call's ``timeout`` / ``extra_headers``.
+
+        Returns:
+            A `RunStream`: iterate it for typed events; use it in a ``with`` block.
+
+        Raises:
+            NotFoundError: No such agent, team or workflow (at the call, before any event).
+            TypeError: An unknown keyword, or a field of the wrong type.
 
         Example:
             ```python
@@ -633,6 +662,20 @@ class Runs(APIResource, Generic[S]):
         events to ``on_reconnect`` only: the events then are exactly those of
         ``client.resume(cursor)``, whose default that is. An unknown run raises
         ``RunNotFoundError``.
+
+        Args:
+            entity_id: The agent's, team's or workflow's id.
+            run_id: The background run's id (``stream.run_id``, ``RunAccepted.run_id``).
+            last_event_index: The last ``event_index`` you handled; None replays from the start.
+            session_id: The run's session (the server looks stored runs up in it).
+            on_reconnect: Called with each meta event, also those of later resumes.
+            reconnect: The `ReconnectPolicy` for this stream (default: the client's).
+            deadline: Seconds the whole stream may take; ``APITimeoutError`` past it.
+            include_meta: Yield the server's meta events (``CatchUpEvent``, ...) too.
+            **options: The call's ``timeout`` / ``extra_headers``.
+
+        Returns:
+            A `RunStream` of the events after ``last_event_index``.
 
         Example:
             ```python
@@ -925,6 +968,19 @@ class Runs(APIResource, Generic[S]):
     ) -> RunOutput:
         """Poll a run until it completes, fails, is cancelled or pauses; ``APITimeoutError`` when
         ``timeout`` seconds pass first (``request_timeout`` is each poll's own HTTP timeout).
+
+        Args:
+            entity_id: The agent's, team's or workflow's id.
+            run_id: The run's id.
+            session_id: The run's session (required: AgentOS looks runs up by session).
+            timeout: Seconds to wait in all; ``APITimeoutError`` after.
+            poll_interval: Seconds between polls.
+            request_timeout: Each poll's HTTP timeout (default: the client's).
+            extra_headers: Headers added to each poll.
+            sleep: What waits between polls (tests pass a fake clock's).
+
+        Returns:
+            The run's `RunOutput` once it is over or paused (``status`` says which).
 
         Example:
             ```python

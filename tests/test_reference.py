@@ -115,6 +115,8 @@ def test_client_agents_stream_shows_its_signature_parameters_and_example(site: P
     for shown in ("entity_id: str", "message: str", "background: bool = False", "deadline", "-> RunStream"):
         assert shown in section, section
     assert 'client.agents.stream("assistant"' in section and "Example" in section
+    # The parameters table of its Args section, with each parameter's description.
+    assert "Parameters:" in section and "Seconds the whole stream may take" in section and "Returns:" in section
 
 
 def test_the_client_heading_has_its_signature(site: Path) -> None:
