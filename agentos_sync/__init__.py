@@ -4,14 +4,15 @@ Run agents, teams and workflows from code without asyncio, stream their typed ev
 ``for`` loop, and never lose an event when a connection drops: background run streams resume
 through ``/resume`` by themselves.
 
-Example::
-
+Example:
+    ```python
     from agentos_sync import AgentOSClient, events
 
     client = AgentOSClient("http://localhost:7777")
-    for ev in client.run_agent_stream("assistant", "Tell me a joke", background=True):
+    for ev in client.agents.stream("assistant", "Tell me a joke", background=True):
         if isinstance(ev, events.RunContentEvent):
             print(ev.content, end="")
+    ```
 
 Importing this package opens nothing and reads no environment variable; the fake server, the CLI
 and the framework helpers load only when used.
@@ -19,7 +20,7 @@ and the framework helpers load only when used.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, List
 
 from . import errors, events
 from ._http import Timeout
@@ -87,6 +88,12 @@ def __getattr__(name: str) -> Any:
 
         return getattr(concurrency, name)
     raise AttributeError(f"module 'agentos_sync' has no attribute {name!r}")
+
+
+def __dir__() -> List[str]:
+    # What a user can use (the lazy thread helpers included), not the typing names this module
+    # imports for itself (Any, TYPE_CHECKING, annotations) nor its submodules' plumbing.
+    return sorted({*__all__, *(name for name in globals() if name.startswith("__"))})
 
 
 __all__ = [

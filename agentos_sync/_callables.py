@@ -25,9 +25,10 @@ def _is_async_callable(fn: Any) -> bool:
 def reject_async(fn: Any, what: str) -> None:
     """Raise ``TypeError`` unless ``fn`` is None or a plain (synchronous) callable.
 
-    Example::
-
+    Example:
+        ```python
         reject_async(on_reconnect, "on_reconnect")   # before keeping a user's callback
+        ```
     """
     if fn is None:
         return
@@ -53,9 +54,10 @@ def call_sync(fn: Callable[..., Any], what: str, *args: Any) -> Any:
     """Call a callback; an awaitable result (an async callable that slipped past the check, such
     as a lambda returning a coroutine) is a TypeError, never silently dropped.
 
-    Example::
-
+    Example:
+        ```python
         call_sync(on_result, "on_result", result)
+        ```
     """
     result = fn(*args)
     if inspect.isawaitable(result):

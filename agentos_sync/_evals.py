@@ -30,12 +30,13 @@ def _eval_type(value: Any) -> str:
 class Evals(APIResource):
     """Evaluations: ``client.evals``. Every method also takes ``timeout=`` and ``extra_headers=``.
 
-    Example::
-
+    Example:
+        ```python
         run = client.evals.run("accuracy", "What is 2 + 2?", agent_id="assistant", expected_output="4")
         print(run.id, run.eval_data)
         for e in client.evals.list(agent_id="assistant"):
             print(e.id, e.eval_type)
+        ```
     """
 
     name = "evals"
@@ -60,9 +61,10 @@ class Evals(APIResource):
         """Run an eval on an agent or a team (``eval_type``: accuracy, agent_as_judge, performance,
         reliability; a str or agno's ``EvalType``). None when the server stores no result.
 
-        Example::
-
+        Example:
+            ```python
             run = client.evals.run("performance", "Hello", agent_id="assistant", num_iterations=2)
+            ```
         """
         if (agent_id is None) == (team_id is None):
             raise ValueError("run_eval needs exactly one of agent_id or team_id")
@@ -109,10 +111,11 @@ class Evals(APIResource):
         """Eval runs, filtered: a page that iterates every page lazily. ``filter_type``: agent,
         team or workflow.
 
-        Example::
-
+        Example:
+            ```python
             page = client.evals.list(agent_id="assistant", eval_types=["accuracy"])
             print(page.total, [e.id for e in page.data])
+            ```
         """
         check_page(limit, page)
         types = ",".join(_eval_type(t) for t in eval_types) if eval_types else None
@@ -146,9 +149,10 @@ class Evals(APIResource):
     ) -> EvalRun:
         """One eval run; ``NotFoundError`` when unknown.
 
-        Example::
-
+        Example:
+            ```python
             print(client.evals.get(eval_run_id).eval_data)
+            ```
         """
         data = self._http.json(
             "GET",
@@ -168,9 +172,10 @@ class Evals(APIResource):
     ) -> EvalRun:
         """Rename an eval run.
 
-        Example::
-
+        Example:
+            ```python
             client.evals.update(eval_run_id, "baseline accuracy")
+            ```
         """
         if not isinstance(name, str) or not name:
             raise ValueError("name must be a non-empty str")
@@ -193,9 +198,10 @@ class Evals(APIResource):
     ) -> None:
         """Delete eval runs.
 
-        Example::
-
+        Example:
+            ```python
             client.evals.delete_many([eval_run_id])
+            ```
         """
         self._http.json(
             "DELETE",

@@ -37,15 +37,16 @@ class Timeout:
     ``total`` covers every attempt of a plain call, the waits between retries and the
     ``Retry-After`` waits a server asks for: no wait is slept past it, each attempt's connect and
     read timeouts are cut to what remains, and when it runs out the call raises
-    :class:`~agentos_sync.errors.APITimeoutError` (or, when a wait the server asks for would end past
+    `APITimeoutError` (or, when a wait the server asks for would end past
     it, the server's own error at once). For a stream it bounds the request up to the response
     headers, and the stream's reads keep the read timeout it was sent with; the stream's
     ``deadline=`` bounds its events. Named as in urllib3 (``Timeout(connect=, read=, total=)``).
 
-    Example::
-
+    Example:
+        ```python
         client = AgentOSClient(url, timeout=Timeout(connect=5, read=60, total=120))
         client.get_config(timeout=Timeout(connect=2, read=5, total=10))   # per call
+        ```
     """
 
     connect: float = 10.0
@@ -90,7 +91,7 @@ def validate(model: Type[M], data: Any, what: str) -> M:
 
 
 def validate_list(model: Type[M], data: Any, what: str) -> List[M]:
-    """A JSON list -> models (:func:`validate` for each); anything but a list is a ProtocolError
+    """A JSON list -> models (`validate` for each); anything but a list is a ProtocolError
     naming ``what`` (the request, e.g. ``"GET /agents"``)."""
     if not isinstance(data, list):
         raise errors.ProtocolError(f"{what} did not return a list: {str(data)[:200]!r}")
@@ -98,7 +99,7 @@ def validate_list(model: Type[M], data: Any, what: str) -> List[M]:
 
 
 def normalize_timeout(timeout: TimeoutArg, name: str = "timeout") -> Timeout:
-    """``float``, ``(connect, read)`` or a :class:`Timeout` -> a :class:`Timeout`, rejecting
+    """``float``, ``(connect, read)`` or a `Timeout` -> a `Timeout`, rejecting
     nonsense by name."""
     if isinstance(timeout, Timeout):
         return timeout
@@ -153,6 +154,20 @@ def segment(value: Any, name: str) -> str:
     return quote(value, safe="")
 
 
+def _utf8_text(key: str, value: str) -> str:
+    """The value, if UTF-8 can encode it; a lone surrogate (text decoded with ``surrogateescape``,
+    a JSON ``\\ud800`` escape) would otherwise fail inside requests with a bare UnicodeEncodeError."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(
+            f"{key} holds a lone surrogate {value[exc.start]!r} at index {exc.start}, which UTF-8 cannot "
+            "encode (text decoded with errors='surrogateescape'?): clean it first, e.g. "
+            "text.encode('utf-8', 'replace').decode('utf-8')"
+        ) from None
+    return value
+
+
 def encode_form(fields: Mapping[str, Any]) -> Dict[str, str]:
     """Form-encode run fields the way AgentOS reads them: booleans as ``true``/``false``, dicts and
     lists as JSON, None omitted."""
@@ -163,7 +178,7 @@ def encode_form(fields: Mapping[str, Any]) -> Dict[str, str]:
         if isinstance(value, bool):
             form[key] = "true" if value else "false"
         elif isinstance(value, str):
-            form[key] = value
+            form[key] = _utf8_text(key, value)
         elif isinstance(value, (int, float)):
             form[key] = str(value)
         elif isinstance(value, (dict, list, tuple)):
@@ -388,7 +403,7 @@ class HTTPCore:
     ) -> Response:
         """Send with retries; returns a 2xx response, raises an ``errors`` exception otherwise.
 
-        ``timeout`` (a :class:`Timeout` or a ``(connect, read)`` pair) replaces the client's for
+        ``timeout`` (a `Timeout` or a ``(connect, read)`` pair) replaces the client's for
         this call; ``headers`` are added to (and override) the client's; ``max_chunk_bytes``
         bounds one chunk of the answer (default: the client's ``max_event_bytes``). ``deadline``
         is the ``retry.deadline_after(total)`` reading the call ends at, when the caller needs it
@@ -518,7 +533,7 @@ class HTTPCore:
         return proxy_for(url) if callable(proxy_for) else None
 
     def json(self, method: str, segments: Sequence[str], **kwargs: Any) -> Any:
-        """:meth:`_json` inside a span for the call when OpenTelemetry is configured."""
+        """`_json` inside a span for the call when OpenTelemetry is configured."""
         tracing = self.observer.tracing
         if tracing is None or not tracing.enabled():
             return self._json(method, segments, **kwargs)
@@ -535,7 +550,7 @@ class HTTPCore:
         timeout: Union[Timeout, Tuple[float, float], None] = None,
         **kwargs: Any,
     ) -> Any:
-        """Send (with :meth:`send`'s arguments) and parse a JSON answer (None for an empty body).
+        """Send (with `send`'s arguments) and parse a JSON answer (None for an empty body).
         A total timeout also bounds the reading of the body."""
         limits = self.limits if timeout is None else normalize_timeout(timeout)
         deadline = deadline_after(limits.total)

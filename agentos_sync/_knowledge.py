@@ -95,12 +95,13 @@ class Knowledge(APIResource):
     """The knowledge base: ``client.knowledge``. Every method also takes ``timeout=`` and
     ``extra_headers=`` for that call.
 
-    Example::
-
+    Example:
+        ```python
         content = client.knowledge.upload(file="handbook.pdf", name="Handbook")
         client.knowledge.wait(content.id, timeout=60)
         for hit in client.knowledge.search("holiday policy").data:
             print(hit.name, hit.content[:80])
+        ```
     """
 
     name = "knowledge"
@@ -141,13 +142,14 @@ class Knowledge(APIResource):
         **options: Unpack[CallOptions],
     ) -> KnowledgeContent:
         """Add content: a ``file`` (path, bytes, binary file, agno ``File``), a ``url`` or
-        ``text_content``. The server answers at once (status ``processing``); :meth:`wait` for it.
+        ``text_content``. The server answers at once (status ``processing``); `wait` for it.
 
-        Example::
-
+        Example:
+            ```python
             c = client.knowledge.upload(text_content="Agno builds agents.", name="About")
             c = client.knowledge.upload(file="guide.pdf")        # a path: opened, sent, closed
             c = client.knowledge.upload(url="https://docs.agno.com/introduction.md")
+            ```
         """
         if file is None and not url and not text_content:
             raise ValueError("upload_knowledge_content needs a file, a url or text_content")
@@ -199,9 +201,10 @@ class Knowledge(APIResource):
     ) -> KnowledgeContent:
         """Change a content's name, description, metadata or reader.
 
-        Example::
-
+        Example:
+            ```python
             client.knowledge.update(content_id, name="Handbook 2026")
+            ```
         """
         form = {k: v for k, v in (("name", name), ("description", description), ("reader_id", reader_id)) if v}
         if metadata:
@@ -229,10 +232,11 @@ class Knowledge(APIResource):
     ) -> SyncPage[KnowledgeContent]:
         """The knowledge base's content: a page that iterates every page lazily.
 
-        Example::
-
+        Example:
+            ```python
             for item in client.knowledge.list():
                 print(item.id, item.name, item.status)
+            ```
         """
         check_page(limit, page)
         opts = self._options(options, self.list)
@@ -254,9 +258,10 @@ class Knowledge(APIResource):
     ) -> KnowledgeContent:
         """One content; ``NotFoundError`` when unknown.
 
-        Example::
-
+        Example:
+            ```python
             print(client.knowledge.get(content_id).status)
+            ```
         """
         data = self._json(
             "GET",
@@ -276,9 +281,10 @@ class Knowledge(APIResource):
     ) -> KnowledgeContent:
         """Delete one content (and its vectors); returns what was deleted.
 
-        Example::
-
+        Example:
+            ```python
             client.knowledge.delete(content_id)
+            ```
         """
         data = self._json(
             "DELETE",
@@ -297,9 +303,10 @@ class Knowledge(APIResource):
     ) -> str:
         """Delete every content of the knowledge base (cannot be undone); ``"success"``.
 
-        Example::
-
+        Example:
+            ```python
             client.knowledge.delete_all()
+            ```
         """
         data = self._json(
             "DELETE",
@@ -319,9 +326,10 @@ class Knowledge(APIResource):
     ) -> KnowledgeContentStatus:
         """A content's processing status: ``processing``, ``completed``, ``partial`` or ``failed``.
 
-        Example::
-
+        Example:
+            ```python
             print(client.knowledge.status(content_id).status)
+            ```
         """
         data = self._json(
             "GET",
@@ -348,11 +356,12 @@ class Knowledge(APIResource):
         ``.status``); ``APITimeoutError`` when ``timeout`` seconds pass first (``request_timeout``
         is each poll's own HTTP timeout), as ``agents.wait`` does for runs.
 
-        Example::
-
+        Example:
+            ```python
             c = client.knowledge.upload(file="guide.pdf")
             done = client.knowledge.wait(c.id, timeout=60)
             assert done.status == "completed", done.status_message
+            ```
         """
         for name, value in (("timeout", timeout), ("poll_interval", poll_interval)):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
@@ -387,10 +396,11 @@ class Knowledge(APIResource):
         """Search the knowledge base (``search_type``: vector, keyword, hybrid): a page of hits
         that iterates every page lazily.
 
-        Example::
-
+        Example:
+            ```python
             for hit in client.knowledge.search("What is Agno?", limit=5).data:
                 print(hit.name, hit.content[:80])
+            ```
         """
         if not isinstance(query, str) or not query:
             raise ValueError("query must be a non-empty str")
@@ -417,9 +427,10 @@ class Knowledge(APIResource):
     def config(self, db_id: Optional[str] = None, **options: Unpack[CallOptions]) -> KnowledgeConfig:
         """The readers, chunkers, vector dbs and filters the knowledge base offers.
 
-        Example::
-
+        Example:
+            ```python
             print(list(client.knowledge.config().readers or {}))
+            ```
         """
         data = self._json(
             "GET",

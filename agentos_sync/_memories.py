@@ -39,11 +39,12 @@ class Memories(APIResource):
     """User memories: ``client.memories``. Every method also takes ``timeout=`` and
     ``extra_headers=`` for that call.
 
-    Example::
-
+    Example:
+        ```python
         m = client.memories.create("Prefers dark mode", user_id="u1", topics=["ui"])
         for memory in client.memories.list(user_id="u1"):     # every page, lazily
             print(memory.memory_id, memory.memory)
+        ```
     """
 
     name = "memories"
@@ -59,10 +60,11 @@ class Memories(APIResource):
     ) -> Memory:
         """Store a memory for a user.
 
-        Example::
-
+        Example:
+            ```python
             m = client.memories.create("Prefers dark mode", user_id="u1", topics=["ui"])
             print(m.memory_id)
+            ```
         """
         data = self._http.json(
             "POST",
@@ -83,9 +85,10 @@ class Memories(APIResource):
     ) -> Memory:
         """One memory; ``NotFoundError`` when unknown.
 
-        Example::
-
+        Example:
+            ```python
             print(client.memories.get(memory_id, user_id="u1").memory)
+            ```
         """
         data = self._http.json(
             "GET",
@@ -112,10 +115,11 @@ class Memories(APIResource):
     ) -> SyncPage[Memory]:
         """Memories, filtered: one page (``.data``, ``.meta``) that iterates every page lazily.
 
-        Example::
-
+        Example:
+            ```python
             page = client.memories.list(user_id="u1", search_content="dark", limit=50)
             print(page.total, [m.memory for m in page.data])
+            ```
         """
         check_page(limit, page)
         topic_list = _topics(topics)
@@ -152,9 +156,10 @@ class Memories(APIResource):
     ) -> Memory:
         """Replace a memory's text (and topics).
 
-        Example::
-
+        Example:
+            ```python
             client.memories.update(memory_id, "Prefers dark mode everywhere", user_id="u1")
+            ```
         """
         data = self._http.json(
             "PATCH",
@@ -176,9 +181,10 @@ class Memories(APIResource):
     ) -> None:
         """Delete one memory.
 
-        Example::
-
+        Example:
+            ```python
             client.memories.delete(memory_id, user_id="u1")
+            ```
         """
         self._http.json(
             "DELETE",
@@ -197,9 +203,10 @@ class Memories(APIResource):
     ) -> None:
         """Delete several memories.
 
-        Example::
-
+        Example:
+            ```python
             client.memories.delete_many([m1, m2], user_id="u1")
+            ```
         """
         body = {"memory_ids": id_list(memory_ids, "memory_ids"), "user_id": user_id}
         self._http.json(
@@ -220,9 +227,10 @@ class Memories(APIResource):
     ) -> List[str]:
         """Every topic the stored memories use.
 
-        Example::
-
+        Example:
+            ```python
             print(client.memories.topics(user_id="u1"))      # ['preferences', 'ui']
+            ```
         """
         data = self._http.json(
             "GET",
@@ -246,10 +254,11 @@ class Memories(APIResource):
     ) -> SyncPage[UserMemoryStats]:
         """How many memories each user has: a page that iterates every page lazily.
 
-        Example::
-
+        Example:
+            ```python
             for stats in client.memories.user_stats():
                 print(stats.user_id, stats.total_memories)
+            ```
         """
         check_page(limit, page)
         opts = self._options(options, self.user_stats)
@@ -271,10 +280,11 @@ class Memories(APIResource):
     ) -> OptimizedMemories:
         """Have the server's model merge and shorten a user's memories (``apply=False``: preview only).
 
-        Example::
-
+        Example:
+            ```python
             result = client.memories.optimize("u1", apply=False)
             print(result.memories_before, "->", result.memories_after)
+            ```
         """
         body = {"user_id": user_id, "model": model, "apply": bool(apply)}
         data = self._http.json(

@@ -22,11 +22,12 @@ __all__ = ["Databases", "Metrics"]
 class Metrics(APIResource):
     """Usage metrics: ``client.metrics``. Every method also takes ``timeout=`` and ``extra_headers=``.
 
-    Example::
-
+    Example:
+        ```python
         client.metrics.refresh()
         for day in client.metrics.get().metrics:
             print(day.date, day.agent_runs_count, day.token_metrics)
+        ```
     """
 
     name = "metrics"
@@ -41,10 +42,11 @@ class Metrics(APIResource):
     ) -> MetricsReport:
         """The daily metrics in a date range (all of them without one).
 
-        Example::
-
+        Example:
+            ```python
             from datetime import date
             report = client.metrics.get(starting_date=date(2026, 1, 1))
+            ```
         """
         for name, value in (("starting_date", starting_date), ("ending_date", ending_date)):
             if value is not None and not isinstance(value, date):
@@ -65,12 +67,13 @@ class Metrics(APIResource):
         **options: Unpack[CallOptions],
     ) -> Union[List[DayMetrics], MetricsRefresh]:
         """Recompute the metrics from the stored runs: the refreshed days, or with
-        ``background=True`` the server's acceptance (poll :meth:`refresh_status`).
+        ``background=True`` the server's acceptance (poll `refresh_status`).
 
-        Example::
-
+        Example:
+            ```python
             days = client.metrics.refresh()
             accepted = client.metrics.refresh(background=True)
+            ```
         """
         params = query(db_id=db_id, table=table)
         if background:
@@ -92,9 +95,10 @@ class Metrics(APIResource):
     ) -> MetricsRefreshStatus:
         """The last refresh: ``idle`` (none since the server started), ``running``, ``completed``, ``failed``.
 
-        Example::
-
+        Example:
+            ```python
             print(client.metrics.refresh_status().status)
+            ```
         """
         data = self._http.json(
             "GET",
@@ -108,9 +112,10 @@ class Metrics(APIResource):
 class Databases(APIResource):
     """The server's databases: ``client.databases``.
 
-    Example::
-
+    Example:
+        ```python
         client.databases.migrate(client.get_config().databases[0])
+        ```
     """
 
     name = "databases"
@@ -124,9 +129,10 @@ class Databases(APIResource):
         """Migrate a database's schema to ``target_version`` (the latest without one);
         ``NotFoundError`` for an unknown db_id.
 
-        Example::
-
+        Example:
+            ```python
             print(client.databases.migrate("my-db").message)
+            ```
         """
         data = self._http.json(
             "POST",

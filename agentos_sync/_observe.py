@@ -3,7 +3,7 @@ hooks and the capture behind ``with_raw_response``.
 
 Everything here runs per HTTP exchange (a create, a resume, a plain call), never per event: the
 stream's hot loop does not know this module. When nothing observes (logging below INFO, no hooks,
-no raw capture, no OpenTelemetry), :meth:`Observer.active` is False and the request core calls the
+no raw capture, no OpenTelemetry), `Observer.active` is False and the request core calls the
 transport directly.
 """
 
@@ -69,15 +69,16 @@ def path_of(url: str, base_url: str) -> str:
 class HookRequest:
     """What a ``request`` hook sees of one HTTP exchange: the method, URL, path, attempt, request
     id, and the headers with credentials redacted. A hook that needs a credential asks for it by
-    name (:meth:`secret`). Headers a hook sets in :attr:`headers` are sent (a signature, a
+    name (`secret`). Headers a hook sets in `headers` are sent (a signature, a
     tenant header); the redacted values it leaves alone are sent as they were.
 
-    Example::
-
+    Example:
+        ```python
         def sign(request: HookRequest) -> None:
             request.headers["X-Signature"] = hmac_of(request.method, request.path, request.secret("Authorization"))
 
         client = AgentOSClient(url, event_hooks={"request": [sign]})
+        ```
     """
 
     def __init__(self, request: Request, *, path: str, attempt: int, secret_names: FrozenSet[str]) -> None:
@@ -95,11 +96,11 @@ class HookRequest:
         self._shown = dict(self.headers)
 
     def secret(self, name: str) -> Optional[str]:
-        """The real value of header ``name`` (``"Authorization"``), which :attr:`headers` redacts."""
+        """The real value of header ``name`` (``"Authorization"``), which `headers` redacts."""
         return _header(self._original.headers, name)
 
     def _applied(self, request: Request, check: Callable[[Mapping[str, str], str], Dict[str, str]]) -> Request:
-        """``request`` with what the hooks set or changed in :attr:`headers` (``check``: the
+        """``request`` with what the hooks set or changed in `headers` (``check``: the
         request core's header validation)."""
         changed = {k: v for k, v in self.headers.items() if self._shown.get(k) != v}
         if not changed:
@@ -117,13 +118,14 @@ def _header(headers: Mapping[str, str], name: str) -> Optional[str]:
 
 class HookResponse:
     """What a ``response`` hook sees: the status, the headers, the time the exchange took up to
-    the response headers (``elapsed``, seconds), and the :class:`HookRequest` it answers. The body
+    the response headers (``elapsed``, seconds), and the `HookRequest` it answers. The body
     is not read here (a stream's events are read by the stream).
 
-    Example::
-
+    Example:
+        ```python
         def record(response: HookResponse) -> None:
             metrics.observe(response.request.path, response.status_code, response.elapsed)
+        ```
     """
 
     def __init__(self, response: Response, request: HookRequest, elapsed: float) -> None:
@@ -218,7 +220,7 @@ class Observer:
         return self._tracing
 
     def active(self) -> bool:
-        """Whether an exchange must go through :meth:`exchange` (else: straight to the transport)."""
+        """Whether an exchange must go through `exchange` (else: straight to the transport)."""
         return bool(
             self.request_hooks
             or self.response_hooks

@@ -1,9 +1,9 @@
 """OpenTelemetry, optional (``pip install agentos_sync[otel]``): a span per call and per run stream,
 and the W3C ``traceparent`` of that span on every request.
 
-Costs nothing when OpenTelemetry is absent or not configured: :func:`tracing_for` returns None
+Costs nothing when OpenTelemetry is absent or not configured: `tracing_for` returns None
 unless a ``tracer_provider`` is given or the application imported OpenTelemetry itself, and
-:meth:`Tracing.enabled` is False until a real (SDK) tracer provider is set globally. Nothing
+`Tracing.enabled` is False until a real (SDK) tracer provider is set globally. Nothing
 here runs per event: a stream's span is given its figures when the stream ends.
 
 Spans follow the HTTP client semantic conventions (``http.request.method``, ``url.full``,

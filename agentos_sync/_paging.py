@@ -1,5 +1,5 @@
 """What every list resource shares: query parameters as AgentOS reads them, page-argument checks,
-and the one place a ``{"data": [...], "meta": {...}}`` answer becomes a :class:`~agentos_sync.pagination.SyncPage`."""
+and the one place a ``{"data": [...], "meta": {...}}`` answer becomes a `SyncPage`."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@ parsed result (openai-python's shape: ``raw.status_code``, ``raw.headers``, ``ra
 ``raw.retries_taken``, ``raw.parse()``).
 
 The methods are the client's own, run with a capture in a context variable that the request core
-fills per exchange (:mod:`agentos_sync._observe`): nothing is copied per method, and a call that
+fills per exchange (`agentos_sync._observe`): nothing is copied per method, and a call that
 makes several exchanges (a retried call, a wait that polls) reports its last one and lists all.
 """
 
@@ -24,13 +24,14 @@ class RawResponse(Generic[T]):
 
     ``status_code``, ``headers``, ``elapsed`` (seconds to the response headers), ``request_id``
     and ``retries_taken`` describe the call's last exchange; ``exchanges`` lists every one (a
-    retried call, a ``wait`` that polled). :meth:`parse` returns what the method returns.
+    retried call, a ``wait`` that polled). `parse` returns what the method returns.
 
-    Example::
-
+    Example:
+        ```python
         raw = client.with_raw_response.get_config()
         assert raw.status_code == 200 and raw.retries_taken == 0
         config = raw.parse()
+        ```
     """
 
     def __init__(self, result: T, exchanges: List[Exchange]) -> None:
@@ -55,7 +56,7 @@ class RawResponse(Generic[T]):
 
 
 class RawClient:
-    """A view of a client (or of one of its resources) whose methods return :class:`RawResponse`."""
+    """A view of a client (or of one of its resources) whose methods return `RawResponse`."""
 
     def __init__(self, target: Any) -> None:
         self._target = target

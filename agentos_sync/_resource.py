@@ -1,17 +1,19 @@
 """The base of every resource (``client.agents``, ``client.sessions``, ...) and the per-call options
 they share.
 
-A resource is a small class over the client's one :class:`~agentos_sync._http.HTTPCore` (as
+A resource is a small class over the client's one `HTTPCore` (as
 openai-python's ``SyncAPIResource``): it builds one area's requests and turns the answers into
 models, and holds nothing else. A new AgentOS area (memories, knowledge, evals, traces, metrics)
-is one more subclass and one more attribute on :class:`~agentos_sync.AgentOSClient`.
+is one more subclass and one more attribute on `AgentOSClient`.
 
-Example, a new area::
+Example, a new area:
 
-    class Memories(APIResource):
-        def list(self, user_id: str, **options: Unpack[CallOptions]) -> List[Memory]:
-            data = self._http.json("GET", ["memories"], params={"user_id": user_id}, **self._options(options))
-            return [validate(Memory, m, "AgentOS") for m in data]
+```python
+class Memories(APIResource):
+    def list(self, user_id: str, **options: Unpack[CallOptions]) -> List[Memory]:
+        data = self._http.json("GET", ["memories"], params={"user_id": user_id}, **self._options(options))
+        return [validate(Memory, m, "AgentOS") for m in data]
+```
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Runs of agents, teams and workflows: one resource class, three instances.
 
-``client.agents``, ``client.teams`` and ``client.workflows`` are :class:`Runs` objects. The three
+``client.agents``, ``client.teams`` and ``client.workflows`` are `Runs` objects. The three
 kinds differ only in their URL path (``/agents``, ``/teams``, ``/workflows``), the form fields
 their routes read, their summary model and their event family (which events are terminal).
 Everything else, from form encoding to resume, is here once.
@@ -126,7 +126,7 @@ class CreateFields(CallOptions, total=False):
     agno 3.1.10's routers read, besides ``message``, ``stream`` and ``background``.
 
     Dicts and lists are sent JSON-encoded, booleans as ``true``/``false``. A field a kind's route
-    does not read raises ``TypeError`` (see :data:`AGENT` ...); anything else the server should
+    does not read raises ``TypeError`` (see `AGENT` ...); anything else the server should
     get goes in ``extra_body``, a mapping of form fields sent as they are.
     """
 
@@ -256,6 +256,23 @@ def _check_deadline(deadline: Any) -> None:
         raise ValueError(f"deadline must be a finite number of seconds > 0, or None; got {deadline!r}")
 
 
+#: Fields the server reads as a str, and as a JSON object: anything else is refused before it is
+#: sent (the server would store session_state="x" as {} and say nothing).
+_STR_FIELDS = ("session_id", "user_id")
+_OBJECT_FIELDS = ("session_state", "dependencies", "metadata", "output_schema", "factory_input", "additional_data")
+
+
+def _check_field_types(values: Mapping[str, Any]) -> None:
+    for name in _STR_FIELDS:
+        value = values.get(name)
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+    for name in _OBJECT_FIELDS:
+        value = values.get(name)
+        if value is not None and not isinstance(value, Mapping):
+            raise TypeError(f"{name} must be a dict (sent as a JSON object), got {type(value).__name__}")
+
+
 def _check_message(message: Any) -> str:
     if not isinstance(message, str):
         raise TypeError(f"message must be a str, got {type(message).__name__}")
@@ -292,17 +309,18 @@ def _check_stream_response(response: Response, what: str) -> Response:
 class Runs(APIResource, Generic[S]):
     """The runs of one kind: ``client.agents``, ``client.teams`` or ``client.workflows``.
 
-    The same methods for each kind: :meth:`list` / :meth:`get` (what the server serves),
-    :meth:`run` / :meth:`stream` (create a run), :meth:`resume` (re-attach to a background
-    run's stream), :meth:`continue_run` / :meth:`continue_stream` (human in the loop),
-    :meth:`get_run`, :meth:`list_runs`, :meth:`wait`, :meth:`cancel`. Every method also takes
-    ``timeout=`` and ``extra_headers=`` for that call (:class:`~agentos_sync.resources.CallOptions`).
+    The same methods for each kind: `list` / `get` (what the server serves),
+    `run` / `stream` (create a run), `resume` (re-attach to a background
+    run's stream), `continue_run` / `continue_stream` (human in the loop),
+    `get_run`, `list_runs`, `wait`, `cancel`. Every method also takes
+    ``timeout=`` and ``extra_headers=`` for that call (`CallOptions`).
 
-    Example::
-
+    Example:
+        ```python
         out = client.agents.run("assistant", "What is 2 + 2?")
         for ev in client.teams.stream("duo", "Plan a trip", background=True):
             print(ev.event, ev.event_index)
+        ```
     """
 
     def __init__(
@@ -426,9 +444,10 @@ class Runs(APIResource, Generic[S]):
     def list(self, **options: Unpack[CallOptions]) -> List[S]:
         """What this AgentOS serves of this kind (``GET /agents``, ``/teams``, ``/workflows``).
 
-        Example::
-
+        Example:
+            ```python
             print([a.id for a in client.agents.list()])
+            ```
         """
         data = self._http.json("GET", [self.kind.path], **self._options(options, self.list))
         return validate_list(self._summary, data, f"GET /{self.kind.path}")
@@ -437,9 +456,10 @@ class Runs(APIResource, Generic[S]):
     def get(self, entity_id: str, **options: Unpack[CallOptions]) -> S:
         """One agent, team or workflow; ``NotFoundError`` when the server does not have it.
 
-        Example::
-
+        Example:
+            ```python
             print(client.agents.get("assistant").name)
+            ```
         """
         data = self._http.json(
             "GET",
@@ -461,10 +481,7 @@ class Runs(APIResource, Generic[S]):
         own: Collection[str],
     ) -> Tuple[Dict[str, str], Optional[List[FileField]], Dict[str, Any]]:
         values, options = self._fields(what, fields, declared=_CREATE_NAMES, accepted=self.kind.create_fields, own=own)
-        for name in ("session_id", "user_id"):
-            value = values.get(name)
-            if value is not None and not isinstance(value, str):
-                raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+        _check_field_types(values)
         uploads = file_fields(values.pop("files", None))
         form = encode_form({"message": _check_message(message), "stream": stream, "background": background, **values})
         return form, uploads, options
@@ -489,16 +506,30 @@ class Runs(APIResource, Generic[S]):
         self, entity_id: str, message: str, *, background: bool = False, **fields: Unpack[CreateFields]
     ) -> Union[RunOutput, RunAccepted]:
         """Run and wait for the answer (``RunOutput``); with ``background=True`` return at once with
-        ``RunAccepted`` (then :meth:`get_run` / :meth:`wait`).
+        ``RunAccepted`` (then `get_run` / `wait`).
 
-        ``fields`` are the form fields AgentOS reads (:class:`CreateFields`: ``session_id``,
+        ``fields`` are the form fields AgentOS reads (`CreateFields`: ``session_id``,
         ``user_id``, ``files``, ``session_state``, ``dependencies``, ``metadata``, ...), plus
         ``extra_body``, ``timeout`` and ``extra_headers``. An unknown keyword raises ``TypeError``.
 
-        Example::
+        Args:
+            entity_id: The agent's, team's or workflow's id (``client.agents.list()`` lists them).
+            message: The user's message.
+            background: Return at once with a ``RunAccepted``; the run goes on on the server.
+            **fields: Run fields (`CreateFields`) and the call's ``timeout`` / ``extra_headers``.
 
+        Returns:
+            The run's ``RunOutput``, or ``RunAccepted`` (run_id, session_id) with ``background=True``.
+
+        Raises:
+            NotFoundError: No such agent, team or workflow.
+            TypeError: An unknown keyword, or a field of the wrong type.
+
+        Example:
+            ```python
             out = client.agents.run("assistant", "What is 2 + 2?", session_state={"user": "ada"})
             print(out.run_id, out.content)
+            ```
         """
         session_id = fields.get("session_id") or str(uuid.uuid4())
         form, uploads, options = self._create_form(
@@ -606,18 +637,35 @@ class Runs(APIResource, Generic[S]):
         **fields: Unpack[CreateFields],
     ) -> RunStream:
         """Run and stream its typed events. The request is sent now (errors such as 404 raise
-        here); iterate the returned :class:`~agentos_sync.RunStream` for the events.
+        here); iterate the returned `RunStream` for the events.
 
         With ``background=True`` the run survives a dropped connection and the stream resumes it
         by itself (``on_reconnect`` sees the resume's meta events; ``reconnect`` overrides the
         client's policy). ``deadline`` bounds the whole stream in seconds (``APITimeoutError``
-        past it). ``fields`` as for :meth:`run`.
+        past it). ``fields`` as for `run`.
 
-        Example::
+        Args:
+            entity_id: The agent's, team's or workflow's id.
+            message: The user's message.
+            background: Make the run resumable: the stream survives dropped connections.
+            on_reconnect: Called with each meta event of a resume (``CatchUpEvent``, ...).
+            reconnect: The `ReconnectPolicy` for this stream (default: the client's).
+            deadline: Seconds the whole stream may take; ``APITimeoutError`` past it.
+            **fields: Run fields (`CreateFields`) and the call's ``timeout`` / ``extra_headers``.
 
+        Returns:
+            A `RunStream`: iterate it for typed events; use it in a ``with`` block.
+
+        Raises:
+            NotFoundError: No such agent, team or workflow (at the call, before any event).
+            TypeError: An unknown keyword, or a field of the wrong type.
+
+        Example:
+            ```python
             with client.agents.stream("assistant", "Tell me a joke", background=True) as stream:
                 for ev in stream:
                     print(ev.event, ev.event_index)
+            ```
         """
         _check_deadline(deadline)
         _check_callback(on_reconnect)
@@ -709,7 +757,7 @@ class Runs(APIResource, Generic[S]):
         options: Optional[Mapping[str, Any]] = None,
         fresh_connection: bool = False,
     ) -> Response:
-        """Send one ``/resume`` request; the stream's source and :meth:`resume` use it."""
+        """Send one ``/resume`` request; the stream's source and `resume` use it."""
         segments = self._runs_path(entity_id, segment(run_id, "run_id"), "resume")
         response = self._http.send(
             "POST",
@@ -735,19 +783,37 @@ class Runs(APIResource, Generic[S]):
         on_reconnect: OnReconnect = None,
         reconnect: Optional[ReconnectPolicy] = None,
         deadline: Optional[float] = None,
-        yield_meta: bool = True,
+        include_meta: bool = True,
         **options: Unpack[CallOptions],
     ) -> RunStream:
         """Re-attach to a background run's stream after ``last_event_index`` (None: from the start).
 
         Yields the server's meta events first (``CatchUpEvent``, ``ReplayEvent``,
-        ``SubscribedEvent``), then the missed and live events; it resumes again by itself if it
-        drops. An unknown run raises ``RunNotFoundError``.
+        ``SubscribedEvent``), as agno's ``resume_run_stream`` does, then the missed and live
+        events; it resumes again by itself if it drops. ``include_meta=False`` sends the meta
+        events to ``on_reconnect`` only: the events then are exactly those of
+        ``client.resume(cursor)``, whose default that is. An unknown run raises
+        ``RunNotFoundError``.
 
-        Example::
+        Args:
+            entity_id: The agent's, team's or workflow's id.
+            run_id: The background run's id (``stream.run_id``, ``RunAccepted.run_id``).
+            last_event_index: The last ``event_index`` you handled; None replays from the start.
+            session_id: The run's session (the server looks stored runs up in it).
+            on_reconnect: Called with each meta event, also those of later resumes.
+            reconnect: The `ReconnectPolicy` for this stream (default: the client's).
+            deadline: Seconds the whole stream may take; ``APITimeoutError`` past it.
+            include_meta: Yield the server's meta events (``CatchUpEvent``, ...) too.
+            **options: The call's ``timeout`` / ``extra_headers``.
 
+        Returns:
+            A `RunStream` of the events after ``last_event_index``.
+
+        Example:
+            ```python
             for ev in client.agents.resume("assistant", run_id, last_event_index=4, session_id=sid):
                 ...
+            ```
         """
         _check_deadline(deadline)
         _check_callback(on_reconnect)
@@ -765,7 +831,7 @@ class Runs(APIResource, Generic[S]):
             run_id=run_id,
             session_id=session_id,
             last_event_index=last_event_index,
-            yield_meta=yield_meta,
+            yield_meta=include_meta,
         )
 
     # -- continue (human in the loop) ------------------------------------------------------
@@ -786,6 +852,7 @@ class Runs(APIResource, Generic[S]):
         values, options = self._fields(
             what, {"tools": tools, **fields}, declared=_CONTINUE_NAMES, accepted=self.kind.continue_fields, own=own
         )
+        _check_field_types(values)
         for name in _ANSWERS:
             if name in values:
                 values[name] = _answers(values[name], name)
@@ -843,13 +910,14 @@ class Runs(APIResource, Generic[S]):
 
         Agents take their answered ``tools`` (``ToolExecution``s or dicts: confirmed, given user
         input, or executed externally), teams ``requirements=``, workflows ``step_requirements=``;
-        other fields: :class:`ContinueFields`.
+        other fields: `ContinueFields`.
 
-        Example::
-
+        Example:
+            ```python
             paused = client.agents.get_run("confirmer", run_id, session_id)
             answered = [{**t.model_dump(), "confirmed": True} for t in paused.tools or []]
             out = client.agents.continue_run("confirmer", run_id, answered, session_id=session_id)
+            ```
         """
         form, options = self._continue_form(
             f"{self.kind.path}.continue_run()",
@@ -899,12 +967,13 @@ class Runs(APIResource, Generic[S]):
         ``last_event_index``: the paused stream's last index (``stream.last_event_index``), so a
         resume after a cut starts past the paused part; when omitted for a background continue,
         the client reads it from the server first (one ``/resume`` request). Other arguments as
-        for :meth:`continue_run` and :meth:`stream`.
+        for `continue_run` and `stream`.
 
-        Example::
-
+        Example:
+            ```python
             for ev in client.agents.continue_stream("confirmer", run_id, answered, session_id=sid):
                 print(ev.event)
+            ```
         """
         _check_deadline(deadline)
         _check_callback(on_reconnect)
@@ -956,10 +1025,11 @@ class Runs(APIResource, Generic[S]):
         """One run as the server stores it, with its ``status`` (AgentOS looks runs up by session,
         so ``session_id`` is required).
 
-        Example::
-
+        Example:
+            ```python
             run = client.agents.get_run("assistant", acc.run_id, acc.session_id)
             print(run.status, run.content)
+            ```
         """
         return self._fetch_run(entity_id, run_id, _required(session_id, "session_id", "get_run"), options)
 
@@ -980,10 +1050,11 @@ class Runs(APIResource, Generic[S]):
     ) -> List[RunOutput]:
         """The runs of a session (optionally only those with ``status``: RUNNING, COMPLETED, ...).
 
-        Example::
-
+        Example:
+            ```python
             for run in client.agents.list_runs("assistant", session_id):
                 print(run.run_id, run.status)
+            ```
         """
         data = self._http.json(
             "GET",
@@ -1002,9 +1073,10 @@ class Runs(APIResource, Generic[S]):
         """Ask the server to cancel a run (its stream then ends with a cancelled event).
         ``session_id`` proves ownership on servers with per-user access control.
 
-        Example::
-
+        Example:
+            ```python
             client.agents.cancel("assistant", stream.run_id)
+            ```
         """
         self._http.json(
             "POST",
@@ -1032,10 +1104,24 @@ class Runs(APIResource, Generic[S]):
         A run the server does not list yet is waited for too (AgentOS stores a run that was not
         started in the background only when it ends); ``NotFoundError`` if it never appears.
 
-        Example::
+        Args:
+            entity_id: The agent's, team's or workflow's id.
+            run_id: The run's id.
+            session_id: The run's session (required: AgentOS looks runs up by session).
+            timeout: Seconds to wait in all; ``APITimeoutError`` after.
+            poll_interval: Seconds between polls.
+            request_timeout: Each poll's HTTP timeout (default: the client's).
+            extra_headers: Headers added to each poll.
+            sleep: What waits between polls (tests pass a fake clock's).
 
+        Returns:
+            The run's `RunOutput` once it is over or paused (``status`` says which).
+
+        Example:
+            ```python
             acc = client.agents.run("assistant", "Summarise the report", background=True)
             done = client.agents.wait("assistant", acc.run_id, acc.session_id, timeout=120)
+            ```
         """
         _required(session_id, "session_id", "wait")
         for name, value in (("timeout", timeout), ("poll_interval", poll_interval)):
@@ -1092,7 +1178,7 @@ def _named(form: Mapping[str, str]) -> Tuple[Dict[str, str], str]:
 
 
 def _tagged(form: Mapping[str, str], tag: str) -> Tuple[Dict[str, str], str]:
-    """A resumable create's form, named (:func:`_named`), with the create tag merged into its
+    """A resumable create's form, named (`_named`), with the create tag merged into its
     ``metadata`` (the user's keys kept): agent runs list their metadata, so a create cut before
     its first event also finds its own run on a server that assigns its own ids."""
     out = dict(form)

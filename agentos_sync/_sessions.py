@@ -2,7 +2,7 @@
 
 The methods keep the parameters (names and order, ``table`` included) of agno 3.1.10's
 ``AgentOSClient`` session methods, which are their one-line aliases on
-:class:`~agentos_sync.AgentOSClient` (``create_session``, ``get_sessions``, ...).
+`AgentOSClient` (``create_session``, ``get_sessions``, ...).
 """
 
 from __future__ import annotations
@@ -62,11 +62,12 @@ class Sessions(APIResource):
     """Session operations: ``client.sessions``. Every method also takes ``timeout=`` and
     ``extra_headers=`` for that call.
 
-    Example::
-
+    Example:
+        ```python
         s = client.sessions.create(agent_id="assistant", session_name="Support chat")
         client.agents.run("assistant", "Hi", session_id=s.session_id)
         print([r.run_id for r in client.sessions.runs(s.session_id)])
+        ```
     """
 
     name = "sessions"
@@ -87,9 +88,10 @@ class Sessions(APIResource):
     ) -> SessionRecord:
         """Create a session (``session_type``: agent, team or workflow).
 
-        Example::
-
+        Example:
+            ```python
             s = client.sessions.create(agent_id="assistant", session_name="Support chat")
+            ```
         """
         body = {
             "session_id": session_id,
@@ -127,11 +129,12 @@ class Sessions(APIResource):
     ) -> SyncPage[SessionRecord]:
         """Sessions, filtered: one page (``.data``, ``.meta`` as agno's) that iterates every page lazily.
 
-        Example::
-
+        Example:
+            ```python
             page = client.sessions.list(session_type="agent", component_id="assistant", limit=50)
             print(len(page.data), page.meta.total_count)
             every_session = list(page)          # the next pages are fetched as the loop needs them
+            ```
         """
         check_page(limit, page)
         if sort_order not in ("asc", "desc"):
@@ -171,9 +174,10 @@ class Sessions(APIResource):
     ) -> SessionRecord:
         """One session with its state; ``NotFoundError`` when unknown.
 
-        Example::
-
+        Example:
+            ```python
             print(client.sessions.get(session_id).session_state)
+            ```
         """
         data = self._http.json(
             "GET",
@@ -197,10 +201,11 @@ class Sessions(APIResource):
     ) -> List[RunOutput]:
         """The runs of a session (agent, team or workflow runs), optionally filtered.
 
-        Example::
-
+        Example:
+            ```python
             for run in client.sessions.runs(session_id, status=["COMPLETED"]):
                 print(run.run_id, run.content)
+            ```
         """
         params = _runs_query(session_type, user_id, created_after, created_before, status, db_id, table)
         return self._list_runs(session_id, "runs", RunOutput, params, self._options(options, self.runs))
@@ -220,10 +225,11 @@ class Sessions(APIResource):
         """The runs of a session, light: ids, status, time, truncated input and output (no
         messages, events or metrics), optionally filtered.
 
-        Example::
-
+        Example:
+            ```python
             for p in client.sessions.run_previews(session_id):
                 print(p.run_id, p.status, p.run_input, "->", p.content_preview)
+            ```
         """
         params = _runs_query(session_type, user_id, created_after, created_before, status, db_id, table)
         return self._list_runs(
@@ -249,9 +255,10 @@ class Sessions(APIResource):
     ) -> RunOutput:
         """One run of a session.
 
-        Example::
-
+        Example:
+            ```python
             run = client.sessions.get_run(session_id, run_id)
+            ```
         """
         data = self._http.json(
             "GET",
@@ -273,9 +280,10 @@ class Sessions(APIResource):
     ) -> SessionRecord:
         """Rename a session.
 
-        Example::
-
+        Example:
+            ```python
             client.sessions.rename(session_id, "Billing question")
+            ```
         """
         if not isinstance(session_name, str) or not session_name:
             raise ValueError("session_name must be a non-empty str")
@@ -304,9 +312,10 @@ class Sessions(APIResource):
     ) -> SessionRecord:
         """Update a session's name, state, metadata or summary (at least one).
 
-        Example::
-
+        Example:
+            ```python
             client.sessions.update(session_id, session_state={"cart": ["book"]})
+            ```
         """
         body = {"session_name": session_name, "session_state": session_state, "metadata": metadata, "summary": summary}
         body = {k: v for k, v in body.items() if v is not None}
@@ -332,9 +341,10 @@ class Sessions(APIResource):
     ) -> None:
         """Delete a session and its runs.
 
-        Example::
-
+        Example:
+            ```python
             client.sessions.delete(session_id)
+            ```
         """
         self._http.json(
             "DELETE",
@@ -354,9 +364,10 @@ class Sessions(APIResource):
     ) -> None:
         """Delete several sessions; ``session_types`` gives each one's type, in the same order.
 
-        Example::
-
+        Example:
+            ```python
             client.sessions.delete_many([s1, s2], ["agent", "team"])
+            ```
         """
         ids = list(session_ids)
         types = [_session_type(t, required=True) for t in session_types]

@@ -21,11 +21,12 @@ __all__ = ["Traces"]
 class Traces(APIResource):
     """Execution traces: ``client.traces``. Every method also takes ``timeout=`` and ``extra_headers=``.
 
-    Example::
-
+    Example:
+        ```python
         for trace in client.traces.list(session_id=session_id):
             detail = client.traces.get(trace.trace_id)
             print(detail.name, [span.name for span in detail.tree])
+        ```
     """
 
     name = "traces"
@@ -48,10 +49,11 @@ class Traces(APIResource):
     ) -> SyncPage[TraceSummary]:
         """Traces, filtered (``status``: OK or ERROR; times ISO 8601): a page that iterates every page.
 
-        Example::
-
+        Example:
+            ```python
             page = client.traces.list(agent_id="assistant", limit=10)
             print(page.total, [t.trace_id for t in page.data])
+            ```
         """
         check_page(limit, page)
         opts = self._options(options, self.list)
@@ -85,10 +87,11 @@ class Traces(APIResource):
     ) -> Union[TraceDetail, TraceNode]:
         """A trace with its span tree, or (``span_id=``) one of its spans; ``NotFoundError`` when unknown.
 
-        Example::
-
+        Example:
+            ```python
             detail = client.traces.get(trace_id)
             span = client.traces.get(trace_id, span_id=detail.tree[0].id)
+            ```
         """
         data = self._http.json(
             "GET",
@@ -115,10 +118,11 @@ class Traces(APIResource):
     ) -> SyncPage[TraceSessionStats]:
         """Traces counted per session: a page that iterates every page.
 
-        Example::
-
+        Example:
+            ```python
             for stats in client.traces.session_stats(agent_id="assistant"):
                 print(stats.session_id, stats.total_traces)
+            ```
         """
         check_page(limit, page)
         opts = self._options(options, self.session_stats)
@@ -151,9 +155,10 @@ class Traces(APIResource):
         """Search with agno's FilterExpr DSL (``{"op": "EQ", "key": "status", "value": "OK"}``;
         AND, OR, NOT, IN, CONTAINS, ...). ``group_by="run"`` gives traces, ``"session"`` per-session stats.
 
-        Example::
-
+        Example:
+            ```python
             page = client.traces.search({"op": "EQ", "key": "agent_id", "value": "assistant"})
+            ```
         """
         check_page(limit, page)
         grouping = text(group_by).lower()

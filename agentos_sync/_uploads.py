@@ -21,9 +21,12 @@ def _content_type(name: str) -> str:
 
 
 def file_fields(files: Optional[Sequence[FileInput]]) -> Optional[List[FileField]]:
-    """The multipart fields for ``files`` (None when there are none). Example::
+    """The multipart fields for ``files`` (None when there are none).
 
-    file_fields(["report.pdf", ("notes.txt", b"hello")])
+    Example:
+        ```python
+        file_fields(["report.pdf", ("notes.txt", b"hello")])
+        ```
     """
     if not files:
         return None

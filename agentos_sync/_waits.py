@@ -8,7 +8,7 @@ goes on into ``sem_wait``, which nothing wakes: the Ctrl-C acts only when anothe
 (Seen here: 1 in ~25-150 runs of ``tests/test_run_many_interrupt.py`` under load, on CPython
 3.10; the recorded handler ran only when pytest-timeout's SIGALRM came, seconds later.)
 
-So the main thread waits in slices of :data:`SLICE_S`: each slice ends in the interpreter, which
+So the main thread waits in slices of `SLICE_S`: each slice ends in the interpreter, which
 then runs the recorded handler. A lost Ctrl-C acts within one slice, and a wait that is not
 interrupted costs a wake-up per slice. Other threads never receive signals in Python and wait in
 one piece.

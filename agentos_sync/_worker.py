@@ -1,7 +1,7 @@
 """StreamWorker: one run stream read on a daemon thread, its events handed over a queue.
 
-Kept apart from :mod:`agentos_sync.concurrency` (which re-exports it) so that
-:meth:`RunStream.in_thread <agentos_sync.streams.RunStream.in_thread>` can reach it without
+Kept apart from `agentos_sync.concurrency` (which re-exports it) so that
+`RunStream.in_thread <agentos_sync.streams.RunStream.in_thread>` can reach it without
 ``streams.py`` and ``concurrency.py`` importing each other. It needs a stream only as a type.
 """
 
@@ -42,7 +42,7 @@ _PUT_POLL = 0.05
 
 
 class _Shared:
-    """State shared by a worker thread and its :class:`StreamWorker`. The thread holds only this
+    """State shared by a worker thread and its `StreamWorker`. The thread holds only this
     (never the StreamWorker), so a worker dropped without ``cancel()`` is garbage collected, and
     its finaliser closes the stream instead of leaving a thread blocked on a full queue."""
 
@@ -108,26 +108,26 @@ def _pump(
 
 
 class StreamWorker:
-    """Reads one :class:`~agentos_sync.RunStream` on a daemon thread, so the caller can wait with a
+    """Reads one `RunStream` on a daemon thread, so the caller can wait with a
     timeout, do other work, or be called back.
 
     Events go to a bounded ``queue.Queue`` (``maxsize``; a slow consumer slows the reading, it
-    never drops events): take them with :meth:`get` (``timeout`` in seconds), :meth:`events` or a
+    never drops events): take them with `get` (``timeout`` in seconds), `events` or a
     plain ``for`` loop. An exception of the stream is re-raised to the consumer after the events
     that preceded it. With ``on_event``, events go to that callback (on the worker thread) instead
     of the queue; ``on_error(exc)`` sees a failure, ``on_done()`` runs once at the end, whatever the
-    outcome. All callbacks have run when :meth:`get` reports the end or :meth:`join` returns.
+    outcome. All callbacks have run when `get` reports the end or `join` returns.
 
-    :meth:`cancel` (also on leaving a ``with`` block, and when the worker is garbage collected)
+    `cancel` (also on leaving a ``with`` block, and when the worker is garbage collected)
     closes the stream, which releases its connection to the pool, and stops the thread. The run
     itself is not cancelled on the server (``client.cancel_agent_run(run_id)`` does that).
 
     One StreamWorker is the stream's one consumer: do not iterate the stream yourself meanwhile.
     The worker's queue may be read from any thread.
 
-    Example::
-
-        with client.run_agent_stream("assistant", "Write a story", background=True) as stream:
+    Example:
+        ```python
+        with client.agents.stream("assistant", "Write a story", background=True) as stream:
             worker = StreamWorker(stream)
             while True:
                 try:
@@ -140,6 +140,7 @@ class StreamWorker:
                 print(ev.event)
 
         StreamWorker(stream, on_event=print, on_done=lambda: print("done"))   # callbacks only
+        ```
     """
 
     def __init__(
@@ -196,7 +197,7 @@ class StreamWorker:
         """The next event; None once the stream has ended (or was cancelled), and on every call
         after that. Raises the stream's exception if it failed (once its earlier events are taken),
         and ``queue.Empty`` when no event came within ``timeout`` seconds (the stream goes on:
-        call again, or :meth:`cancel`)."""
+        call again, or `cancel`)."""
         if self._ended or self._shared.cancelled.is_set():
             self._end()
             return None
@@ -242,7 +243,7 @@ class StreamWorker:
 
     def cancel(self) -> None:
         """Stop reading: close the stream (its connection returns to the pool) and end the thread.
-        Idempotent; a consumer blocked in :meth:`get` wakes with None. The run goes on on the server."""
+        Idempotent; a consumer blocked in `get` wakes with None. The run goes on on the server."""
         shared = self._shared
         if shared.finished.is_set() or shared.cancelled.is_set():
             return
@@ -295,9 +296,12 @@ def stream_in_thread(
     on_done: Optional[Callable[[], Any]] = None,
     maxsize: int = 1024,
 ) -> StreamWorker:
-    """Start reading ``stream`` on a worker thread; see :class:`StreamWorker`. Example::
+    """Start reading ``stream`` on a worker thread; see `StreamWorker`.
 
-    worker = stream_in_thread(client.run_agent_stream("assistant", "Hi", background=True))
-    ev = worker.get(timeout=5)
+    Example:
+        ```python
+        worker = stream_in_thread(client.agents.stream("assistant", "Hi", background=True))
+        ev = worker.get(timeout=5)
+        ```
     """
     return StreamWorker(stream, on_event=on_event, on_error=on_error, on_done=on_done, maxsize=maxsize)

@@ -4,12 +4,13 @@ for agno's client reads the same attributes; every model keeps the fields it doe
 (``model_extra``), and every field the server might leave out is optional, so a newer server's
 answer still reads.
 
-Example::
-
+Example:
+    ```python
     from agentos_sync.api_models import Memory
 
     m = client.memories.create("Likes tea", user_id="u1", topics=["drinks"])
     assert isinstance(m, Memory) and m.topics == ["drinks"]
+    ```
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Layer 1: ``AgentOSClient``, the public, blocking client: a composition of resources.
 
-``client.agents``, ``client.teams``, ``client.workflows`` (one :class:`~agentos_sync.resources.Runs`
-class, three kinds) and ``client.sessions`` share one :class:`~agentos_sync._http.HTTPCore`, which
+``client.agents``, ``client.teams``, ``client.workflows`` (one `Runs`
+class, three kinds) and ``client.sessions`` share one `HTTPCore`, which
 builds requests, maps status codes to exceptions and hands bodies to the resources. The client
 knows nothing of sockets (that is the transport's business) and holds no per-call state, so one
 client is safe to share between threads: the usual module-level client of a Django project. A
@@ -115,18 +115,18 @@ class AgentOSClient:
     Observing it (docs/observe.md): ``event_hooks={"request": [...], "response": [...]}`` see
     every exchange; ``secret_headers`` names headers never shown (like the key);
     ``tracer_provider`` an OpenTelemetry provider (default: the global one, once configured).
-    :meth:`with_options` derives a client sharing the pool; :attr:`with_raw_response` gives the
+    `with_options` derives a client sharing the pool; `with_raw_response` gives the
     HTTP side of a call.
 
     The client is a composition of resources, one per AgentOS area, over one shared request
-    core: ``client.agents``, ``client.teams``, ``client.workflows`` (:class:`~agentos_sync.resources.Runs`:
+    core: ``client.agents``, ``client.teams``, ``client.workflows`` (`Runs`:
     ``run``, ``stream``, ``resume``, ``continue_run``, ``continue_stream``, ``get_run``,
     ``list_runs``, ``wait``, ``cancel``, ``list``, ``get``) and ``client.sessions``
-    (:class:`~agentos_sync.resources.Sessions`). agno's ``AgentOSClient`` names (``run_agent``,
+    (`Sessions`). agno's ``AgentOSClient`` names (``run_agent``,
     ``run_team_stream``, ``get_sessions``, ...) are the same methods under their agno names.
 
-    Example::
-
+    Example:
+        ```python
         from agentos_sync import AgentOSClient, events
 
         client = AgentOSClient("http://localhost:7777")
@@ -135,6 +135,7 @@ class AgentOSClient:
             if isinstance(ev, events.RunContentEvent):
                 print(ev.content, end="")
         client.run_agent("assistant", "Hi")          # agno's name for client.agents.run
+        ```
     """
 
     @_typo_safe
@@ -209,9 +210,9 @@ class AgentOSClient:
         )
         #: Agents: run, stream, resume, continue, inspect and cancel their runs; list and get them.
         self.agents = Runs(self._http, AGENT, AgentSummary, reconnect=self.reconnect, max_event_bytes=max_event_bytes)
-        #: Teams: the same methods as :attr:`agents`.
+        #: Teams: the same methods as `agents`.
         self.teams = Runs(self._http, TEAM, TeamSummary, reconnect=self.reconnect, max_event_bytes=max_event_bytes)
-        #: Workflows: the same methods as :attr:`agents`.
+        #: Workflows: the same methods as `agents`.
         self.workflows = Runs(
             self._http, WORKFLOW, WorkflowSummary, reconnect=self.reconnect, max_event_bytes=max_event_bytes
         )
@@ -242,11 +243,12 @@ class AgentOSClient:
         it: closing a derived client leaves it open for the others, closing this one closes it
         (once) and with it every derived client.
 
-        Example::
-
+        Example:
+            ```python
             client = AgentOSClient(url)
             patient = client.with_options(timeout=600, max_retries=5)
             patient.agents.run("researcher", "Summarise the archive")
+            ```
         """
         for key in overrides:
             if key not in _DERIVABLE:
@@ -267,15 +269,16 @@ class AgentOSClient:
 
     @property
     def with_raw_response(self) -> Any:
-        """This client's methods, returning a :class:`~agentos_sync.RawResponse` (status,
+        """This client's methods, returning a `RawResponse` (status,
         headers, elapsed time, retries taken, request id, and the parsed result) instead of the
         parsed result, as openai-python's ``with_raw_response``.
 
-        Example::
-
+        Example:
+            ```python
             raw = client.with_raw_response.agents.run("assistant", "Hi")
             print(raw.status_code, raw.headers["content-type"], raw.elapsed, raw.retries_taken)
             out = raw.parse()          # the RunOutput
+            ```
         """
         return RawClient(self)
 
@@ -285,9 +288,10 @@ class AgentOSClient:
     def transport(self) -> Transport:
         """The transport every request goes through.
 
-        Example::
-
+        Example:
+            ```python
             client.transport.close()     # what client.close() does, among other things
+            ```
         """
         return self._http.transport
 
@@ -295,34 +299,37 @@ class AgentOSClient:
     def timeout(self) -> Tuple[float, float]:
         """The default ``(connect, read)`` timeout of every request (a call's ``timeout=`` overrides it).
 
-        Example::
-
+        Example:
+            ```python
             assert AgentOSClient(timeout=5).timeout == (5.0, 5.0)
+            ```
         """
         return self._http.timeout
 
     def close(self) -> None:
         """Close the transport's pooled connections. Idempotent; the client is unusable after.
 
-        Example::
-
+        Example:
+            ```python
             client = AgentOSClient("http://localhost:7777")
             try:
                 client.agents.run("assistant", "Hi")
             finally:
                 client.close()          # or: with AgentOSClient(...) as client:
+            ```
         """
         self._http.close()
 
     @property
     def closed(self) -> bool:
-        """True once :meth:`close` ran.
+        """True once `close` ran.
 
-        Example::
-
+        Example:
+            ```python
             with AgentOSClient() as client:
                 ...
             assert client.closed
+            ```
         """
         return self._http.closed
 
@@ -424,9 +431,10 @@ class AgentOSClient:
     def health(self) -> Dict[str, Any]:
         """``GET /health``: ``{"status": "ok", ...}`` when the server is up.
 
-        Example::
-
+        Example:
+            ```python
             assert client.health()["status"] == "ok"
+            ```
         """
         data = self._http.json("GET", ["health"])
         return data if isinstance(data, dict) else {"status": data}
@@ -434,18 +442,20 @@ class AgentOSClient:
     def get_config(self) -> ConfigResponse:
         """What this AgentOS serves: its agents, teams, workflows and databases.
 
-        Example::
-
+        Example:
+            ```python
             print([a.id for a in client.get_config().agents])
+            ```
         """
         return validate(ConfigResponse, self._http.json("GET", ["config"]), "AgentOS")
 
     def for_kind(self, kind: str) -> Runs[Any]:
         """The runs resource of a kind named at run time: ``"agent"``, ``"team"`` or ``"workflow"``.
 
-        Example::
-
+        Example:
+            ```python
             client.for_kind("team").run("duo", "Plan a trip")     # same as client.teams.run(...)
+            ```
         """
         try:
             return self._by_kind[kind]
@@ -456,13 +466,14 @@ class AgentOSClient:
 
     def run_many(self, requests: Iterable[RunRequestLike], **options: Unpack[RunManyOptions]) -> List[RunResult]:
         """Run many runs on a bounded thread pool; results in input order, each run's error
-        captured in its result rather than raised half-way. See :func:`agentos_sync.concurrency.run_many`.
+        captured in its result rather than raised half-way. See `agentos_sync.concurrency.run_many`.
 
-        Example::
-
+        Example:
+            ```python
             results = client.run_many([("assistant", "Hi"), ("assistant", "What is 2 + 2?")], max_workers=4)
             for r in results:
                 print(r.output.content if r.ok else r.error)
+            ```
         """
         from .concurrency import run_many
 
@@ -478,19 +489,23 @@ class AgentOSClient:
         include_meta: bool = False,
         **options: Unpack[CallOptions],
     ) -> RunStream:
-        """Re-attach to the run a :class:`~agentos_sync.cursors.RunCursor` (or its string) names,
+        """Re-attach to the run a `RunCursor` (or its string) names,
         in this process, yielding exactly the events after the cursor's ``last_event_index``.
 
         ``stream.cursor`` makes one; it may come from another process, a task queue or a
         database. The server's meta events (``CatchUpEvent``, ``ReplayEvent``, ...) go to
-        ``on_reconnect`` unless ``include_meta=True``. A run the server no longer knows raises
+        ``on_reconnect`` unless ``include_meta=True``: a cursor promises the events after it, which
+        is what a checkpointing consumer (a task, a relay) iterates. ``client.agents.resume(...)``
+        with the cursor's fields is the same call with ``include_meta=True`` as its default (agno's
+        ``resume_run_stream`` yields them). A run the server no longer knows raises
         ``NotFoundError`` or ``RunNotFoundError``; a finished run yields what it had left.
 
-        Example::
-
+        Example:
+            ```python
             stream = client.resume(RunCursor.from_string(saved))
             for ev in stream:
                 handle(ev)
+            ```
         """
         if isinstance(cursor, str):
             cursor = RunCursor.from_string(cursor)
@@ -504,6 +519,6 @@ class AgentOSClient:
             on_reconnect=on_reconnect,
             reconnect=reconnect,
             deadline=deadline,
-            yield_meta=include_meta,
+            include_meta=include_meta,
             **options,
         )

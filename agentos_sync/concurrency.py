@@ -1,23 +1,23 @@
 """Concurrency without asyncio: many runs on a bounded thread pool, and a run stream read on a
 worker thread.
 
-What is safe to share: one :class:`~agentos_sync.AgentOSClient` between any number of threads
+What is safe to share: one `AgentOSClient` between any number of threads
 (it holds no per-call state; its connection pool is sized by ``pool_maxsize``). What is not: one
-:class:`~agentos_sync.RunStream` has one consumer. A :class:`StreamWorker` is that consumer, and
+`RunStream` has one consumer. A `StreamWorker` is that consumer, and
 hands the events to any thread through a ``queue.Queue``.
 
-- :func:`run_many` runs N agent/team/workflow runs on at most ``max_workers`` threads and returns
-  one :class:`RunResult` per request, in input order; a failed run is captured in its result, it
+- `run_many` runs N agent/team/workflow runs on at most ``max_workers`` threads and returns
+  one `RunResult` per request, in input order; a failed run is captured in its result, it
   never stops the others half-way.
-- :class:`StreamWorker` reads one run stream on a daemon thread and either queues its events (the
+- `StreamWorker` reads one run stream on a daemon thread and either queues its events (the
   caller waits with ``get(timeout=...)``) or hands them to callbacks; ``cancel()`` closes the
   stream, which returns its connection to the pool.
 
 Every callable given here is called from a plain thread: async functions are refused with a
 ``TypeError`` (nothing would await them).
 
-Example::
-
+Example:
+    ```python
     from agentos_sync import AgentOSClient
     from agentos_sync.concurrency import RunRequest, StreamWorker, run_many
 
@@ -26,9 +26,10 @@ Example::
     for r in results:
         print(r.request.id, r.output.content if r.ok else r.error)
 
-    with StreamWorker(client.run_agent_stream("assistant", "Tell me a story", background=True)) as worker:
+    with StreamWorker(client.agents.stream("assistant", "Tell me a story", background=True)) as worker:
         for ev in worker.events(timeout=30):
             ...
+    ```
 """
 
 from __future__ import annotations
@@ -83,15 +84,16 @@ RUN_KINDS = ("agent", "team", "workflow")
 
 @dataclass(frozen=True)
 class RunRequest:
-    """One run for :func:`run_many`: the component (``kind`` and ``id``), the message, and extra
+    """One run for `run_many`: the component (``kind`` and ``id``), the message, and extra
     run fields passed to ``client.agents.run`` / ``teams.run`` / ``workflows.run`` as keyword
     arguments (``session_id``, ``user_id``, ``session_state``, ``metadata``, ``files``, ...; an
     unknown one fails that run with a ``TypeError``).
 
-    Example::
-
+    Example:
+        ```python
         RunRequest(id="assistant", message="What is 2 + 2?")
         RunRequest(kind="team", id="duo", message="Plan a trip", kwargs={"user_id": "u1"})
+        ```
     """
 
     id: str
@@ -118,26 +120,26 @@ class RunRequest:
         object.__setattr__(self, "kwargs", dict(self.kwargs))
 
 
-#: What :func:`run_many` accepts per run: a :class:`RunRequest`, ``(id, message)`` or
-#: ``(id, message, kwargs)``.
 RunRequestLike = Union[RunRequest, Tuple[str, str], Tuple[str, str, Mapping[str, Any]]]
+"""What `run_many` accepts per run: a `RunRequest`, ``(id, message)`` or ``(id, message, kwargs)``."""
 
 
 @dataclass(frozen=True)
 class RunResult:
-    """The outcome of one :func:`run_many` request: ``output`` when it succeeded, else ``error``
-    (an :class:`~agentos_sync.errors.AgentOSError` for anything the server or the network did, such
+    """The outcome of one `run_many` request: ``output`` when it succeeded, else ``error``
+    (an `AgentOSError` for anything the server or the network did, such
     as ``NotFoundError`` or ``RunFailedError`` for a run that ended in error, whose ``.output`` is
     the run; a ``TypeError``/``ValueError`` when the request's own arguments were refused).
 
-    Example::
-
+    Example:
+        ```python
         for r in run_many(client, requests):
             if r.ok:
                 print(r.output.content)
             else:
                 print(r.request.id, "failed:", r.error)
         outputs = [r.unwrap() for r in results]   # raises the first captured error
+        ```
     """
 
     request: RunRequest
@@ -172,7 +174,7 @@ def _as_request(item: Any, index: int, kind: str) -> RunRequest:
 
 
 class _Batch:
-    """What one :func:`run_many` call has in flight, so that an interrupt can end it at once: the
+    """What one `run_many` call has in flight, so that an interrupt can end it at once: the
     streams its threads are reading are closed (which wakes a thread blocked in recv), and no
     request not yet started is sent."""
 
@@ -239,7 +241,7 @@ def _run_one(client: AgentOSClient, request: RunRequest, index: int, resumable: 
 
 
 class RunManyOptions(TypedDict, total=False):
-    """The keyword arguments of :func:`run_many` (and ``AgentOSClient.run_many``), in one place."""
+    """The keyword arguments of `run_many` (and ``AgentOSClient.run_many``), in one place."""
 
     max_workers: int
     kind: str
@@ -258,11 +260,11 @@ def run_many(
 ) -> List[RunResult]:
     """Run many agent/team/workflow runs at once on a bounded thread pool and wait for them all.
 
-    Returns one :class:`RunResult` per request, **in input order**. A run that fails (a 404, a
+    Returns one `RunResult` per request, **in input order**. A run that fails (a 404, a
     timeout, a failed run, a bad argument) is captured in its result's ``error``; it never raises
     half-way, and the other runs go on. Requests are validated before any run starts.
 
-    - ``requests``: :class:`RunRequest` objects, or ``(id, message)`` / ``(id, message, kwargs)``
+    - ``requests``: `RunRequest` objects, or ``(id, message)`` / ``(id, message, kwargs)``
       tuples, whose kind is ``kind`` (default ``"agent"``).
     - ``max_workers``: at most this many runs in flight. Give the client a ``pool_maxsize`` at
       least this large, or connections beyond the pool are opened and discarded per run.
@@ -277,11 +279,13 @@ def run_many(
     a plain request still waiting for its answer never holds the process at exit. The runs
     themselves go on on the server (background ones can be resumed or cancelled by run_id).
 
-    The client is shared by the worker threads, which is safe. Example::
+    The client is shared by the worker threads, which is safe. Example:
 
-        results = run_many(client, [("assistant", f"Summarise chapter {n}") for n in range(1, 21)], max_workers=8)
-        summaries = [r.output.content for r in results if r.ok]
-        failed = [(r.request, r.error) for r in results if not r.ok]
+    ```python
+    results = run_many(client, [("assistant", f"Summarise chapter {n}") for n in range(1, 21)], max_workers=8)
+    summaries = [r.output.content for r in results if r.ok]
+    failed = [(r.request, r.error) for r in results if not r.ok]
+    ```
     """
     if isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1:
         raise ValueError(f"max_workers must be an int >= 1, got {max_workers!r}")

@@ -4,13 +4,13 @@ A background run goes on in AgentOS when the process streaming it dies; to take 
 elsewhere, another process needs what the stream knew: which runnable (kind and id), which run,
 its session (the server's database lookup needs it) and the last ``event_index`` delivered. A
 cursor holds exactly that, and nothing live: it is a frozen dataclass that serializes to a short
-URL-safe string (:meth:`RunCursor.to_string`, also ``str(cursor)``) and to a JSON-ready dict
-(:meth:`RunCursor.to_json`), and parses back with validation (a bad cursor is a ``ValueError``
+URL-safe string (`RunCursor.to_string`, also ``str(cursor)``) and to a JSON-ready dict
+(`RunCursor.to_json`), and parses back with validation (a bad cursor is a ``ValueError``
 that names the problem, never a half-built value).
 
-Example::
-
-    stream = client.run_agent_stream("assistant", "Write a report", background=True)
+Example:
+    ```python
+    stream = client.agents.stream("assistant", "Write a report", background=True)
     for ev in stream:
         handle(ev)
         store.save(str(stream.cursor))            # after handling: the checkpoint
@@ -19,6 +19,7 @@ Example::
     stream = client.resume(RunCursor.from_string(store.load()))
     for ev in stream:                              # the events after the checkpoint, once each
         handle(ev)
+    ```
 """
 
 from __future__ import annotations
@@ -47,11 +48,12 @@ class RunCursor:
     """Where one background run's stream is: resume it after ``last_event_index`` (None: from
     the first event). Build one with ``stream.cursor``; re-attach with ``client.resume(cursor)``.
 
-    Example::
-
+    Example:
+        ```python
         cursor = RunCursor(kind="agent", entity_id="assistant", run_id=run_id, session_id=sid, last_event_index=4)
         text = cursor.to_string()                 # "rc1.eyJrIjoiYWdlbnQiLC..."
         assert RunCursor.from_string(text) == cursor
+        ```
     """
 
     kind: str
@@ -91,7 +93,7 @@ class RunCursor:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> RunCursor:
-        """The cursor of :meth:`to_json`'s dict; ``ValueError`` names what is wrong."""
+        """The cursor of `to_json`'s dict; ``ValueError`` names what is wrong."""
         if not isinstance(data, Mapping):
             raise ValueError(f"a RunCursor's JSON must be an object, got {type(data).__name__}")
         fields = {f.name for f in dataclasses.fields(cls)}
@@ -114,7 +116,7 @@ class RunCursor:
 
     @classmethod
     def from_string(cls, text: str) -> RunCursor:
-        """The cursor of :meth:`to_string`'s string; ``ValueError`` names what is wrong."""
+        """The cursor of `to_string`'s string; ``ValueError`` names what is wrong."""
         if not isinstance(text, str):
             raise ValueError(f"a RunCursor string must be a str, got {type(text).__name__}")
         text = text.strip()

@@ -1,18 +1,19 @@
 """The exception hierarchy: one class per thing a caller can act on.
 
-Every failure the client can meet surfaces as a subclass of :class:`AgentOSError`; no bare
+Every failure the client can meet surfaces as a subclass of `AgentOSError`; no bare
 ``requests``, ``json`` or ``pydantic`` exception escapes the public API. Messages say what
 happened and what to do, and never contain the API key: the request an error carries is a copy
 with its credential headers redacted, and a response it carries holds no request.
 
-Example::
-
+Example:
+    ```python
     from agentos_sync import AgentOSClient, errors
 
     try:
         AgentOSClient("http://localhost:7777").get_agent("nope")
     except errors.NotFoundError as exc:
         print(exc.status_code, exc.detail)
+    ```
 """
 
 from __future__ import annotations
@@ -144,12 +145,13 @@ class RunAnswerLostError(APIConnectionError):
     ``run_id`` and ``session_id`` name the run (every create names its run), so its result can be
     fetched later; ``status_code`` is the gateway's status when one answered, else None.
 
-    Example::
-
+    Example:
+        ```python
         try:
             out = client.agents.run("assistant", "Summarise the report")
         except errors.RunAnswerLostError as exc:
             out = client.agents.wait("assistant", exc.run_id, exc.session_id, timeout=600)
+        ```
     """
 
     def __init__(
@@ -239,14 +241,15 @@ class GatewayError(InternalServerError):
     after AgentOS got the request (an upstream reset, or a run slower than the gateway's read
     timeout), so a request that is not idempotent must not simply be sent again. The client's run
     methods handle it themselves (they find the run by its id); elsewhere the message says what
-    to check. A subclass of :class:`InternalServerError`, so code that catches 5xx still does.
+    to check. A subclass of `InternalServerError`, so code that catches 5xx still does.
 
-    Example::
-
+    Example:
+        ```python
         try:
             client.memories.create("likes tea", user_id="ada")
         except errors.GatewayError as exc:
             print(exc.status_code, exc.detail)   # 502 "502 Bad Gateway nginx/1.22.1"
+        ```
     """
 
     def __init__(self, message: str, *, status_code: Optional[int] = None, **kwargs: Any) -> None:
@@ -353,7 +356,7 @@ def make_status_error(
     ``from_agentos`` False: the body was not AgentOS's JSON error, so something else answered
     (``answered_by`` names it when known: the ``Server`` header; ``proxy`` is the forward proxy the
     request went through, which is then the likely author). A 502/503/504
-    from such a party is a :class:`GatewayError`; anything else says the answer does not look like
+    from such a party is a `GatewayError`; anything else says the answer does not look like
     AgentOS. ``idempotent`` False: the request may have changed something on the server, so the
     message never advises sending it again."""
     shown = detail if detail is not None else "(no detail)"
@@ -444,7 +447,7 @@ class StreamInterruptedError(StreamError):
 
 class ReconnectExhaustedError(StreamError):
     """A resumable stream was cut and the ReconnectPolicy was spent. Resume later with
-    ``client.resume_run_stream(..., run_id=exc.run_id, last_event_index=exc.last_event_index,
+    ``client.agents.resume(..., run_id=exc.run_id, last_event_index=exc.last_event_index,
     session_id=exc.session_id)``."""
 
     def __init__(self, message: str, *, attempts: int = 0, **kwargs: Any) -> None:
@@ -467,12 +470,14 @@ class RunIncompleteError(StreamError):
 
     ``missing`` lists the ``(first, last)`` event_index ranges that never arrived (``last`` None:
     up to an end the client cannot know); ``output`` is the run as the server stores it, whose
-    ``content`` is the whole answer. Example::
+    ``content`` is the whole answer. Example:
 
-        try:
-            for ev in stream: render(ev)
-        except errors.RunIncompleteError as exc:
-            render_text(exc.output.content)
+    ```python
+    try:
+        for ev in stream: render(ev)
+    except errors.RunIncompleteError as exc:
+        render_text(exc.output.content)
+    ```
     """
 
     def __init__(

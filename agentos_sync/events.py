@@ -1,20 +1,21 @@
 """Typed run events: one pydantic model per AgentOS event type, named as agno names them.
 
-Every event has the common fields of :class:`RunEvent`; fields the model does not declare are kept
+Every event has the common fields of `RunEvent`; fields the model does not declare are kept
 (``event.model_extra``, or plain attribute access), so a newer server's additions are never lost.
-A type this client does not know becomes :class:`UnknownEvent` with its payload. Team events are
+A type this client does not know becomes `UnknownEvent` with its payload. Team events are
 ``Team...Event`` (``TeamRunContentEvent``), workflow events carry their agno names
 (``WorkflowStartedEvent``, ``StepStartedEvent``). ``CustomEvent`` is shared by all three families.
 
-Example::
-
+Example:
+    ```python
     from agentos_sync import events
 
-    for ev in client.run_agent_stream("assistant", "Tell me a joke"):
+    for ev in client.agents.stream("assistant", "Tell me a joke"):
         if isinstance(ev, events.RunContentEvent):
             print(ev.content, end="", flush=True)
         elif isinstance(ev, events.ToolCallStartedEvent) and ev.tool:
             print(f"[calling {ev.tool.tool_name}]")
+    ```
 """
 
 from __future__ import annotations
@@ -1024,8 +1025,8 @@ def validate_event_json(event_type: str, data: bytes) -> RunEvent:
 
 
 def event_class(event_type: str) -> Type[RunEvent]:
-    """The model for an event type name (``"RunContent"`` -> :class:`RunContentEvent`);
-    :class:`UnknownEvent` for a name this client does not know."""
+    """The model for an event type name (``"RunContent"`` -> `RunContentEvent`);
+    `UnknownEvent` for a name this client does not know."""
     return _REGISTRY.get(event_type, UnknownEvent)
 
 
@@ -1056,9 +1057,10 @@ def terminal_status(event_type: str) -> Optional[str]:
     """The run status a terminal event type stands for (``"TeamRunPaused"`` -> ``"PAUSED"``);
     None for an event that ends no run.
 
-    Example::
-
+    Example:
+        ```python
         terminal_status(stream.terminal_event.event)   # "COMPLETED", "ERROR", "CANCELLED" or "PAUSED"
+        ```
     """
     return TERMINAL_STATUS.get(event_type)
 

@@ -102,10 +102,11 @@ class RunOutput(_Model):
     """A run's result: what a non-streaming run returns, what ``get_*_run`` polls, what
     ``stream.get_final_output()`` assembles from the terminal event.
 
-    Example::
-
-        out = client.run_agent("assistant", "What is 2 + 2?")
+    Example:
+        ```python
+        out = client.agents.run("assistant", "What is 2 + 2?")
         print(out.run_id, out.content, out.metrics.total_tokens if out.metrics else None)
+        ```
     """
 
     run_id: Optional[str] = None

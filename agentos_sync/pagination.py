@@ -1,15 +1,16 @@
 """Lists that page lazily (as openai-python's ``SyncPage``): one page with its totals, and an
 iterator over every item that fetches the next page only when the loop gets there.
 
-A :class:`SyncPage` keeps agno's ``PaginatedResponse`` shape (``.data``, ``.meta``), so code
+A `SyncPage` keeps agno's ``PaginatedResponse`` shape (``.data``, ``.meta``), so code
 written for agno's client reads it unchanged; iterating it goes past the first page.
 
-Example::
-
+Example:
+    ```python
     page = client.memories.list(user_id="u1", limit=50)
     print(page.total, len(page.data))          # one page and its totals
     for memory in page:                         # every memory, page after page, lazily
         print(memory.memory)
+    ```
 """
 
 from __future__ import annotations
@@ -49,11 +50,12 @@ class SyncPage(Generic[T]):
     loop reaches it (nothing is fetched before). ``iter_pages()`` yields the pages themselves;
     ``has_next_page()`` / ``get_next_page()`` step by hand.
 
-    Example::
-
+    Example:
+        ```python
         page = client.memories.list(user_id="u1", limit=20)
         print(page.meta.total_count, page.total_pages)
         everything = list(page)          # all memories, across pages
+        ```
     """
 
     def __init__(
@@ -85,10 +87,11 @@ class SyncPage(Generic[T]):
         """True when the server says a page follows this one (and this one was not empty: an
         empty page never leads anywhere, whatever the totals claim).
 
-        Example::
-
+        Example:
+            ```python
             while page.has_next_page():
                 page = page.get_next_page()
+            ```
         """
         if self._fetch is None or not self.data:
             return False
@@ -99,11 +102,12 @@ class SyncPage(Generic[T]):
 
     def get_next_page(self) -> SyncPage[T]:
         """Fetch the page after this one; ``RuntimeError`` when
-        there is none (check :meth:`has_next_page` first).
+        there is none (check `has_next_page` first).
 
-        Example::
-
+        Example:
+            ```python
             second = client.memories.list(user_id="u1", limit=10).get_next_page()
+            ```
         """
         if not self.has_next_page() or self._fetch is None:
             raise RuntimeError("no next page; check has_next_page() first")
@@ -112,10 +116,11 @@ class SyncPage(Generic[T]):
     def iter_pages(self) -> Iterator[SyncPage[T]]:
         """This page, then each next page as it is fetched.
 
-        Example::
-
+        Example:
+            ```python
             for page in client.memories.list(user_id="u1").iter_pages():
                 print(page.page, len(page.data))
+            ```
         """
         page: SyncPage[T] = self
         while True:
@@ -131,9 +136,10 @@ class SyncPage(Generic[T]):
     def model_dump(self, **kwargs: Any) -> Dict[str, Any]:
         """This page as agno's ``PaginatedResponse`` dumps it: ``{"data": [...], "meta": {...}}``.
 
-        Example::
-
+        Example:
+            ```python
             print(client.memories.list(user_id="u1").model_dump(mode="json"))
+            ```
         """
         data = [item.model_dump(**kwargs) if isinstance(item, BaseModel) else item for item in self.data]
         return {"data": data, "meta": self.meta.model_dump(**kwargs)}

@@ -2,11 +2,11 @@
 ``client.sessions``, for type annotations and for adding an area.
 
 Each resource is a small class over the client's one shared request core
-(:class:`APIResource`); a new AgentOS area is one more subclass and one more attribute on
-:class:`~agentos_sync.AgentOSClient`.
+(`APIResource`); a new AgentOS area is one more subclass and one more attribute on
+`AgentOSClient`.
 
-Example::
-
+Example:
+    ```python
     from agentos_sync import AgentOSClient
     from agentos_sync.resources import Runs
     from agentos_sync.models import AgentSummary
@@ -15,6 +15,7 @@ Example::
         return str(agents.run("assistant", question).content)
 
     ask(AgentOSClient().agents, "What is 2 + 2?")
+    ```
 """
 
 from ._evals import Evals

@@ -2,7 +2,7 @@
 
 Two loops use it: plain requests (``max_retries``: connection errors and 429/502/503/504,
 honouring ``Retry-After``, all within an optional total time bound) and run-stream reconnects
-(:class:`ReconnectPolicy`). Both use full jitter (a uniform wait in
+(`ReconnectPolicy`). Both use full jitter (a uniform wait in
 ``[0, min(max, initial * 2**n)]``) so that many clients cut at once by a server restart do not
 come back in step.
 """
@@ -16,7 +16,7 @@ from typing import Callable, Optional, TypeVar
 
 import tenacity
 
-from .errors import APIConnectionError, APIStatusError
+from .errors import APIConnectionError, APIStatusError, APITimeoutError
 
 __all__ = ["ReconnectGaveUp", "ReconnectPolicy", "call_with_retries", "deadline_after", "remaining", "request_retrying"]
 
@@ -60,12 +60,13 @@ class ReconnectPolicy:
     requests are made at most, each after a jittered exponential backoff starting at
     ``initial_backoff`` seconds and capped at ``max_backoff``; the outage is abandoned once
     ``deadline`` seconds have passed since the cut. Then the stream raises
-    :class:`~agentos_sync.errors.ReconnectExhaustedError`. A delivered event resets the budget.
+    `ReconnectExhaustedError`. A delivered event resets the budget.
 
-    Example::
-
+    Example:
+        ```python
         client = AgentOSClient(url, reconnect=ReconnectPolicy(max_attempts=20, deadline=600))
         ReconnectPolicy.disabled()   # no reconnects: the first cut raises
+        ```
     """
 
     max_attempts: int = 10
@@ -114,7 +115,7 @@ class ReconnectPolicy:
         """Ride out one outage that ``cause`` started: back off, call ``attempt`` (one resume),
         and again while it fails with an error ``retry_on`` accepts, within this policy. Returns
         what the first successful attempt returns; re-raises an error ``retry_on`` refuses; raises
-        :class:`ReconnectGaveUp` (the last error, the attempts made) once the policy is spent.
+        `ReconnectGaveUp` (the last error, the attempts made) once the policy is spent.
 
         The cut counts as attempt zero, so there is one backoff before the first resume and
         ``max_attempts`` resumes at most. A wait honours the ``Retry-After`` of a 429/503 answer
@@ -165,7 +166,7 @@ class ReconnectPolicy:
 
 
 class ReconnectGaveUp(Exception):
-    """A :meth:`ReconnectPolicy.reconnect` budget was spent: ``last`` failed last, after
+    """A `ReconnectPolicy.reconnect` budget was spent: ``last`` failed last, after
     ``attempts`` resume requests. The stream turns it into the error the user sees."""
 
     def __init__(self, last: BaseException, attempts: int) -> None:
@@ -203,7 +204,7 @@ def call_with_retries(
     deadline: Optional[float] = None,
     sleep: Optional[Callable[[float], None]] = None,
 ) -> T:
-    """``attempt()`` under :func:`request_retrying`'s loop, built only when the first attempt
+    """``attempt()`` under `request_retrying`'s loop, built only when the first attempt
     fails: that failure is replayed into the loop as its first attempt, so the loop's rules
     (what is retried, the waits, ``Retry-After``, the attempt count, the deadline) apply exactly
     as if the loop had made it. The common case, a first attempt that succeeds, then costs one
@@ -259,11 +260,16 @@ def request_retrying(
     ``Retry-After`` when the server sends one. A request that is not ``idempotent`` (creating a
     run) is retried only when it provably never reached the server.
 
-    ``deadline`` (a :func:`deadline_after` reading) bounds the whole loop: a wait that would end at
+    ``deadline`` (a `deadline_after` reading) bounds the whole loop: a wait that would end at
     or past it is not slept, the loop stops and the last error is raised (a server asking for
     longer than the caller allows is the news, and sleeping first would only delay it)."""
 
     def should_retry(exc: BaseException) -> bool:
+        if isinstance(exc, APITimeoutError) and exc.reached_server:
+            # A read timeout: the server took the request and said nothing for as long as the
+            # caller said it would wait. Asking again would multiply that wait (a list with
+            # timeout=2 took 6.4 s on a silent server), and a slow server is not a dropped one.
+            return False
         if isinstance(exc, APIConnectionError):
             return idempotent or not exc.reached_server
         if isinstance(exc, APIStatusError):

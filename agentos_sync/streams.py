@@ -4,7 +4,7 @@ This is the one place that knows the reconnect rules (DESIGN.md "Reconnect rules
 
 - A stream is resumable when its events carry ``event_index`` (background runs, ``resume_*``).
   A cut resumable stream calls ``/resume`` with the last index it delivered; a cut foreground
-  stream raises :class:`~agentos_sync.errors.StreamInterruptedError` and is never re-run.
+  stream raises `StreamInterruptedError` and is never re-run.
 - A cut is a broken connection, a read timeout, a clean close before the run's terminal event, an
   ``event: error`` frame saying the server's event stream failed, or 5xx/429/refused on
   ``/resume``. 400/401/403/404/422 and "run not found" are not retried.
@@ -16,9 +16,9 @@ This is the one place that knows the reconnect rules (DESIGN.md "Reconnect rules
   ``total_buffered``: another worker, or a restarted server) holds only the STORED events, and
   agno does not store RunContent by default: there a gap is a loss. The stream never delivers
   past one; it counts the answer as stale and resumes again on a fresh connection (another worker
-  may hold the run), then raises :class:`~agentos_sync.errors.RunIncompleteError` with the
+  may hold the run), then raises `RunIncompleteError` with the
   missing ranges and the run's stored output. A ``replay`` RUNNING with no events is the same
-  kind of stale answer, ending in :class:`~agentos_sync.errors.RunLostError`.
+  kind of stale answer, ending in `RunLostError`.
 - The run ends at the first terminal event carrying the stream's own run_id (a workflow's nested
   agent ``RunCompleted`` is not it). What the server sends after it is still delivered, and a
   close or cut after it is the normal end. A ``replay`` reporting a terminal status ends the
@@ -29,7 +29,7 @@ This is the one place that knows the reconnect rules (DESIGN.md "Reconnect rules
 - A continue stream's own leg starts at its ``*Continued`` event: what a resume replays before it
   is the paused leg's (numbered from 0 again when that leg was a foreground stream).
 
-The stream knows nothing of HTTP: it asks a :class:`RunSource` (built by the client) to open
+The stream knows nothing of HTTP: it asks a `RunSource` (built by the client) to open
 ``/resume``, to list a session's runs, or to fetch the run's stored output.
 """
 
@@ -40,6 +40,7 @@ import itertools
 import logging
 import threading
 import time
+import warnings
 import weakref
 from dataclasses import dataclass
 from typing import (
@@ -113,11 +114,12 @@ class StreamStats:
     end the stream's summary log line. While a stream is being read, ``events`` may trail by the
     events of the current connection; it is exact once the stream has ended.
 
-    Example::
-
+    Example:
+        ```python
         for ev in stream:
             ...
         print(stream.stats.events, stream.stats.resumes, stream.stats.time_to_first_event)
+        ```
     """
 
     events: int
@@ -251,20 +253,23 @@ class RunStream:
     Resumable streams (``background=True`` or ``resume_*``) survive cuts: the caller sees every
     event exactly once, in order, while ``reconnects`` counts the resumes behind its back. The
     stream owns its connection: it is closed at the end, on error, on ``close()`` and when the
-    stream is garbage collected.
+    stream is garbage collected (a stream collected while still open, such as one whose loop was
+    left by ``break`` outside a ``with`` block, also warns with a ``ResourceWarning``, as an
+    unclosed file does).
 
     One stream has one consumer: iterating it from two threads at once raises RuntimeError. The
     client that made it may be shared freely. A ``for`` loop may be left early and the stream
     iterated again later (it goes on from the next event); ``next(stream)`` works too. ``iter(stream)``
     is an iterator over the stream's events that keeps the stream alive, not the stream itself.
 
-    Example::
-
-        with client.run_agent_stream("assistant", "Write a story", background=True) as stream:
+    Example:
+        ```python
+        with client.agents.stream("assistant", "Write a story", background=True) as stream:
             for ev in stream:
                 if isinstance(ev, events.RunContentEvent):
                     print(ev.content, end="")
         print(stream.run_id, stream.last_event_index, stream.reconnects)
+        ```
     """
 
     def __init__(
@@ -881,13 +886,14 @@ class RunStream:
         maxsize: int = 1024,
     ) -> StreamWorker:
         """Consume this stream on a worker thread; wait on its queue with a timeout, or get
-        callbacks. ``cancel()`` closes the stream. See :class:`agentos_sync.concurrency.StreamWorker`.
+        callbacks. ``cancel()`` closes the stream. See `agentos_sync.concurrency.StreamWorker`.
 
-        Example::
-
-            with client.run_agent_stream("assistant", "Hi", background=True).in_thread() as worker:
+        Example:
+            ```python
+            with client.agents.stream("assistant", "Hi", background=True).in_thread() as worker:
                 while (ev := worker.get(timeout=30)) is not None:
                     print(ev.event)
+            ```
         """
         from ._worker import StreamWorker
 
@@ -896,14 +902,15 @@ class RunStream:
     def get_final_output(self) -> RunOutput:
         """Drain the stream and return the run's result, built from its terminal event.
 
-        Raises :class:`~agentos_sync.errors.RunFailedError` when the run ended with an error
+        Raises `RunFailedError` when the run ended with an error
         event. When the stream ended on a ``replay`` without the terminal event (the server had
         no stored events), the run is fetched from the server.
 
-        Example::
-
-            out = client.run_agent_stream("assistant", "Hi", background=True).get_final_output()
+        Example:
+            ```python
+            out = client.agents.stream("assistant", "Hi", background=True).get_final_output()
             print(out.status, out.content)
+            ```
         """
         for _ in self:
             pass
@@ -960,12 +967,13 @@ class RunStream:
 
     @property
     def stats(self) -> StreamStats:
-        """What this stream took so far: see :class:`StreamStats`.
+        """What this stream took so far: see `StreamStats`.
 
-        Example::
-
+        Example:
+            ```python
             stream.get_final_output()
             print(stream.stats)     # StreamStats(events=42, bytes=16384, cuts=3, resumes=3, ...)
+            ```
         """
         end = self._ended_at if self._ended_at is not None else time.monotonic()
         first = self._first_at
@@ -1015,18 +1023,19 @@ class RunStream:
 
     @property
     def cursor(self) -> RunCursor:
-        """Where this stream is: a :class:`~agentos_sync.cursors.RunCursor` naming the run and the
+        """Where this stream is: a `RunCursor` naming the run and the
         last ``event_index`` delivered so far. ``client.resume(cursor)``, in any process, yields
         what follows it. Take it after handling an event to checkpoint that event.
 
-        Raises :class:`~agentos_sync.errors.StreamError` on a stream that cannot be resumed (a
+        Raises `StreamError` on a stream that cannot be resumed (a
         foreground run: its events have no index) or whose run is not known yet.
 
-        Example::
-
+        Example:
+            ```python
             for ev in stream:
                 handle(ev)
                 redis.set(key, stream.cursor.to_string())
+            ```
         """
         from .cursors import RunCursor
 
@@ -1060,10 +1069,22 @@ class RunStream:
 
     def __del__(self) -> None:
         with contextlib.suppress(Exception):
+            was_open = not self._closed
             self._closed = True
             self._close_response()
             self._cancel_timer()
             self._finish()
+            if was_open:
+                # As an unclosed file or socket does: a stream left open (a loop left by break
+                # without `with`) is closed above, and the warning (shown by `python -X dev`,
+                # -W default and pytest) says where to close it.
+                warnings.warn(
+                    f"unclosed {self!r}: its connection is closed now; use `with ... as stream:` "
+                    "or stream.close() when leaving a loop early",
+                    ResourceWarning,
+                    stacklevel=2,
+                    source=self,
+                )
 
     def __repr__(self) -> str:
         return (

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import IO, Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
+import click
 import pytest
 import requests
 from click.testing import CliRunner, Result
@@ -68,7 +69,7 @@ class Env:
         self.url = server.url
         self.runner = _runner()
 
-    def invoke(self, *args: str, env: Optional[Dict[str, Optional[str]]] = None) -> Result:
+    def invoke(self, *args: str, env: Optional[Dict[str, Optional[str]]] = None, input: Optional[str] = None) -> Result:
         full_env: Dict[str, Optional[str]] = {
             "AGENTOS_URL": self.url,
             "AGENTOS_API_KEY": None,
@@ -77,7 +78,7 @@ class Env:
             "NO_COLOR": None,
         }
         full_env.update(env or {})
-        return self.runner.invoke(cli, list(args), env=full_env, catch_exceptions=False)
+        return self.runner.invoke(cli, list(args), env=full_env, catch_exceptions=False, input=input)
 
 
 @pytest.fixture
@@ -607,3 +608,27 @@ def test_sigint_on_a_background_run_in_a_real_process() -> None:
         resumed = _runner().invoke(cli, shlex.split(command)[1:])
         assert resumed.exit_code == 0, resumed.stderr
         assert resumed.stdout.rstrip().endswith("word19")
+
+
+# -- issue 25: stdin, python -m, help of every option ----------------------------------------------
+def test_run_with_message_dash_reads_the_message_from_stdin(env: Env) -> None:
+    result = env.invoke("run", "agent", "assistant", "-", input="What is 2 + 2?\n")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "2 + 2 = 4.\n"
+    run = env.fake.last_run
+    assert run is not None and run.message.strip() == "What is 2 + 2?"
+
+
+def test_python_dash_m_agentos_sync_is_the_command() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "agentos_sync", "--version"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("agentos-sync ")
+
+
+def test_every_option_of_every_command_has_help(env: Env) -> None:
+    for name, command in cli.commands.items():
+        for param in command.params:
+            if isinstance(param, click.Option) and not param.hidden:
+                assert param.help, f"agentos-sync {name} {param.opts[0]} has no help"

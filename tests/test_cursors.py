@@ -193,3 +193,29 @@ def test_resume_refuses_what_is_not_a_cursor(client: AgentOSClient) -> None:
         client.resume({"run_id": "r"})  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="must start with"):
         client.resume("not a cursor")
+
+
+def test_both_resumes_give_the_same_events_and_differ_only_in_the_meta_default(fake: FakeAgentOS) -> None:
+    fake.add_agent("assistant", reply=LONG)
+    client = new_client(fake)
+    stream = client.agents.stream("assistant", "go", background=True)
+    [next(stream) for _ in range(3)]
+    cursor = stream.cursor
+    stream.close()
+
+    def kinds(evs: List[events.RunEvent]) -> List[Any]:
+        return [(type(e).__name__, e.event_index) for e in evs]
+
+    by_ids = list(client.agents.resume("assistant", cursor.run_id, cursor.last_event_index, cursor.session_id))
+    by_ids_plain = list(
+        client.agents.resume("assistant", cursor.run_id, cursor.last_event_index, cursor.session_id, include_meta=False)
+    )
+    by_cursor = list(client.resume(cursor))
+    by_cursor_meta = list(client.resume(cursor, include_meta=True))
+    assert isinstance(by_ids[0], events.StreamMetaEvent) and isinstance(by_cursor_meta[0], events.StreamMetaEvent)
+    # The run ended during the first resume, so the later ones get a replay, not a subscription:
+    # the meta events' types differ by when they are asked, the run's events do not.
+    run_events = [k for k in kinds(by_ids) if k[1] is not None]
+    assert run_events == [k for k in kinds(by_cursor_meta) if k[1] is not None]
+    assert kinds(by_ids_plain) == kinds(by_cursor) == run_events
+    assert not any(isinstance(e, events.StreamMetaEvent) for e in by_cursor + by_ids_plain)

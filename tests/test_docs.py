@@ -57,3 +57,53 @@ def test_the_site_nav_names_only_pages_that_exist() -> None:
     nav = re.findall(r":\s*([\w-]+\.md)\s*$", (ROOT / "mkdocs.yml").read_text("utf-8"), re.M)
     assert nav and all((ROOT / "docs" / name).is_file() for name in nav)
     assert {p.name for p in PAGES[1:]} == set(nav), "a page of docs/ is missing from the nav, or the reverse"
+
+
+# -- issue 25: one style in the docs --------------------------------------------------------------
+#: Pages whose job is agno's names (the compatibility layer and its parity table).
+COMPAT_PAGES = {"agno-names.md", "index.md"}
+
+
+def _agno_names() -> List[str]:
+    from agentos_sync import AgentOSClient
+    from agentos_sync._resource import alias
+
+    return sorted(name for name, value in vars(AgentOSClient).items() if isinstance(value, alias))
+
+
+def test_the_guides_use_the_resource_names_and_agno_names_only_where_they_are_the_topic() -> None:
+    flat = _agno_names()
+    assert "run_agent" in flat and "resume_run_stream" in flat and "get_sessions" in flat
+    # README's two compatibility spots: the block that shows agno's names for the other areas, and
+    # the one under "**agno's names**".
+    readme_compat = ("with agno's names too", "**agno's names** are the compatibility layer")
+    found: List[str] = []
+    for page in PAGES:
+        if page.name in COMPAT_PAGES:
+            continue
+        text = page.read_text("utf-8")
+        for _, code in python_blocks(page):
+            lead_in = text[max(0, text.index(code) - 800) : text.index(code)]
+            if page.name == "README.md" and any(marker in lead_in for marker in readme_compat):
+                continue
+            calls = re.sub(r"#.*", "", code)  # a comment may quote a message that names one
+            for name in flat:
+                if re.search(rf"\bclient(\(\))?\.{name}\(", calls):
+                    found.append(f"{page.name}: client.{name}(")
+    assert found == [], "guides use agno's flat names (use the resource names, see docs/agno-names.md)"
+
+
+def test_every_reconnect_policy_shown_with_its_defaults_names_every_field() -> None:
+    from dataclasses import fields
+
+    from agentos_sync import ReconnectPolicy
+
+    names = [f.name for f in fields(ReconnectPolicy)]
+    shown = 0
+    for page in PAGES:
+        for call in re.findall(r"ReconnectPolicy\(([^()`]*)\)", page.read_text("utf-8")):
+            given = re.findall(r"(\w+)=", call)
+            if len(given) >= 4:  # the policy with its defaults, not an example that sets two
+                shown += 1
+                assert given == names, f"{page.name}: ReconnectPolicy({call}) lacks {set(names) - set(given)}"
+    assert shown >= 2

@@ -188,3 +188,22 @@ def test_a_silent_server_ends_at_the_total_over_a_real_socket() -> None:
         with pytest.raises(errors.APITimeoutError, match=r"total timeout of 0\.5 s"):
             client.list_agents()
         client.close()
+
+
+@pytest.mark.timeout(20)
+def test_a_read_timeout_is_not_retried_and_its_message_fits_any_call() -> None:
+    # agents.list(timeout=2) against a silent server asked three times (6.4 s) and said "raise the
+    # read timeout if the run is slow" for a call that is no run.
+    def silent(conn: Conn) -> None:
+        conn.read_request()
+        conn.hold()
+
+    with WireServer(silent) as server:
+        client = AgentOSClient(server.url, max_retries=2)
+        with pytest.raises(errors.APITimeoutError) as info:
+            client.agents.list(timeout=0.3)
+        client.close()
+    assert len(server.requests) == 1
+    message = str(info.value)
+    assert "sent nothing for 0.3 s (the read timeout) after GET" in message and "/agents" in message
+    assert "run" not in message.replace("/agents", "")

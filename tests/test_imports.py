@@ -75,3 +75,20 @@ def test_callables_module_imports_nothing_of_the_package() -> None:
     absolute = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and not n.level]
     absolute += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
     assert relative == [] and [m for m in absolute if m and m.startswith("agentos_sync")] == []
+
+
+def test_dir_of_the_package_lists_its_public_names_not_its_typing_imports() -> None:
+    import agentos_sync
+
+    listed = dir(agentos_sync)
+    assert not {"Any", "List", "TYPE_CHECKING", "annotations"} & set(listed)
+    assert set(agentos_sync.__all__) <= set(listed)
+    assert "run_many" in listed and "__version__" in listed
+
+
+def test_the_example_servers_sqlite_files_are_ignored_by_git() -> None:
+    # SQLite in WAL mode keeps agentos.db-wal and agentos.db-shm beside agentos.db while it runs.
+    root = Path(__file__).resolve().parent.parent
+    names = ["agentos.db", "agentos.db-wal", "agentos.db-shm", "examples/agentos.db-wal"]
+    ignored = subprocess.run(["git", "check-ignore", *names], cwd=root, capture_output=True, text=True)
+    assert ignored.stdout.split() == names, ignored.stdout + ignored.stderr

@@ -280,3 +280,36 @@ def test_foreground_continue_cut_in_headers_is_interrupted(client: AgentOSClient
     tools = [dict(t.model_dump(exclude_none=True), confirmed=True) for t in paused.tools or []]
     with pytest.raises(errors.StreamInterruptedError, match="not sent again"):
         client.continue_agent_run_stream("confirmer", paused.run_id or "", tools, session_id=paused.session_id or "")
+
+
+# -- issue 25: a field of the wrong type or text UTF-8 cannot encode fails before anything is sent --
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"session_state": "x"}, "session_state must be a dict"),
+        ({"metadata": ["a"]}, "metadata must be a dict"),
+        ({"dependencies": 3}, "dependencies must be a dict"),
+        ({"user_id": 5}, "user_id must be a str"),
+    ],
+)
+def test_a_run_field_of_the_wrong_type_is_refused_client_side(
+    client: AgentOSClient, fake: FakeAgentOS, fields: dict, message: str
+) -> None:
+    with pytest.raises(TypeError, match=message):
+        client.agents.run("assistant", "Hi", **fields)
+    with pytest.raises(TypeError, match=message):
+        client.agents.stream("assistant", "Hi", **fields)
+    assert fake.requests == []
+
+
+def test_a_lone_surrogate_in_a_message_is_a_clear_error_before_sending(
+    client: AgentOSClient, fake: FakeAgentOS
+) -> None:
+    with pytest.raises(ValueError, match=r"message holds a lone surrogate '\\ud800' at index 3"):
+        client.agents.run("assistant", "Hi \ud800!")
+    with pytest.raises(ValueError, match="session_id holds a lone surrogate"):
+        client.agents.run("assistant", "Hi", session_id="s\udcff")
+    assert fake.requests == []
+    with fake.serve() as server, AgentOSClient(server.url) as over_http, pytest.raises(ValueError, match="surrogate"):
+        over_http.agents.stream("assistant", "\ud800")
+    assert fake.requests == []

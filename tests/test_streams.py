@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import threading
+import warnings
 from typing import Any, List
 
 import pytest
@@ -856,3 +858,35 @@ def test_reconnect_policy_hands_out_attempts_waits_and_exhaustion() -> None:
 def test_reconnect_policy_rejects_a_bad_hedge(hedge: Any) -> None:
     with pytest.raises(ValueError, match="hedge"):
         ReconnectPolicy(hedge=hedge)
+
+
+# -- issue 25: a stream left open outside `with` -----------------------------------------------------
+def test_a_stream_abandoned_open_after_break_is_closed_and_warns() -> None:
+    fake = FakeAgentOS()
+    client = AgentOSClient("http://fake", transport=fake.transport())
+    stream = client.agents.stream("assistant", "Tell me a long story", background=True)
+    for _ in stream:
+        break
+    response = stream._response
+    assert response is not None and not stream.closed
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        del stream
+        gc.collect()
+    unclosed = [w for w in caught if issubclass(w.category, ResourceWarning)]
+    assert len(unclosed) == 1 and "use `with ... as stream:`" in str(unclosed[0].message)
+    assert fake.runs[fake.last_run.run_id].status == "RUNNING"  # closed, not cancelled: a background run goes on
+
+
+def test_a_stream_read_to_its_end_or_closed_by_with_does_not_warn() -> None:
+    client = AgentOSClient("http://fake", transport=FakeAgentOS().transport())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in client.agents.stream("assistant", "Hi"):
+            pass
+        with client.agents.stream("assistant", "Hi", background=True) as stream:
+            for _ in stream:
+                break
+        del stream
+        gc.collect()
+    assert [w for w in caught if issubclass(w.category, ResourceWarning)] == []

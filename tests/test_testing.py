@@ -996,3 +996,32 @@ def test_http_event_delay_and_restart() -> None:
         response.close()
         run = fake.last_run
         assert run is not None and run.status == "RUNNING" and 1 <= len(run.events) < 105
+
+
+# -- issue 25: limits and ids as the real server has them ------------------------------------------
+def test_a_form_field_over_1024_kb_is_refused_as_agentos_refuses_it() -> None:
+    fake = FakeAgentOS()
+    big = send(fake, "POST", "/agents/assistant/runs", form={"message": "x" * (5 * 1024 * 1024), "stream": "false"})
+    assert big.status_code == 400
+    assert json.loads(big.read()) == {"detail": "Field exceeded maximum size of 1024KB."}
+    assert fake.run_count("assistant") == 0
+    fits = send(fake, "POST", "/agents/assistant/runs", form={"message": "x" * (1000 * 1024), "stream": "false"})
+    assert fits.status_code == 200
+
+
+def test_a_form_field_over_1024_kb_is_refused_over_http_too() -> None:
+    fake = FakeAgentOS()
+    with fake.serve() as server:
+        answer = requests.post(
+            f"{server.url}/agents/assistant/runs", data={"message": "x" * (2 * 1024 * 1024), "stream": "false"}
+        )
+    assert answer.status_code == 400 and answer.json()["detail"] == "Field exceeded maximum size of 1024KB."
+
+
+def test_two_fakes_never_hand_out_the_same_run_ids_unless_seeded() -> None:
+    def first_run_id(**kwargs: Any) -> str:
+        reply = send(FakeAgentOS(**kwargs), "POST", "/agents/assistant/runs", form={"message": "Hi", "stream": "false"})
+        return str(json.loads(reply.read())["run_id"])
+
+    assert first_run_id() != first_run_id()
+    assert first_run_id(seed=7) == first_run_id(seed=7)

@@ -1,10 +1,12 @@
 """``agentos-sync``: the command line of agentos_sync (``pip install "agentos_sync[cli]"``).
 
 See the client work in one command, with no AgentOS of your own, then use the same tool against
-a real one::
+a real one:
 
-    agentos-sync demo                                # the "Running Agents" flows on an embedded fake AgentOS
-    agentos-sync demo --base-url http://localhost:7777
+```python
+agentos-sync demo                                # the "Running Agents" flows on an embedded fake AgentOS
+agentos-sync demo --base-url http://localhost:7777
+```
 
 Commands (KIND is ``agent``, ``team`` or ``workflow``):
 
@@ -61,7 +63,7 @@ Exit codes:
 ===  =================================================================================
 
 Errors are printed as one ``error:`` line (plus a ``hint:``) on stderr, never as a traceback.
-Importing :mod:`agentos_sync` does not import this package, click or rich.
+Importing `agentos_sync` does not import this package, click or rich.
 """
 
 from . import _areas  # noqa: F401 - registers memories, upload, search, sessions, eval on the group

@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import shlex
 import signal
+import sys
 import threading
 import time
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence, TypeVar
 
 import click
 from rich.table import Table
@@ -320,6 +321,20 @@ def _print_components(items: Sequence[Any], as_json: bool, plural: str) -> None:
 
 
 _json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def wait_timeout_option(help: str) -> Callable[[_F], _F]:
+    """``--timeout SECONDS`` (into ``wait_timeout``) of the commands that wait for the server."""
+    return click.option(
+        "--timeout",
+        "wait_timeout",
+        type=click.FloatRange(min=0.1),
+        default=120.0,
+        show_default=True,
+        metavar="SECONDS",
+        help=help,
+    )
 
 
 @cli.command()
@@ -587,6 +602,8 @@ def run(
 ) -> None:
     """Run an agent, team or workflow and stream its answer to stdout as it arrives.
 
+    MESSAGE "-" reads the message from stdin (a file, a heredoc, another command's output).
+
     On a terminal a spinner waits for the first token and tool calls and reasoning are shown
     inline, dim; when piped, stdout gets the answer only. A last line on stderr gives the
     status, run id, session id, tokens and duration. --json prints one JSON event per line.
@@ -596,8 +613,11 @@ def run(
       agentos-sync run agent assistant "What is 2 + 2?"
       agentos-sync run team duo "Plan a trip" --background
       agentos-sync run agent assistant "Hi" --json | jq -r .event
+      agentos-sync run agent assistant - < question.txt
     """
     kind = kind.lower()
+    if message == "-":
+        message = sys.stdin.read()
     config = settings(ctx)
     client = make_client(ctx, config)
     out = Output(json_mode=as_json)
@@ -769,15 +789,7 @@ def get_run(ctx: click.Context, kind: str, entity_id: str, run_id: str, session_
 @click.argument("entity_id", metavar="ID")
 @click.argument("run_id")
 @click.option("--session-id", required=True, metavar="S", help="The run's session (AgentOS looks runs up by session).")
-@click.option(
-    "--timeout",
-    "wait_timeout",
-    type=click.FloatRange(min=0.1),
-    default=120.0,
-    show_default=True,
-    metavar="SECONDS",
-    help="Give up (exit 1) if the run is not over by then.",
-)
+@wait_timeout_option("Give up (exit 1) if the run is not over by then.")
 @click.option(
     "--poll-interval",
     type=click.FloatRange(min=0.05),

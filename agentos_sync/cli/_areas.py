@@ -14,7 +14,7 @@ from typing import Any, Iterable, List, Optional, Sequence, Tuple
 import click
 from rich.table import Table
 
-from ._app import EXIT_RUN_FAILED, EXIT_USAGE, cli
+from ._app import EXIT_RUN_FAILED, EXIT_USAGE, cli, wait_timeout_option
 from ._config import client_for, connection_options
 from ._render import Output, dump_json
 
@@ -98,7 +98,7 @@ def memories(
     show_default=True,
     help="Wait until the server has processed it (exit 1 if processing failed).",
 )
-@click.option("--timeout", "wait_timeout", type=click.FloatRange(min=0.1), default=120.0, show_default=True)
+@wait_timeout_option("With --wait: how long to wait for the processing before giving up (exit 1).")
 @_json_option
 @click.pass_context
 def upload(
@@ -156,7 +156,13 @@ def search(ctx: click.Context, query: str, limit: int, as_json: bool) -> None:
 
 @cli.command(short_help="List sessions.")
 @connection_options()
-@click.option("--type", "session_type", type=click.Choice(["agent", "team", "workflow"]), default=None)
+@click.option(
+    "--type",
+    "session_type",
+    type=click.Choice(["agent", "team", "workflow"]),
+    default=None,
+    help="Only the sessions of agents, of teams or of workflows [default: every kind].",
+)
 @click.option("--component-id", default=None, metavar="ID", help="Only the sessions of this agent, team or workflow.")
 @click.option("--user-id", default=None, metavar="U", help="Only this user's sessions.")
 @_limit_option

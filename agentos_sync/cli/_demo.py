@@ -1,7 +1,7 @@
 """``agentos-sync demo`` and the fake server behind it and ``serve-fake``.
 
 The demo walks through the flows of the AgentOS "Running Agents" guide with this client, against
-an embedded :class:`~agentos_sync.testing.FakeAgentOS` served over real loopback HTTP (so the real
+an embedded `FakeAgentOS` served over real loopback HTTP (so the real
 ``RequestsTransport`` runs end to end), or against a real AgentOS with ``--base-url``.
 """
 

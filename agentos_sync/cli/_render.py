@@ -69,7 +69,7 @@ class Output:
 
     # -- spinner -----------------------------------------------------------------------------
     def start_spinner(self, message: str) -> None:
-        """A spinner on stderr, on a terminal only, until :meth:`stop_spinner` or the first output."""
+        """A spinner on stderr, on a terminal only, until `stop_spinner` or the first output."""
         if self.json_mode or not self.err.is_terminal or self._status is not None:
             return
         self._status = self.err.status(Text(message, style="dim"), spinner="dots")
@@ -177,7 +177,7 @@ class Output:
 
 
 class EventPrinter:
-    """Renders the events of one run stream on an :class:`Output` and keeps what the summary
+    """Renders the events of one run stream on an `Output` and keeps what the summary
     needs (terminal event, tokens reported by model requests, the answer text).
 
     ``kind`` is agent, team or workflow: an agent's answer is its ``RunContent``, a team's its

@@ -1,9 +1,9 @@
 """Optional helpers for web frameworks; nothing here is imported by ``import agentos_sync``.
 
-- :mod:`agentos_sync.contrib.django`: ``stream_response(stream)`` relays a run stream to a browser
+- `agentos_sync.contrib.django`: ``stream_response(stream)`` relays a run stream to a browser
   as Server-Sent Events (a ``StreamingHttpResponse``); ``get_client()`` builds one shared client from
   ``settings.AGENTOS``. Needs the ``django`` extra.
-- :mod:`agentos_sync.contrib.flask`: the same relay as a ``flask.Response``, and ``init_app(app)`` /
+- `agentos_sync.contrib.flask`: the same relay as a ``flask.Response``, and ``init_app(app)`` /
   ``get_client()`` from ``app.config["AGENTOS_*"]``. Needs the ``flask`` extra.
 
 Both relay the upstream events re-framed as ``event: <type>`` / ``id: <event_index>`` /

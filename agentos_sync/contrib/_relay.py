@@ -62,9 +62,11 @@ def encode_frame(event: str, data: Any, event_id: Union[int, str, None] = None) 
     """One SSE frame: ``id:`` (when given), ``event:``, then ``data:`` lines, then a blank line.
 
     ``data`` is a pydantic model (dumped as JSON without None fields), a str (sent as is, one
-    ``data:`` line per line) or any JSON-serialisable value. Example::
+    ``data:`` line per line) or any JSON-serialisable value. Example:
 
-        encode_frame("RunContent", {"content": "Hi"}, 3) == b'id: 3\\nevent: RunContent\\ndata: {"content":"Hi"}\\n\\n'
+    ```python
+    encode_frame("RunContent", {"content": "Hi"}, 3) == b'id: 3\\nevent: RunContent\\ndata: {"content":"Hi"}\\n\\n'
+    ```
     """
     if isinstance(data, BaseModel):
         payload = json.dumps(data.model_dump(mode="json", exclude_none=True), ensure_ascii=False, separators=(",", ":"))
@@ -97,7 +99,7 @@ def parse_last_event_id(value: Any) -> Optional[int]:
 
 
 def parse_last_event_cursor(value: Optional[str]) -> Optional[RunCursor]:
-    """The :class:`~agentos_sync.cursors.RunCursor` a reconnecting browser sends back as its
+    """The `RunCursor` a reconnecting browser sends back as its
     ``Last-Event-ID`` when the relay used ``cursor_ids=True``, or None when absent or not a valid
     cursor (a stale or forged header must not cause a 500)."""
     if value is None:
@@ -150,11 +152,12 @@ def describe_error(error: BaseException, *, expose: bool = False) -> Dict[str, A
     errors, and ``message`` (the exception's text, which may name internal hosts) only with
     ``expose=True``.
 
-    Example::
-
+    Example:
+        ```python
         describe_error(errors.NotFoundError("...", status_code=404, detail="Agent not found"))
         # {"error": "NotFoundError", "status": 404, "reason": "AgentOS answered 404: Agent not found.",
         #  "retry": False, "hint": "Check the agent id this page asks, and the run id when resuming."}
+        ```
     """
     info: Dict[str, Any] = {"error": type(error).__name__}
     if isinstance(error, errors.APIStatusError):
@@ -186,7 +189,7 @@ def describe_error(error: BaseException, *, expose: bool = False) -> Dict[str, A
 
 def error_frames(error: BaseException, *, expose_errors: bool = False) -> Iterator[bytes]:
     """The SSE body of a run that failed before it started: the relay's opening comment, then its
-    ``end`` frame with :func:`describe_error`'s fields (``run_id`` and the other ids None).
+    ``end`` frame with `describe_error`'s fields (``run_id`` and the other ids None).
 
     For a view that catches the error of ``run_agent_stream`` itself: an ``EventSource`` cannot
     read the body of a non-200 answer (it only fires ``error``), so the page would know nothing
@@ -235,19 +238,20 @@ class SSERelay:
     with no per-run state kept on the web server. While nothing is sent for ``keepalive`` seconds a
     ``: keep-alive`` comment goes out. The last frame is ``event: end`` with ``run_id``,
     ``session_id``, ``last_event_index``, ``terminal`` (the run's terminal event type) and, if the
-    stream failed, what :func:`describe_error` says: ``error`` (the exception's class name),
+    stream failed, what `describe_error` says: ``error`` (the exception's class name),
     ``reason`` (the server's detail, or a sentence a page can show), ``retry`` and ``hint``; the
     exception's text only with ``expose_errors=True``, since it may name internal hosts.
 
     The upstream stream is read on a worker thread (so keep-alives flow while it is silent) and is
-    closed, returning its connection to the pool, when the relay ends or :meth:`close` is called:
+    closed, returning its connection to the pool, when the relay ends or `close` is called:
     WSGI servers call it when the browser goes away, even before the first byte.
 
-    Example::
-
-        relay = SSERelay(client.run_agent_stream("assistant", q, background=True), events=[RunContentEvent])
+    Example:
+        ```python
+        relay = SSERelay(client.agents.stream("assistant", q, background=True), events=[RunContentEvent])
         for chunk in relay:
             wsgi_write(chunk)
+        ```
     """
 
     def __init__(

@@ -1,19 +1,21 @@
 """Celery helper: a task that streams an AgentOS background run and survives its worker's death.
 
-Needs the ``celery`` extra (``pip install "agentos_sync[celery]"``). A task::
+Needs the ``celery`` extra (``pip install "agentos_sync[celery]"``). A task:
 
-    from agentos_sync.contrib.celery import TASK_OPTIONS, RedisCursorStore, stream_run
+```python
+from agentos_sync.contrib.celery import TASK_OPTIONS, RedisCursorStore, stream_run
 
-    store = RedisCursorStore(redis.Redis.from_url(REDIS_URL))
+store = RedisCursorStore(redis.Redis.from_url(REDIS_URL))
 
-    @app.task(bind=True, **TASK_OPTIONS)          # acks_late + reject_on_worker_lost
-    def ask(self, question):
-        output = stream_run(self, client, store=store, agent="assistant", message=question,
-                            on_event=lambda ev: progress(self.request.id, ev))
-        return output.content
+@app.task(bind=True, **TASK_OPTIONS)          # acks_late + reject_on_worker_lost
+def ask(self, question):
+    output = stream_run(self, client, store=store, agent="assistant", message=question,
+                        on_event=lambda ev: progress(self.request.id, ev))
+    return output.content
+```
 
 What it does: the first delivery records the run's session in ``store`` before it creates the
-run, then checkpoints the stream's :class:`~agentos_sync.cursors.RunCursor` after each event
+run, then checkpoints the stream's `RunCursor` after each event
 handed to ``on_event``. If the worker process dies (``kill -9``, the OOM killer, a deploy), Celery
 delivers the task again (``TASK_OPTIONS``), to another worker process; the new delivery finds the
 record under the task's id and re-attaches to the *same* run after the checkpointed event,
@@ -34,10 +36,10 @@ repeat and a loss, so choose:
 
 The store holds small strings for ``ttl`` seconds (default a day) and is never cleared by the
 helper: a worker that dies after the run ended but before Celery got the ack must find the record,
-or the redelivery would start the run again. Stores: :class:`RedisCursorStore` (the ``redis``
-package), :class:`DjangoCacheCursorStore` (Django's cache; use a shared backend such as Redis or
+or the redelivery would start the run again. Stores: `RedisCursorStore` (the ``redis``
+package), `DjangoCacheCursorStore` (Django's cache; use a shared backend such as Redis or
 Memcached, never the per-process local-memory cache), or any object with ``get``/``set``
-(:class:`CursorStore`).
+(`CursorStore`).
 """
 
 from __future__ import annotations
@@ -69,10 +71,10 @@ __all__ = ["TASK_OPTIONS", "CursorStore", "DjangoCacheCursorStore", "RedisCursor
 
 logger = logging.getLogger("agentos_sync")
 
-#: The Celery task options without which a dead worker's task is never delivered again: ack the
-#: message only when the task has returned, and give it back to the broker when the worker
-#: process running it is lost. ``@app.task(bind=True, **TASK_OPTIONS)``.
 TASK_OPTIONS: Dict[str, Any] = {"acks_late": True, "reject_on_worker_lost": True}
+"""The Celery task options without which a dead worker's task is never delivered again: ack the
+message only when the task has returned, and give it back to the broker when the worker process
+running it is lost. ``@app.task(bind=True, **TASK_OPTIONS)``."""
 
 #: How long a record is kept (seconds): far beyond any run, and beyond the broker's redelivery.
 DEFAULT_TTL = 24 * 3600
@@ -85,7 +87,7 @@ _DELIVERIES = ("at_least_once", "at_most_once")
 
 
 class CursorStore(Protocol):
-    """Where :func:`stream_run` keeps its record: short strings under keys, kept ``ttl`` seconds,
+    """Where `stream_run` keeps its record: short strings under keys, kept ``ttl`` seconds,
     visible to every worker process (a shared store, not process memory)."""
 
     def get(self, key: str) -> Optional[str]:
@@ -96,11 +98,12 @@ class CursorStore(Protocol):
 
 
 class RedisCursorStore:
-    """A :class:`CursorStore` on Redis (a ``redis.Redis`` client; the Celery broker's will do).
+    """A `CursorStore` on Redis (a ``redis.Redis`` client; the Celery broker's will do).
 
-    Example::
-
+    Example:
+        ```python
         store = RedisCursorStore(redis.Redis.from_url("redis://127.0.0.1:6379/0"))
+        ```
     """
 
     def __init__(self, redis_client: Any, *, prefix: str = "agentos_sync:run:") -> None:
@@ -118,7 +121,7 @@ class RedisCursorStore:
 
 
 class DjangoCacheCursorStore:
-    """A :class:`CursorStore` on a Django cache (``caches[alias]``). The cache must be shared by
+    """A `CursorStore` on a Django cache (``caches[alias]``). The cache must be shared by
     the worker processes (Redis, Memcached, database): a local-memory cache dies with its worker."""
 
     def __init__(self, alias: str = "default", *, prefix: str = "agentos_sync:run:") -> None:
@@ -155,20 +158,21 @@ def stream_run(
 ) -> RunOutput:
     """Stream one background run of ``agent``/``team``/``workflow`` from a Celery task, created
     once per task id and taken over by the next delivery if this worker dies; returns the run's
-    output (raises :class:`~agentos_sync.errors.RunFailedError` if it failed: it pickles).
+    output (raises `RunFailedError` if it failed: it pickles).
 
-    ``task`` is the bound task (``bind=True``) declared with :data:`TASK_OPTIONS`; its
+    ``task`` is the bound task (``bind=True``) declared with `TASK_OPTIONS`; its
     ``request.id``, the same on every delivery, keys the record (``key=`` overrides it, e.g.
     outside Celery). ``on_event(event)`` sees the run's events in order, once each in the sense
     of ``delivery`` (see the module docstring). ``session_id`` and ``run_kwargs`` go to the
     create (``user_id``, ``session_state``, ...); without a session_id each task's run gets a
     session of its own.
 
-    Example::
-
+    Example:
+        ```python
         @app.task(bind=True, **TASK_OPTIONS)
         def ask(self, question):
             return stream_run(self, client, store=store, agent="assistant", message=question).content
+        ```
     """
     kind, entity_id = _target(agent, team, workflow)
     if delivery not in _DELIVERIES:

@@ -1,22 +1,26 @@
 """Django helpers: relay a run stream to the browser, and one shared client from settings.
 
-Needs the ``django`` extra (``pip install "agentos_sync[django]"``). Settings::
+Needs the ``django`` extra (``pip install "agentos_sync[django]"``). Settings:
 
-    AGENTOS = {
-        "BASE_URL": "http://localhost:7777",
-        "API_KEY": os.environ.get("AGENTOS_API_KEY"),   # optional
-        "TIMEOUT": [10, 300],                            # optional: seconds, or [connect, read]
-        "MAX_RETRIES": 2,                                # optional
-        "POOL_MAXSIZE": 32,                              # optional: >= threads streaming at once
-    }
+```python
+AGENTOS = {
+    "BASE_URL": "http://localhost:7777",
+    "API_KEY": os.environ.get("AGENTOS_API_KEY"),   # optional
+    "TIMEOUT": [10, 300],                            # optional: seconds, or [connect, read]
+    "MAX_RETRIES": 2,                                # optional
+    "POOL_MAXSIZE": 32,                              # optional: >= threads streaming at once
+}
+```
 
-A view::
+A view:
 
-    from agentos_sync.contrib.django import get_client, stream_response
+```python
+from agentos_sync.contrib.django import get_client, stream_response
 
-    def ask(request):
-        stream = get_client().run_agent_stream("assistant", request.GET["q"], background=True)
-        return stream_response(stream)
+def ask(request):
+    stream = get_client().agents.stream("assistant", request.GET["q"], background=True)
+    return stream_response(stream)
+```
 
 ``get_client()`` builds the client once per process (thread-safe) and shares it between request
 threads, which is safe; each request's stream is its own. The relay suits WSGI servers (gunicorn
@@ -75,17 +79,18 @@ def stream_response(
 
     Frames are ``id: <event_index>`` / ``event: <type>`` / ``data: <event JSON>``; ``: keep-alive``
     comments go out while the run is silent for ``keepalive`` seconds; the last frame is
-    ``event: end`` (see :class:`~agentos_sync.contrib._relay.SSERelay`). ``events`` keeps only some
+    ``event: end`` (see `SSERelay`). ``events`` keeps only some
     events (``[events.RunContentEvent]`` or ``["RunContent"]``); ``transform(event)`` replaces an
     event's data (None drops it). When the browser goes away, the server closes the response and
     the upstream stream is closed with it (its connection returns to the pool; a background run
-    goes on and can be resumed with :func:`last_event_id`).
+    goes on and can be resumed with `last_event_id`).
 
-    Example::
-
+    Example:
+        ```python
         def answer(request):
-            stream = get_client().run_agent_stream("assistant", request.GET["q"], background=True)
+            stream = get_client().agents.stream("assistant", request.GET["q"], background=True)
             return stream_response(stream, events=[events.RunContentEvent])
+        ```
 
     In the browser: ``new EventSource(url)`` with a listener per event type, closed on ``end``
     (otherwise EventSource reconnects when the response ends).
@@ -115,19 +120,20 @@ def error_response(
     """The answer of a stream view whose run could not start (an unknown agent, AgentOS down):
     a 200 event stream whose only frame is the ``end`` frame of a failed relay, with ``error``,
     ``reason`` (the server's detail), ``retry`` and ``hint``
-    (:func:`~agentos_sync.contrib._relay.describe_error`).
+    (`describe_error`).
 
     200, not the error's status: a browser's ``EventSource`` cannot read a non-200 body and would
     tell the page only that the connection failed.
 
-    Example::
-
+    Example:
+        ```python
         def ask(request):
             try:
-                stream = get_client().run_agent_stream("assistant", request.GET["q"], background=True)
+                stream = get_client().agents.stream("assistant", request.GET["q"], background=True)
             except errors.AgentOSError as exc:
                 return error_response(exc)
             return stream_response(stream)
+        ```
     """
     from django.http import StreamingHttpResponse  # type: ignore[import-untyped, unused-ignore]
 
@@ -143,10 +149,11 @@ def last_event_id(request: HttpRequest) -> Optional[int]:
     """The ``event_index`` a reconnecting ``EventSource`` last received (its ``Last-Event-ID``
     header, or a ``last_event_id`` query parameter for a reconnect made by hand), or None.
 
-    Example::
-
+    Example:
+        ```python
         stream = get_client().resume_run_stream("assistant", run_id, last_event_index=last_event_id(request),
                                                 session_id=session_id)
+        ```
     """
     meta: Mapping[str, Any] = request.META
     value = meta.get("HTTP_LAST_EVENT_ID")
@@ -156,15 +163,16 @@ def last_event_id(request: HttpRequest) -> Optional[int]:
 
 
 def last_event_cursor(request: HttpRequest) -> Optional[RunCursor]:
-    """The :class:`~agentos_sync.cursors.RunCursor` a reconnecting ``EventSource`` sends back when
+    """The `RunCursor` a reconnecting ``EventSource`` sends back when
     the relay ran with ``cursor_ids=True`` (``Last-Event-ID``, or a ``cursor`` query parameter),
     or None. Any worker process can resume from it; no per-run state stays on the web server.
 
-    Example::
-
+    Example:
+        ```python
         cursor = last_event_cursor(request)
         if cursor is not None:
             return stream_response(get_client().resume(cursor), cursor_ids=True)
+        ```
     """
     meta: Mapping[str, Any] = request.META
     value = meta.get("HTTP_LAST_EVENT_ID")
@@ -177,7 +185,7 @@ def get_client() -> AgentOSClient:
     """The process's ``AgentOSClient``, built from ``settings.AGENTOS`` on first use and shared
     (thread-safe). Raises ``ImproperlyConfigured`` when the setting is missing or wrong.
 
-    ``override_settings(AGENTOS=...)`` in tests rebuilds it; :func:`reset_client` does it by hand.
+    ``override_settings(AGENTOS=...)`` in tests rebuilds it; `reset_client` does it by hand.
     """
     client = _client
     if client is not None:
@@ -215,7 +223,7 @@ def _build() -> AgentOSClient:
 
 
 def reset_client() -> None:
-    """Close and forget the shared client; the next :func:`get_client` builds a new one from the
+    """Close and forget the shared client; the next `get_client` builds a new one from the
     settings. For tests, and for settings changed at run time."""
     global _client
     with _lock:

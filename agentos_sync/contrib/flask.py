@@ -1,20 +1,24 @@
 """Flask helpers: relay a run stream to the browser, and one shared client from ``app.config``.
 
-Needs the ``flask`` extra (``pip install "agentos_sync[flask]"``). Configuration::
+Needs the ``flask`` extra (``pip install "agentos_sync[flask]"``). Configuration:
 
-    app.config["AGENTOS_BASE_URL"] = "http://localhost:7777"
-    app.config["AGENTOS_API_KEY"] = os.environ.get("AGENTOS_API_KEY")   # optional
-    # optional: AGENTOS_TIMEOUT, AGENTOS_MAX_RETRIES, AGENTOS_POOL_MAXSIZE, AGENTOS_RECONNECT, ...
-    init_app(app)
+```python
+app.config["AGENTOS_BASE_URL"] = "http://localhost:7777"
+app.config["AGENTOS_API_KEY"] = os.environ.get("AGENTOS_API_KEY")   # optional
+# optional: AGENTOS_TIMEOUT, AGENTOS_MAX_RETRIES, AGENTOS_POOL_MAXSIZE, AGENTOS_RECONNECT, ...
+init_app(app)
+```
 
-A view::
+A view:
 
-    from agentos_sync.contrib.flask import get_client, stream_response
+```python
+from agentos_sync.contrib.flask import get_client, stream_response
 
-    @app.get("/ask")
-    def ask():
-        stream = get_client().run_agent_stream("assistant", request.args["q"], background=True)
-        return stream_response(stream)
+@app.get("/ask")
+def ask():
+    stream = get_client().agents.stream("assistant", request.args["q"], background=True)
+    return stream_response(stream)
+```
 
 The client is shared by the app's request threads (safe); each request's stream is its own.
 Serve with a threaded WSGI server (``app.run(threaded=True)``, gunicorn with threads): every open
@@ -56,8 +60,8 @@ __all__ = [
     "stream_response",
 ]
 
-#: The key of the shared client in ``app.extensions``.
 EXTENSION = "agentos_sync"
+"""The key of the shared client in ``app.extensions``."""
 _PREFIX = "AGENTOS_"
 
 _lock = threading.Lock()
@@ -80,19 +84,20 @@ def stream_response(
     """A ``flask.Response`` relaying ``stream`` to the browser as Server-Sent Events.
 
     Frames, keep-alives, the ``end`` frame, ``events`` and ``transform`` are as in
-    :func:`agentos_sync.contrib.django.stream_response`. The upstream stream is closed when the
+    `agentos_sync.contrib.django.stream_response`. The upstream stream is closed when the
     response is closed: at its end, or when the browser goes away (the WSGI server closes it).
 
     ``with_context`` (default): when called inside a request, the relay keeps the request context
     (``flask.stream_with_context``) so that ``transform`` may use ``request``, ``g`` or
     ``current_app`` while the response streams. The relay itself needs no context.
 
-    Example::
-
+    Example:
+        ```python
         @app.get("/ask")
         def ask():
-            stream = get_client().run_agent_stream("assistant", request.args["q"], background=True)
+            stream = get_client().agents.stream("assistant", request.args["q"], background=True)
             return stream_response(stream, events=["RunContent"])
+        ```
     """
     relay = SSERelay(
         stream,
@@ -122,20 +127,21 @@ def error_response(
     """The answer of a stream route whose run could not start (an unknown agent, AgentOS down):
     a 200 event stream whose only frame is the ``end`` frame of a failed relay, with ``error``,
     ``reason`` (the server's detail), ``retry`` and ``hint``
-    (:func:`~agentos_sync.contrib._relay.describe_error`).
+    (`describe_error`).
 
     200, not the error's status: a browser's ``EventSource`` cannot read a non-200 body and would
     tell the page only that the connection failed.
 
-    Example::
-
+    Example:
+        ```python
         @app.get("/ask")
         def ask():
             try:
-                stream = get_client().run_agent_stream("assistant", request.args["q"], background=True)
+                stream = get_client().agents.stream("assistant", request.args["q"], background=True)
             except errors.AgentOSError as exc:
                 return error_response(exc)
             return stream_response(stream)
+        ```
     """
     response = flask.Response(error_frames(error, expose_errors=expose_errors), mimetype="text/event-stream")
     for key, value in {**STREAM_HEADERS, **(headers or {})}.items():
@@ -154,9 +160,9 @@ def last_event_id(request: Optional[flask.Request] = None) -> Optional[int]:
 
 
 def last_event_cursor(request: Optional[flask.Request] = None) -> Optional[RunCursor]:
-    """The :class:`~agentos_sync.cursors.RunCursor` a reconnecting ``EventSource`` sends back when
+    """The `RunCursor` a reconnecting ``EventSource`` sends back when
     the relay ran with ``cursor_ids=True`` (``Last-Event-ID``, or a ``cursor`` query parameter),
-    or None. Defaults to the current request; see :func:`agentos_sync.contrib.django.last_event_cursor`."""
+    or None. Defaults to the current request; see `agentos_sync.contrib.django.last_event_cursor`."""
     req = request if request is not None else flask.request
     value = req.headers.get("Last-Event-ID")
     if value is None:
@@ -189,7 +195,7 @@ def init_app(app: flask.Flask) -> AgentOSClient:
 
 
 def get_client(app: Optional[flask.Flask] = None) -> AgentOSClient:
-    """The app's shared ``AgentOSClient`` (default: ``current_app``'s), built by :func:`init_app`
+    """The app's shared ``AgentOSClient`` (default: ``current_app``'s), built by `init_app`
     or, the first time it is asked for, from ``app.config`` (thread-safe)."""
     target: flask.Flask = app if app is not None else flask.current_app._get_current_object()  # type: ignore[attr-defined]
     client = target.extensions.get(EXTENSION)
@@ -209,7 +215,7 @@ def get_client(app: Optional[flask.Flask] = None) -> AgentOSClient:
 
 
 def reset_client(app: Optional[flask.Flask] = None) -> None:
-    """Close and forget the app's client; the next :func:`get_client` builds a new one."""
+    """Close and forget the app's client; the next `get_client` builds a new one."""
     target: flask.Flask = app if app is not None else flask.current_app._get_current_object()  # type: ignore[attr-defined]
     with _lock:
         client = target.extensions.pop(EXTENSION, None)

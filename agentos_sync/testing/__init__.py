@@ -8,16 +8,17 @@ Use it in memory through ``FakeTransport`` (or ``fake.transport()``), or over re
 with ``fake.serve()``. ``FakeLLM`` is a deterministic OpenAI-compatible model server, for a real
 AgentOS that needs no key (``examples/agentos_server.py``).
 
-Example::
-
+Example:
+    ```python
     from agentos_sync import AgentOSClient
     from agentos_sync.testing import FakeAgentOS
 
     fake = FakeAgentOS()
     fake.faults.cut(after_events=3, path="/runs", method="POST")
     client = AgentOSClient("http://fake", transport=fake.transport())
-    events = list(client.run_agent_stream("assistant", "What is 2 + 2?", background=True))
+    events = list(client.agents.stream("assistant", "What is 2 + 2?", background=True))
     assert fake.run_count("assistant") == 1
+    ```
 """
 
 from ._fake import FakeAgentOS

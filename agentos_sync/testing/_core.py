@@ -17,16 +17,22 @@ from ._wire import _RUN_FORM_FIELDS, _Call, _decode_field
 
 
 class _Core:
-    """State and run machinery of :class:`~agentos_sync.testing.FakeAgentOS` (see its docstring)."""
+    """State and run machinery of `FakeAgentOS` (see its docstring)."""
 
     def __init__(
-        self, *, security_key: Optional[str], os_id: str, name: str, seed: int, clock: Optional[Callable[[], float]]
+        self,
+        *,
+        security_key: Optional[str],
+        os_id: str,
+        name: str,
+        seed: Optional[int],
+        clock: Optional[Callable[[], float]],
     ) -> None:
         self._lock = threading.RLock()
         self.security_key = security_key
         self.os_id = os_id
         self.name = name
-        #: Scripted faults; see :class:`~agentos_sync.testing.FaultPlan`.
+        #: Scripted faults; see `FaultPlan`.
         self.faults = FaultPlan(self._lock)
         #: Every request that reached the server (refused sends excluded), in arrival order.
         self.requests: List[Request] = []
@@ -34,7 +40,7 @@ class _Core:
         self.runs: Dict[str, FakeRun] = {}
         #: Stored sessions, by session_id.
         self.sessions: Dict[str, FakeSession] = {}
-        #: How many times the server restarted (:meth:`restart` or a restart fault).
+        #: How many times the server restarted (`restart` or a restart fault).
         self.restarts = 0
         #: Exceptions raised while answering (a reply callable that failed); each became a 500.
         self.errors: List[BaseException] = []
@@ -59,10 +65,11 @@ class _Core:
         ``/resume`` then takes the database path: ``replay`` meta plus the stored events after
         ``last_event_index``, or one ``replay`` with ``total_events: 0``.
 
-        Example::
-
+        Example:
+            ```python
             fake.restart()
             assert fake.runs[run_id].status == "RUNNING" and not fake.runs[run_id].active
+            ```
         """
         with self._lock:
             self._generation += 1

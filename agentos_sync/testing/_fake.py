@@ -39,8 +39,8 @@ class FakeAgentOS(_RunRoutes, _AreaRoutes):
 
     It holds agents, teams, workflows, sessions, runs and their event buffers, and answers every
     request the way a real AgentOS (agno 3.1.10) does: same paths, same status codes, same JSON
-    and SSE shapes (see ``shared/PROTOCOL.md``). Reach it in memory with :meth:`transport` or
-    over real loopback HTTP with :meth:`serve`.
+    and SSE shapes (see ``shared/PROTOCOL.md``). Reach it in memory with `transport` or
+    over real loopback HTTP with `serve`.
 
     Starts with one agent, ``"assistant"`` (name ``"Assistant"``); pass ``with_defaults=False`` for
     an empty server. With ``security_key`` set, every route but ``/health`` needs
@@ -51,9 +51,9 @@ class FakeAgentOS(_RunRoutes, _AreaRoutes):
     **Time model** (deterministic, nothing sleeps in memory): a streamed run produces its events
     lazily, as its stream is read. A background stream cut after N events leaves its run RUNNING
     with exactly N events produced (a real server would keep going; the fake waits until someone
-    looks). :meth:`advance_run`, :meth:`finish_run` and :meth:`finish_all_runs` move runs forward
+    looks). `advance_run`, `finish_run` and `finish_all_runs` move runs forward
     as if time passed. A ``background=true, stream=false`` run (202) completes on its
-    ``polls_until_done``-th ``GET`` poll, or on :meth:`finish_run`. A cancelled run produces
+    ``polls_until_done``-th ``GET`` poll, or on `finish_run`. A cancelled run produces
     RunCancelled then a RunCompleted with the partial content, at once. A foreground stream whose
     client goes away (response closed early, or cut) cancels its run.
 
@@ -64,15 +64,22 @@ class FakeAgentOS(_RunRoutes, _AreaRoutes):
     when the agent's reply contains ``expected_output``), traces and metrics (derived from the
     finished runs), database migration (``fake-db``) and session run previews.
 
+    **Ids**: run and session ids are random uuid4s, so two fakes (two processes, a restarted
+    ``serve-fake``) never hand out the same ones; ``seed=N`` makes the sequence repeat exactly.
+
+    **Size limits**: like AgentOS (Starlette's form parser), a create's form field over 1024 KB is
+    refused with ``400 {"detail": "Field exceeded maximum size of 1024KB."}``; send a big text as
+    a file (``files=``) instead.
+
     **State for assertions**: ``requests`` (every request that reached the server, in order),
-    ``runs`` (run_id -> :class:`FakeRun`), ``sessions``, :meth:`run_count`, ``last_run``.
+    ``runs`` (run_id -> `FakeRun`), ``sessions``, `run_count`, ``last_run``.
 
     **Idempotency**: a background create that repeats an ``Idempotency-Key`` header returns the
     original run instead of creating another (202 with its current status, or its stream: live if
     it is still running, else the ``replay`` path), as AgentOS's durable-queue mode does.
 
-    Example::
-
+    Example:
+        ```python
         from agentos_sync.testing import FakeAgentOS
 
         fake = FakeAgentOS()
@@ -81,6 +88,7 @@ class FakeAgentOS(_RunRoutes, _AreaRoutes):
         client = AgentOSClient("http://fake", transport=fake.transport())
         ...
         assert fake.run_count("calc") == 1
+        ```
     """
 
     def __init__(
@@ -90,7 +98,7 @@ class FakeAgentOS(_RunRoutes, _AreaRoutes):
         with_defaults: bool = True,
         os_id: str = "fake-agentos",
         name: str = "Fake AgentOS",
-        seed: int = 0,
+        seed: Optional[int] = None,
         clock: Optional[Callable[[], float]] = None,
         knowledge: bool = True,
     ) -> None:
@@ -139,10 +147,11 @@ class FakeAgentOS(_RunRoutes, _AreaRoutes):
         - ``index_step``: ``event_index`` grows by this much per event (>1 emulates the gaps a
           real server may leave).
 
-        Example::
-
+        Example:
+            ```python
             fake.add_agent("hitl", confirm_tool="delete_file", tool_args={"path": "/tmp/x"})
             fake.add_agent("slow", reply=" ".join(f"tok{i}" for i in range(200)))
+            ```
         """
         _check_index_step(index_step)
         spec = _AgentSpec(
@@ -185,9 +194,10 @@ class FakeAgentOS(_RunRoutes, _AreaRoutes):
         (TeamRunStarted, TeamRunContent per token, ..., TeamRunCompleted), answered by the leader
         as in ``wire/team_background_stream.sse``.
 
-        Example::
-
+        Example:
+            ```python
             fake.add_agent("writer").add_team("duo", members=["assistant", "writer"], name="Duo")
+            ```
         """
         _check_index_step(index_step)
         with self._lock:
@@ -226,10 +236,11 @@ class FakeAgentOS(_RunRoutes, _AreaRoutes):
         workflow's single ``event_index`` sequence, as in ``wire/workflow_background_stream.sse``;
         each step's input is the previous step's output.
 
-        Example::
-
+        Example:
+            ```python
             fake.add_agent("writer", name="Writer")
             fake.add_workflow("pipeline", steps=[("draft", "writer"), ("review", "assistant")])
+            ```
         """
         _check_index_step(index_step)
         with self._lock:
@@ -254,11 +265,12 @@ class FakeAgentOS(_RunRoutes, _AreaRoutes):
     # transports
     # ------------------------------------------------------------------------------------------
     def transport(self) -> FakeTransport:
-        """A :class:`~agentos_sync.testing.FakeTransport` answering from this fake.
+        """A `FakeTransport` answering from this fake.
 
-        Example::
-
+        Example:
+            ```python
             client = AgentOSClient("http://fake", transport=fake.transport())
+            ```
         """
         from ._transport import FakeTransport
 
@@ -266,19 +278,20 @@ class FakeAgentOS(_RunRoutes, _AreaRoutes):
 
     def handle(self, request: Request) -> Response:
         """Answer one request as the server would, and as a transport delivers it: a
-        :class:`~agentos_sync.transports.Response` for any status (its body produced as it is
+        `Response` for any status (its body produced as it is
         read, cut or stalled by scripted faults), ``APIConnectionError(reached_server=False)``
         for a refused connection, ``APIConnectionError(reached_server=True)`` for a cut inside
         the response headers. Wrap it to script around the fake in a few lines.
 
-        Example::
-
+        Example:
+            ```python
             def handler(request):
                 if request.url.endswith("/cancel"):
                     return json_response(500, {"detail": "boom"})
                 return fake.handle(request)
 
             client = AgentOSClient("http://fake", transport=MockTransport(handler))
+            ```
         """
         exchange = self._exchange(request)
         if exchange.refused:
@@ -307,12 +320,13 @@ class FakeAgentOS(_RunRoutes, _AreaRoutes):
         """Serve this fake over real HTTP/1.1 on ``host:port`` (0: a free port) from a daemon
         thread. SSE bodies are chunked like uvicorn's; a cut closes the socket mid-body; a stall
         sleeps ``stall_seconds`` then closes; ``event_delay`` sleeps between run events (for demos).
-        Returns a :class:`~agentos_sync.testing.FakeServer` (``.url``, ``.close()``, a context manager).
+        Returns a `FakeServer` (``.url``, ``.close()``, a context manager).
 
-        Example::
-
+        Example:
+            ```python
             with FakeAgentOS().serve() as server:
                 requests.get(server.url + "/health").json()
+            ```
         """
         from ._server import FakeServer
 
@@ -325,9 +339,10 @@ class FakeAgentOS(_RunRoutes, _AreaRoutes):
         """Let a live run produce up to ``events`` more events, as if time passed while nobody
         watched. Returns how many it produced.
 
-        Example::
-
+        Example:
+            ```python
             fake.advance_run(run_id, 5)   # the next /resume sends catch_up with these 5
+            ```
         """
         with self._lock:
             run = self._run_or_raise(run_id)
@@ -341,21 +356,23 @@ class FakeAgentOS(_RunRoutes, _AreaRoutes):
         """Let a live run produce all its remaining events (it reaches its terminal status; a
         buffered run then resumes through the ``replay`` path). Returns how many it produced.
 
-        Example::
-
+        Example:
+            ```python
             fake.finish_run(run_id)
             assert fake.runs[run_id].status == "COMPLETED"
+            ```
         """
         with self._lock:
             run = self._run_or_raise(run_id)
             return self._finish(run)
 
     def finish_all_runs(self) -> int:
-        """:meth:`finish_run` for every live run. Returns the number of events produced.
+        """`finish_run` for every live run. Returns the number of events produced.
 
-        Example::
-
+        Example:
+            ```python
             fake.finish_all_runs()   # every interrupted background run is now COMPLETED
+            ```
         """
         with self._lock:
             return sum(self._finish(run) for run in list(self.runs.values()))
@@ -369,9 +386,10 @@ class FakeAgentOS(_RunRoutes, _AreaRoutes):
     ) -> int:
         """Number of runs created, all kinds, or of one agent / team / workflow.
 
-        Example::
-
+        Example:
+            ```python
             assert fake.run_count("assistant") == 1   # a retried create did not start a second run
+            ```
         """
         with self._lock:
             runs = list(self.runs.values())
@@ -387,10 +405,11 @@ class FakeAgentOS(_RunRoutes, _AreaRoutes):
     def last_run(self) -> Optional[FakeRun]:
         """The most recently created run, if any.
 
-        Example::
-
-            client.run_agent("assistant", "hi")
+        Example:
+            ```python
+            client.agents.run("assistant", "hi")
             assert fake.last_run is not None and fake.last_run.status == "COMPLETED"
+            ```
         """
         with self._lock:
             return next(reversed(self.runs.values()), None) if self.runs else None
@@ -398,9 +417,10 @@ class FakeAgentOS(_RunRoutes, _AreaRoutes):
     def requests_to(self, path: str, method: Optional[str] = None) -> List[Request]:
         """Recorded requests whose URL path contains ``path`` (and with ``method``, if given).
 
-        Example::
-
+        Example:
+            ```python
             assert len(fake.requests_to("/resume")) == 2
+            ```
         """
         with self._lock:
             return [

@@ -14,9 +14,9 @@ from ._sse import meta_frame
 
 __all__ = ["Fault", "FaultPlan", "RawBody"]
 
-#: A raw override body: bytes or text, an iterable of chunks (a generator makes a never-ending
-#: body), or a zero-argument callable returning a fresh iterable each time the fault fires.
 RawBody = Union[bytes, str, Iterable[bytes], Callable[[], Iterable[bytes]]]
+"""A raw override body: bytes or text, an iterable of chunks (a generator makes a never-ending
+body), or a zero-argument callable returning a fresh iterable each time the fault fires."""
 
 _REQUEST_KINDS = frozenset({"refuse", "status", "raw"})
 _BODY_KINDS = frozenset({"cut", "stall", "inject", "restart"})
@@ -31,11 +31,12 @@ class Fault:
     ``fired`` counts the requests it was applied to; ``triggered`` counts the bodies it actually
     broke (a body fault armed on a stream that ended before its trigger point is not triggered).
 
-    Example::
-
+    Example:
+        ```python
         fault = fake.faults.cut(after_events=3, path="/runs")
         ...
         assert fault.fired == 1 and fault.triggered == 1
+        ```
     """
 
     kind: str
@@ -77,28 +78,29 @@ class Fault:
 
 
 class FaultPlan:
-    """The faults scripted on a :class:`~agentos_sync.testing.FakeAgentOS` (``fake.faults``).
+    """The faults scripted on a `FakeAgentOS` (``fake.faults``).
 
-    Every method adds one :class:`Fault` and returns it. Faults are checked in the order they
+    Every method adds one `Fault` and returns it. Faults are checked in the order they
     were added; at most one fault of each phase applies to a request:
 
-    1. request phase, before the server sees the request: :meth:`refuse`, :meth:`status`,
-       :meth:`raw` (the request is not processed);
-    2. header phase, after the request was processed: :meth:`cut_headers`;
-    3. body phase, on ``text/event-stream`` responses only: :meth:`cut`, :meth:`stall`,
-       :meth:`error_frame`, :meth:`inject`, :meth:`restart`.
+    1. request phase, before the server sees the request: `refuse`, `status`,
+       `raw` (the request is not processed);
+    2. header phase, after the request was processed: `cut_headers`;
+    3. body phase, on ``text/event-stream`` responses only: `cut`, `stall`,
+       `error_frame`, `inject`, `restart`.
 
     ``after_events=N`` counts run-event frames (meta frames such as ``catch_up`` do not count): the
     fault triggers right after the N-th one is written (N=0: before any frame). ``after_bytes=N``
     triggers after exactly N body bytes, possibly mid-frame. Because a run produces events only as
     they are streamed, a stream cut after N events leaves its run with exactly N produced events.
 
-    Example::
-
+    Example:
+        ```python
         fake.faults.cut(after_events=3, path="/agents/assistant/runs", method="POST")
         fake.faults.status(503, path="/resume", times=2)
         fake.faults.status(429, retry_after=1, path="/runs", method="POST")
         fake.faults.raw(body=b"<html>Bad gateway</html>", status=502, content_type="text/html")
+        ```
     """
 
     def __init__(self, lock: threading.RLock) -> None:

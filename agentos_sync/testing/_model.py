@@ -12,12 +12,12 @@ __all__ = [
     "Script",
 ]
 
-#: A reply: fixed text, or a function of the run's message.
 Reply = Union[str, Callable[[str], str]]
+"""A reply: fixed text, or a function of the run's message."""
 
-#: A custom event script: a function of the message returning event dicts (each with ``"event"``);
-#: the fake fills in the run's identity fields and the ``event_index``.
 Script = Callable[[str], Sequence[Mapping[str, Any]]]
+"""A custom event script: a function of the message returning event dicts (each with ``"event"``);
+the fake fills in the run's identity fields and the ``event_index``."""
 
 
 @dataclass
@@ -63,11 +63,12 @@ class FakeRun:
     streams strip it on the wire, as AgentOS does). ``status`` is the stored status
     (``PENDING``, ``RUNNING``, ``COMPLETED``, ``ERROR``, ``CANCELLED``, ``PAUSED``).
 
-    Example::
-
+    Example:
+        ```python
         run = fake.runs[run_id]
         assert run.status == "RUNNING" and len(run.events) == 3
         assert run.kind == "agent" and run.agent_id == "assistant"
+        ```
     """
 
     run_id: str
@@ -139,10 +140,11 @@ class FakeSession:
     """One stored session: created by the first run that names (or is given) its id, or by
     ``POST /sessions``. ``run_ids`` lists its top-level runs in creation order.
 
-    Example::
-
+    Example:
+        ```python
         session = fake.sessions[session_id]
         assert session.session_type == "agent" and len(session.run_ids) == 2
+        ```
     """
 
     session_id: str

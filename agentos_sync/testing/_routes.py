@@ -13,7 +13,19 @@ from ._core import _Core
 from ._events import iso
 from ._faults import apply_body_fault
 from ._model import _AgentSpec, _Component, _TeamSpec, _WorkflowSpec
-from ._wire import _KINDS, _NOT_FOUND, DB_ID, SSE_CONTENT_TYPE, _Call, _detail, _Exchange, _Invalid, _json, _Reply
+from ._wire import (
+    _KINDS,
+    _NOT_FOUND,
+    DB_ID,
+    SSE_CONTENT_TYPE,
+    _Call,
+    _check_form_size,
+    _detail,
+    _Exchange,
+    _Invalid,
+    _json,
+    _Reply,
+)
 
 
 def _gateway_page(status: int) -> _Exchange:
@@ -107,6 +119,7 @@ class _Router(_Core):
                 continue
             if path != "/health":
                 self._check_auth(call)
+            _check_form_size(call.request)
             handler: Callable[..., _Reply] = getattr(self, handler_name)
             return handler(call, *[unquote(g) for g in match.groups()])
         if allowed:

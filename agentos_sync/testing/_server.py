@@ -45,17 +45,18 @@ class _HTTPServer6(_HTTPServer):
 
 
 class FakeServer:
-    """A :class:`~agentos_sync.testing.FakeAgentOS` served over HTTP/1.1 from a daemon thread
+    """A `FakeAgentOS` served over HTTP/1.1 from a daemon thread
     (made by ``fake.serve()``). Keep-alive connections; SSE bodies use chunked transfer-encoding
     like uvicorn. Faults become real network events: a cut closes the socket mid-body (no final
     chunk), a header cut closes it inside the status line/headers, a refusal closes it before any
     response, a stall sleeps ``stall_seconds`` (or the fault's ``seconds``) and then closes.
 
-    Example::
-
+    Example:
+        ```python
         with FakeAgentOS().serve() as server:
             print(server.url)           # http://127.0.0.1:54321
             requests.post(server.url + "/agents/assistant/runs", data={"message": "hi", "stream": "false"})
+        ```
     """
 
     def __init__(
@@ -106,13 +107,14 @@ class FakeServer:
         """Block until the server is closed (or ``timeout`` passes); True if it was closed. For a
         command that serves the fake until interrupted.
 
-        Example::
-
+        Example:
+            ```python
             server = FakeAgentOS().serve(port=7777)
             try:
                 server.wait()
             except KeyboardInterrupt:
                 server.close()
+            ```
         """
         return _waits.wait(self._stop, timeout)
 

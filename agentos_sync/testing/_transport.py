@@ -15,13 +15,13 @@ __all__ = ["FakeTransport", "MockTransport", "json_response", "sse_response"]
 
 
 class MockTransport(Transport):
-    """A :class:`~agentos_sync.transports.Transport` that answers every request with
+    """A `Transport` that answers every request with
     ``handler(request)``, as httpx's ``MockTransport`` does: script any answer (a status, a broken
     body, a raised ``APIConnectionError``) in a few lines. Every request sent is kept in
     ``requests``, in order.
 
-    Example::
-
+    Example:
+        ```python
         from agentos_sync import AgentOSClient
         from agentos_sync.testing import MockTransport, json_response
 
@@ -29,6 +29,7 @@ class MockTransport(Transport):
         client = AgentOSClient("http://test", transport=transport)
         assert client.agents.run("assistant", "2 + 2?").content == "4"
         assert transport.requests[0].form["message"] == "2 + 2?"
+        ```
     """
 
     def __init__(self, handler: Callable[[Request], Response]) -> None:
@@ -55,19 +56,20 @@ class MockTransport(Transport):
 
 
 class FakeTransport(MockTransport):
-    """A transport that hands every request to a :class:`~agentos_sync.testing.FakeAgentOS`
-    (:meth:`FakeAgentOS.handle <agentos_sync.testing.FakeAgentOS.handle>`), in memory: no
+    """A transport that hands every request to a `FakeAgentOS`
+    (`FakeAgentOS.handle <agentos_sync.testing.FakeAgentOS.handle>`), in memory: no
     sockets, no threads, no sleeps. Safe to share between threads (the fake's state is behind
     one lock).
 
-    Example::
-
+    Example:
+        ```python
         from agentos_sync.testing import FakeAgentOS, FakeTransport
         from agentos_sync.transports import Request
 
         fake = FakeAgentOS()
         with FakeTransport(fake).send(Request("GET", "http://fake/health")) as response:
             assert response.status_code == 200
+        ```
     """
 
     def __init__(self, fake: FakeAgentOS) -> None:
@@ -87,25 +89,27 @@ class FakeTransport(MockTransport):
 
 
 def json_response(status: int, body: Any, headers: Optional[Mapping[str, str]] = None) -> Response:
-    """A JSON response, for a :class:`MockTransport` handler.
+    """A JSON response, for a `MockTransport` handler.
 
-    Example::
-
+    Example:
+        ```python
         MockTransport(lambda request: json_response(404, {"detail": "Agent not found"}))
+        ```
     """
     return BytesResponse(status, {"content-type": "application/json", **(headers or {})}, json.dumps(body).encode())
 
 
 def sse_response(events: Iterable[Mapping[str, Any]], status: int = 200) -> Response:
     """An event stream of AgentOS events (each a dict with its ``"event"`` type), for a
-    :class:`MockTransport` handler.
+    `MockTransport` handler.
 
-    Example::
-
+    Example:
+        ```python
         MockTransport(lambda request: sse_response([
             {"event": "RunStarted", "run_id": "r1"},
             {"event": "RunCompleted", "run_id": "r1", "content": "4"},
         ]))
+        ```
     """
     frames = [f"event: {ev['event']}\ndata: {json.dumps(dict(ev))}\n\n" for ev in events]
     return BytesResponse(status, {"content-type": "text/event-stream"}, "".join(frames).encode())

@@ -1,4 +1,4 @@
-"""Transports: the boundary between the client and the network (see :mod:`.base`)."""
+"""Transports: the boundary between the client and the network (see `.base`)."""
 
 from __future__ import annotations
 

@@ -13,8 +13,8 @@ a size line is read without a bound, and a declared size is read in one call wha
 The grammar accepted is h11's (the test suite checks this differentially against h11 with
 hypothesis): a size of 1 to 20 hex digits, optional extensions after ``;`` (ignored), optional
 spaces or tabs before the CRLF; after the last chunk, trailer field lines (validated, ignored)
-ending with an empty line. Anything else raises :class:`MalformedChunk`; an end of input inside the
-body raises :class:`TruncatedChunk`. Nothing grows without bound: a size line is at most
+ending with an empty line. Anything else raises `MalformedChunk`; an end of input inside the
+body raises `TruncatedChunk`. Nothing grows without bound: a size line is at most
 ``MAX_LINE`` bytes, the trailers at most ``MAX_TRAILERS``, and no chunk may declare more than the
 caller's ``limit``.
 """
@@ -122,7 +122,7 @@ def dechunk(fp: BufferedReader, limit: int) -> Generator[bytes, None, int]:
     """Yield the content of a chunked body from ``fp``, everything that has arrived as one piece.
 
     Returns (as the generator's value) how many bytes were read past the body's end. ``limit``
-    bounds a chunk's declared size. Raises :class:`MalformedChunk` or :class:`TruncatedChunk`.
+    bounds a chunk's declared size. Raises `MalformedChunk` or `TruncatedChunk`.
     """
     buf = b""
     seen: Dict[bytes, int] = {}  # size lines already checked (against this call's limit)

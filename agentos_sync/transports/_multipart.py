@@ -53,10 +53,11 @@ class MultipartBody:
     File objects are read in 64 KiB blocks while the body goes out; bytes are sent as they are.
     ``content_type`` is the header value, boundary included.
 
-    Example::
-
+    Example:
+        ```python
         body = MultipartBody({"name": "Handbook"}, [("file", ("h.pdf", open("h.pdf", "rb"), "application/pdf"))])
         requests.post(url, data=body, headers={"Content-Type": body.content_type})
+        ```
     """
 
     def __init__(self, form: Mapping[str, str], files: Sequence[FileField]) -> None:

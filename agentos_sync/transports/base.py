@@ -1,32 +1,34 @@
 """The transport boundary: one request in, one response out.
 
 Everything above this line (the client, run streams, SSE decoding) speaks only in
-:class:`Request` and :class:`Response`; everything below it (sockets, pools, TLS, proxies) is the
+`Request` and `Response`; everything below it (sockets, pools, TLS, proxies) is the
 transport's business. That strict cut makes every layer above testable with an in-memory transport
-(:class:`agentos_sync.testing.FakeTransport`) and lets users plug in their own.
+(`agentos_sync.testing.FakeTransport`) and lets users plug in their own.
 
 A transport's obligations:
 
-- ``send(request)`` returns a :class:`Response` for any HTTP status (status codes are the client's
-  business, not the transport's). It raises :class:`~agentos_sync.errors.APIConnectionError` with
+- ``send(request)`` returns a `Response` for any HTTP status (status codes are the client's
+  business, not the transport's). It raises `APIConnectionError` with
   ``reached_server=False`` when the request provably never reached the server (connection refused,
   DNS failure), ``reached_server=True`` when it may have (reset after sending, cut inside the
   response headers, a TLS failure after the request was written), and
-  :class:`~agentos_sync.errors.APITimeoutError` when a timeout expires. A failure inside the TLS
+  `APITimeoutError` when a timeout expires. A failure inside the TLS
   handshake (an untrusted certificate) happens before a byte of the request is sent: it is
   ``reached_server=False``.
 - ``Response.iter_bytes()`` yields body chunks as they arrive and ends at a clean end of body. A
   connection that breaks mid-body raises ``APIConnectionError``; a silence longer than the read
   timeout raises ``APITimeoutError``; a body that breaks HTTP's framing (a malformed chunk) raises
-  :class:`~agentos_sync.errors.ProtocolError`. Chunk sizes carry no meaning. Any other exception
+  `ProtocolError`. Chunk sizes carry no meaning. Any other exception
   is a bug and surfaces as itself, never as a broken connection.
 - ``Response.close()`` is idempotent and releases the connection (to the pool when possible).
 
-Example, a transport that answers everything with 503::
+Example, a transport that answers everything with 503:
 
-    class Down(Transport):
-        def send(self, request: Request) -> Response:
-            return BytesResponse(503, {"content-type": "application/json"}, b'{"detail":"down"}')
+```python
+class Down(Transport):
+    def send(self, request: Request) -> Response:
+        return BytesResponse(503, {"content-type": "application/json"}, b'{"detail":"down"}')
+```
 """
 
 from __future__ import annotations
@@ -88,8 +90,8 @@ class Request:
     ``form`` is sent form-encoded (what AgentOS's run endpoints expect), ``json`` as a JSON body,
     ``files`` turns the body multipart (form fields included). ``stream`` asks the transport not to
     read the body eagerly. ``max_chunk_bytes`` bounds one chunk of a chunked answer (a larger
-    declared size is a :class:`~agentos_sync.errors.ProtocolError`, never an allocation). The repr
-    never shows credentials, and neither does :meth:`redacted`, the copy errors carry.
+    declared size is a `ProtocolError`, never an allocation). The repr
+    never shows credentials, and neither does `redacted`, the copy errors carry.
     """
 
     method: str

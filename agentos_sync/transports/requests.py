@@ -1,6 +1,6 @@
 """``RequestsTransport``: the default transport, one pooled ``requests.Session``.
 
-It maps every requests/urllib3 failure onto the transport contract of :mod:`.base`, so nothing
+It maps every requests/urllib3 failure onto the transport contract of `.base`, so nothing
 above it ever sees a requests exception. Redirects are followed for GET only (requests drops the
 ``Authorization`` header when a redirect leaves the host); a POST that is redirected comes back as
 the 3xx response for the client to report, because re-sending a run's form to another address is
@@ -146,6 +146,10 @@ def _target(request: Request) -> str:
     return f"{request.method} {request.url.split('?', 1)[0]}"
 
 
+def _read_timeout(request: Request) -> str:
+    return f"{request.timeout[1]:g} s" if request.timeout else "too long"
+
+
 def _host_port(url: str) -> str:
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -231,8 +235,8 @@ def _translate(exc: BaseException, request: Request, proxy: Optional[str] = None
         )
     if isinstance(exc, (requests.exceptions.ReadTimeout, u3.ReadTimeoutError, socket.timeout)):
         return APITimeoutError(
-            f"No data from the server for longer than the read timeout on {target}; "
-            "raise the read timeout if the server is slow to answer.",
+            f"The server sent nothing for {_read_timeout(request)} (the read timeout) after {target}; "
+            "check that it is healthy, or raise the read timeout if it is slow to answer.",
             request=request,
         )
     if isinstance(exc, requests.exceptions.ProxyError) and proxy:
@@ -516,10 +520,11 @@ class RequestsTransport(Transport):
     headers, auth, cookies, params, verify, cert, proxies and trust_env (adapters it mounted of
     its own are not copied: they hold the parent's pools).
 
-    Example::
-
+    Example:
+        ```python
         transport = RequestsTransport(pool_maxsize=32)
         client = AgentOSClient("http://localhost:7777", transport=transport)
+        ```
     """
 
     def __init__(
@@ -651,9 +656,10 @@ class RequestsTransport(Transport):
         here, then the environment (``HTTP_PROXY``, ``HTTPS_PROXY``, ``ALL_PROXY``, minus
         ``NO_PROXY``) when ``trust_env``, then the session's own ``proxies``.
 
-        Example::
-
+        Example:
+            ```python
             RequestsTransport().proxy_for("http://agentos.internal:7777/agents")
+            ```
         """
         session = self._session_here()
         scheme = urlsplit(url).scheme

@@ -3,8 +3,10 @@ continue streams in the background; the script disconnects after a few events, s
 re-attaches through ``/resume``, checking that no event was lost.
 
 agno's cookbook ``12_continue_run_sse_reconnect.py`` (raw httpx there), with agentos_sync. Set
-EXAMPLE_AGENT_ID to an agent with a tool that needs confirmation (default: the first agent; a run
-that does not pause ends the script, as in agno's) and EXAMPLE_MESSAGE to a prompt that calls it.
+EXAMPLE_AGENT_ID to an agent with a tool that needs confirmation (default: ``confirmer``, the
+repository's example server's, else the first agent; a run that does not pause ends the script, as
+in agno's) and EXAMPLE_MESSAGE to a prompt that calls it (the default asks for the tool in words,
+and in the ``[call_tool=...]`` directive of the example server's fake model).
 """
 
 import json
@@ -18,7 +20,9 @@ from agentos_sync import AgentOSClient, events
 
 EVENTS_BEFORE_DISCONNECT = 4
 DISCONNECT_DURATION = float(os.environ.get("EXAMPLE_DISCONNECT_SECONDS", "3"))
-MESSAGE = os.environ.get("EXAMPLE_MESSAGE", "Search for the latest news about AI and summarize it for me.")
+MESSAGE = os.environ.get(
+    "EXAMPLE_MESSAGE", "Run the dangerous action, then summarise what it did. [call_tool=dangerous_action]"
+)
 
 
 def main() -> None:
@@ -31,7 +35,7 @@ def main() -> None:
     if not agents:
         print("[ERROR] No agents available on the server")
         return
-    chosen = os.environ.get("EXAMPLE_AGENT_ID")
+    chosen = os.environ.get("EXAMPLE_AGENT_ID", "confirmer")
     agent = next((a for a in agents if a.id == chosen), agents[0])
     agent_id = agent.id or ""
     print(f"Using agent: {agent_id} ({agent.name or 'unnamed'})")

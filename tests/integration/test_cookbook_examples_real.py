@@ -152,6 +152,11 @@ def test_cookbook_example_runs_against_the_real_server(name: str, agentos_areas:
     extra_env, patterns = EXPECTED[name]
     out = run_example(name, agentos_areas.url, extra_env)
     assert "Error" not in out and "Traceback" not in out, out
+    assert_in_order(name, out, patterns)
+
+
+def assert_in_order(name: str, out: str, patterns: List[str]) -> None:
+    """Each pattern matches the output after the previous one's match."""
     position = 0
     missing: List[str] = []
     for pattern in patterns:

@@ -47,6 +47,7 @@ prefix) when AgentOS is constructed; with it set every route but ``/health`` wan
 import argparse
 import os
 import sys
+from pathlib import Path
 from typing import Any, List, Optional
 
 # Never phone home from a test server (there is no network anyway: a telemetry attempt would
@@ -164,40 +165,16 @@ def _area_agents(model: Any, db: Any) -> List[Any]:
     return [memo, calc]
 
 
-class _AsyncOverSync:
-    """An awaitable face over a sync client: every method becomes a coroutine that calls it."""
-
-    def __init__(self, client: Any) -> None:
-        self._client = client
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self._client, name)
-        if not callable(attr):
-            return attr
-
-        async def call(*args: Any, **kwargs: Any) -> Any:
-            return attr(*args, **kwargs)
-
-        return call
-
-
 def _knowledge(db: Any, db_path: str, llm_url: str) -> Any:
     from agno.knowledge.embedder.openai import OpenAIEmbedder
-    from agno.knowledge.knowledge import Knowledge
-    from agno.vectordb.qdrant import Qdrant
 
-    class LocalQdrant(Qdrant):  # type: ignore[misc]
-        """agno opens a sync and an async client; in local mode each would hold its own store (or
-        fight over the path's lock), so the async one runs the sync one's methods."""
-
-        @property
-        def async_client(self) -> Any:
-            return _AsyncOverSync(self.client)
+    # The example server's local Qdrant knowledge base (one process holds the files' lock, so no
+    # replicas here), its embeddings from the fake LLM's /v1/embeddings.
+    sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "examples"))
+    from agentos_server import local_knowledge
 
     embedder = OpenAIEmbedder(id="text-embedding-3-small", dimensions=64, api_key="fake", base_url=llm_url)
-    # Local mode keeps its files next to the db; one process holds the lock, so no replicas here.
-    vectors = LocalQdrant(collection="it_knowledge", path=db_path + ".qdrant", embedder=embedder)
-    return Knowledge(name="it-knowledge", description="integration knowledge base", vector_db=vectors, contents_db=db)
+    return local_knowledge("it-knowledge", db, db_path + ".qdrant", embedder)
 
 
 def _with_worker_header(app: Any) -> Any:
