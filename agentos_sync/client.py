@@ -13,13 +13,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 from . import events
+from ._approvals import Approvals
+from ._components import Components
 from ._evals import Evals
 from ._http import HTTPCore, TimeoutArg, normalize_base_url, normalize_timeout, validate
+from ._info import Server
 from ._knowledge import Knowledge
+from ._learnings import Learnings
 from ._memories import Memories
 from ._metrics import Databases, Metrics
+from ._queue import Queue
 from ._resource import CallOptions, alias
 from ._runs import AGENT, TEAM, WORKFLOW, Runs
+from ._schedules import Schedules
 from ._sessions import Sessions
 from ._traces import Traces
 from ._uploads import FileInput
@@ -127,8 +133,19 @@ class AgentOSClient:
         self.traces = Traces(self._http)
         #: Metrics: get, refresh, refresh_status.
         self.metrics = Metrics(self._http)
-        #: Databases: migrate.
+        #: Databases: migrate, migrate_all.
         self.databases = Databases(self._http)
+        #: Approvals of paused tool calls: list, count, get, status, resolve, delete, wait.
+        self.approvals = Approvals(self._http)
+        #: Cron schedules: create, list, get, update, delete, enable, disable, trigger, runs, get_run.
+        self.schedules = Schedules(self._http)
+        #: Durable-queue jobs: list, get, requeue, stats.
+        self.queue = Queue(self._http)
+        #: Stored components and their config versions, and the registry.
+        self.components = Components(self._http)
+        #: Learnings: list, create, get, update, delete, users, delete_user.
+        self.learnings = Learnings(self._http)
+        self._server = Server(self._http)
         self._by_kind: Dict[str, Runs[Any]] = {"agent": self.agents, "team": self.teams, "workflow": self.workflows}
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -270,6 +287,7 @@ class AgentOSClient:
     refresh_metrics = alias(lambda c: c.metrics.refresh)
     get_metrics_refresh_status = alias(lambda c: c.metrics.refresh_status)
     migrate_database = alias(lambda c: c.databases.migrate)
+    info = alias(lambda c: c._server.info)
 
     # -- the server ------------------------------------------------------------------------
 
