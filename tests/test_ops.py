@@ -234,20 +234,24 @@ def test_knowledge_sources_remote_content_and_refresh(client: AgentOSClient) -> 
 
 def test_components_and_their_config_versions(client: AgentOSClient) -> None:
     c = client.components.create("Helper Bot", "agent", config={"instructions": "Be brief"})
-    assert isinstance(c, Component) and (c.component_id, c.current_version) == ("helper-bot", 1)
-    v2 = client.components.create_config(c.component_id, {"instructions": "Be briefer"}, set_current=False)
-    assert v2.version == 2 and client.components.current_config(c.component_id).version == 1
-    assert client.components.set_current_config(c.component_id, 2).current_version == 2
-    assert client.components.update_config(c.component_id, 1, notes="old").notes == "old"
-    with pytest.raises(errors.ConflictError):
-        client.components.update(c.component_id, description="x", expect_current=1)
-    assert client.components.update(c.component_id, description="x", expect_current=2).description == "x"
-    assert [v.version for v in client.components.configs(c.component_id)] == [1, 2]
-    client.components.delete_config(c.component_id, 1)
-    assert client.components.get_config(c.component_id, 2).config == {"instructions": "Be briefer"}
-    client.components.delete(c.component_id)
+    assert isinstance(c, Component) and (c.component_id, c.current_version) == ("helper-bot", None)
+    cid = c.component_id
+    v2 = client.components.create_config(cid, {"instructions": "Be briefer"}, set_current=False)
+    assert v2.version == 2 and client.components.current_config(cid).version == 2  # the latest draft
+    with pytest.raises(errors.BadRequestError, match="Only published configs can be current"):
+        client.components.set_current_config(cid, 2)
+    v3 = client.components.create_config(cid, {"instructions": "Ship it"}, stage="published")
+    assert client.components.get(cid).current_version == v3.version == 3
+    assert client.components.update_config(cid, 1, notes="old").notes == "old"
+    with pytest.raises(errors.ConflictError, match="current version is 3, expected 1"):
+        client.components.update(cid, description="x", expect_current=1)
+    assert client.components.update(cid, description="x", expect_current=3).description == "x"
+    assert [v.version for v in client.components.configs(cid)] == [3, 2, 1]
+    client.components.delete_config(cid, 1)
+    assert client.components.get_config(cid, 2).config == {"instructions": "Be briefer"}
+    client.components.delete(cid)
     assert [x.component_id for x in client.components.list()] == []
-    assert client.components.restore(c.component_id).deleted_at is None
+    assert client.components.restore(cid).deleted_at is None
     assert [x.component_id for x in client.components.list(component_type="agent")] == ["helper-bot"]
     assert list(client.components.registry()) == []
 
@@ -255,7 +259,7 @@ def test_components_and_their_config_versions(client: AgentOSClient) -> None:
 def test_learnings_per_user(client: AgentOSClient) -> None:
     ada = client.learnings.create("user_profile", {"name": "Ada"}, user_id="u1")
     client.learnings.create("user_profile", {"name": "Bob"}, user_id="u2")
-    assert isinstance(ada, Learning) and ada.namespace == "user"
+    assert isinstance(ada, Learning) and ada.learning_id == "user_profile_u1"
     assert [x.content for x in client.learnings.list(user_id="u1")] == [{"name": "Ada"}]
     assert client.learnings.update(ada.learning_id, content={"name": "Ada L."}).content == {"name": "Ada L."}
     assert {u.user_id for u in client.learnings.users()} == {"u1", "u2"}

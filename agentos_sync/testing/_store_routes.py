@@ -39,13 +39,17 @@ class _StoreRoutes(_ExtraRoutes):
     def _guard(self, row: Dict[str, Any], guard: Any) -> None:
         if not isinstance(guard, dict):
             return
-        versions = [c["version"] for c in self.component_configs.get(row["component_id"], [])]
-        latest = max(versions) if versions else 0
+        cid = row["component_id"]
+        latest = max((c["version"] for c in self.component_configs.get(cid, [])), default=None)
         if guard.get("latest_version") is not None and guard["latest_version"] != latest:
-            raise _Invalid(_detail(409, f"Component changed: latest version is {latest}"))
-        current = row.get("current_version") or 0
-        if guard.get("current_version") is not None and guard["current_version"] != current:
-            raise _Invalid(_detail(409, f"Component changed: current version is {current}"))
+            raise _Invalid(
+                _detail(409, f"Component {cid} latest version is {latest}, expected {guard['latest_version']}")
+            )
+        current = row.get("current_version")
+        if guard.get("current_version") is not None and guard["current_version"] != (current or 0):
+            raise _Invalid(
+                _detail(409, f"Component {cid} current version is {current}, expected {guard['current_version']}")
+            )
 
     def _add_config(self, component_id: str, body: Dict[str, Any]) -> Dict[str, Any]:
         configs = self.component_configs.setdefault(component_id, [])
@@ -64,7 +68,8 @@ class _StoreRoutes(_ExtraRoutes):
             "updated_at": now,
         }
         configs.append(config)
-        if body.get("set_current", True):
+        # only a published config can be the current one (a draft stays a draft)
+        if body.get("set_current", True) and config["stage"] == "published":
             self.components[component_id].update(current_version=version, updated_at=now)
         return config
 
@@ -142,7 +147,7 @@ class _StoreRoutes(_ExtraRoutes):
     def _h_list_configs(self, call: _Call, component_id: str) -> _Reply:
         self._component_row(component_id)
         full = _parse_bool(call.q("include_config"), True, ["query", "include_config"])
-        configs = self.component_configs.get(component_id, [])
+        configs = sorted(self.component_configs.get(component_id, []), key=lambda c: -c["version"])
         return _json(200, [c if full else dict(c, config={}) for c in configs])
 
     def _h_create_config(self, call: _Call, component_id: str) -> _Reply:
@@ -155,9 +160,13 @@ class _StoreRoutes(_ExtraRoutes):
 
     def _h_current_config(self, call: _Call, component_id: str) -> _Reply:
         row = self._component_row(component_id)
-        if not row.get("current_version"):
-            return _detail(404, f"No current config for component {component_id}")
-        return _json(200, self._config_or_404(component_id, str(row["current_version"])))
+        configs = self.component_configs.get(component_id, [])
+        if not configs:
+            return _detail(404, f"No current config for {component_id}")
+        # the current version, or (none published yet) the latest draft, as agno's db answers
+        if row.get("current_version"):
+            return _json(200, self._config_or_404(component_id, str(row["current_version"])))
+        return _json(200, max(configs, key=lambda c: c["version"]))
 
     def _h_get_config(self, call: _Call, component_id: str, version: str) -> _Reply:
         return _json(200, self._config_or_404(component_id, version))
@@ -183,6 +192,11 @@ class _StoreRoutes(_ExtraRoutes):
         row = self.components[component_id]
         body = call.request.json if isinstance(call.request.json, dict) else {}
         self._guard(row, body.get("guard"))
+        if config["stage"] != "published":
+            return _detail(
+                400,
+                f"Cannot set draft config {component_id} v{version} as current. Only published configs can be current.",
+            )
         row.update(current_version=config["version"], updated_at=self._now())
         return _json(200, row)
 
@@ -226,12 +240,15 @@ class _StoreRoutes(_ExtraRoutes):
         if not isinstance(body.get("content"), dict):
             raise _missing(["body", "content"])
         now = self._now()
-        learning_id = self._new_id()
+        # agno keys a user-scoped learning by type and user (one profile per user): a second
+        # create of the same pair replaces the first
+        user = body.get("user_id")
+        learning_id = f"{body['learning_type']}_{user}" if user else self._new_id()
         self.learnings[learning_id] = {
             "learning_id": learning_id,
             **{k: body.get(k) for k in ("learning_type", "content", "user_id", "agent_id", "team_id", "session_id")},
             **{k: body.get(k) for k in ("entity_id", "entity_type", "metadata")},
-            "namespace": body.get("namespace") or ("user" if body.get("user_id") else "global"),
+            "namespace": body.get("namespace"),
             "created_at": now,
             "updated_at": now,
             "seq": self._next_seq(),
