@@ -29,6 +29,7 @@ from ._schedules import Schedules
 from ._sessions import Sessions
 from ._traces import Traces
 from ._uploads import FileInput
+from .a2a import A2A
 from .cursors import RunCursor
 from .models import AgentSummary, ConfigResponse, TeamSummary, WorkflowSummary
 from .retry import ReconnectPolicy
@@ -146,6 +147,8 @@ class AgentOSClient:
         #: Learnings: list, create, get, update, delete, users, delete_user.
         self.learnings = Learnings(self._http)
         self._server = Server(self._http)
+        #: The A2A interface: agent_card, send, stream, get_task, cancel_task, wait.
+        self.a2a = A2A(self._http)
         self._by_kind: Dict[str, Runs[Any]] = {"agent": self.agents, "team": self.teams, "workflow": self.workflows}
 
     # -- lifecycle -------------------------------------------------------------------------

@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 
 from ..errors import APIConnectionError
 from ..transports.base import IteratorResponse, Request, Response
+from ._a2a_routes import _A2ARoutes
 from ._model import FakeRun, Reply, Script, _AgentSpec, _TeamSpec, _WorkflowSpec
 from ._run_routes import _RunRoutes
-from ._store_routes import _StoreRoutes
 
 if TYPE_CHECKING:
     from ._server import FakeServer
@@ -34,7 +34,7 @@ def _check_index_step(index_step: int) -> None:
         raise ValueError("index_step must be >= 1")
 
 
-class FakeAgentOS(_StoreRoutes, _RunRoutes):
+class FakeAgentOS(_A2ARoutes, _RunRoutes):
     """A stateful in-memory AgentOS server, for tests (the client's and users') and demos.
 
     It holds agents, teams, workflows, sessions, runs and their event buffers, and answers every
