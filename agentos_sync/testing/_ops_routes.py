@@ -282,7 +282,10 @@ class _OpsRoutes(_AreaRoutes):
         inner = Request(
             schedule["method"], "http://fake" + schedule["endpoint"], headers=dict(call.request.headers), form=form
         )
-        reply = self._dispatch(_Call(schedule["method"], schedule["endpoint"], {}, inner))
+        try:
+            reply = self._dispatch(_Call(schedule["method"], schedule["endpoint"], {}, inner))
+        except _Invalid as invalid:  # the endpoint's own error answer (404, 422, ...)
+            reply = invalid.reply
         try:
             answer = json.loads(b"".join(f.data for f in reply.frames) or b"null")
         except ValueError:
