@@ -51,7 +51,13 @@ class TraceFilterSchema(_Model):
 
 
 class Server(APIResource):
-    """The server itself (``client.info()``)."""
+    """The server itself: ``client.info()``.
+
+    Example::
+
+        if client.info().auth_mode != "none":
+            print("this AgentOS wants an api_key")
+    """
 
     name = "server"
 

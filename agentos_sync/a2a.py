@@ -21,6 +21,7 @@ Example::
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Mapping, Optional, Union
 
@@ -190,11 +191,18 @@ class A2AStream:
     connection. A cut (the connection breaks, or it closes before the final task) is finished
     by polling the task: the last event is then the task as the server stores it, and
     ``recovered`` is True. ``task_id`` and ``context_id`` are known from the first event on.
+
+    Example::
+
+        with client.a2a.stream("assistant", "Tell me a story") as stream:
+            for ev in stream:
+                print(type(ev).__name__)
+        print(stream.task.status.state, stream.recovered)
     """
 
     def __init__(
         self,
-        response: Response,
+        response: Optional[Response],
         context_id: str,
         poll_task: Callable[[str, str], A2ATask],
         find_task: Callable[[str], Optional[str]],
@@ -224,9 +232,13 @@ class A2AStream:
 
     def close(self) -> None:
         """Close the connection (idempotent). On AgentOS this cancels the task if it still runs."""
-        self._response.close()
+        if self._response is not None:
+            self._response.close()
 
     def _events(self) -> Iterator[A2AEvent]:
+        if self._response is None:  # the request was cut inside the response headers
+            yield self._finish()
+            return
         try:
             try:
                 for frame in iter_frames(self._response.iter_bytes()):
@@ -371,12 +383,15 @@ class A2A(APIResource):
         metadata: Optional[Dict[str, Any]] = None,
         poll_timeout: float = 300.0,
         poll_interval: float = 0.25,
+        find_grace: float = 10.0,
         **options: Unpack[CallOptions],
     ) -> A2AStream:
         """Send a message and stream the task's events: :class:`A2AStatusUpdate`, :class:`A2AMessage`
         (pieces of text), then the final :class:`A2ATask`. A cut stream ends with the task as the
         server stores it, polled for up to ``poll_timeout`` seconds (teams and agents; a workflow
-        has no ``tasks:get``, so its cut raises ``StreamInterruptedError``).
+        has no ``tasks:get``, so its cut raises ``StreamInterruptedError``). A cut before the first
+        event named the task looks for it in the context for up to ``find_grace`` seconds; if the
+        server never made it, ``StreamInterruptedError`` says to send again.
 
         Example::
 
@@ -387,11 +402,26 @@ class A2A(APIResource):
             print(stream.task.status.state)
         """
         context = context_id or str(uuid.uuid4())
+        # an existing conversation's runs, so that a cut before the task is named finds this
+        # message's task and not an earlier one (a new context costs nothing)
+        before = set(self._session_runs(kind, entity_id, context)) if context_id and kind != "workflow" else set()
         body = self._rpc("message/stream", {"message": self._message(text, context, user_id, metadata)})
         opts = self._options(options, self.stream)
-        response = self._http.send(
-            "POST", self._path(kind, entity_id, "v1", "message:stream"), json_body=body, stream=True, **opts
-        )
+        response: Optional[Response]
+        try:
+            # sent once: a second message:stream would start a second run
+            response = self._http.send(
+                "POST",
+                self._path(kind, entity_id, "v1", "message:stream"),
+                json_body=body,
+                stream=True,
+                retries=0,
+                **opts,
+            )
+        except errors.APIConnectionError as exc:
+            if not exc.reached_server:
+                raise  # nothing was sent: safe to call stream() again
+            response = None  # the server may have made the task: find it by its context
 
         def poll_task(task_id: str, ctx: str) -> A2ATask:
             if kind == "workflow":
@@ -412,18 +442,28 @@ class A2A(APIResource):
             )
 
         def find_task(ctx: str) -> Optional[str]:
-            # a cut before the first event: the run, if the server made one, is in the context's session
+            # cut before the first event named the task: its run, if the server made one, is the
+            # context's new run; AgentOS stores it a moment after the cut, so look for a while
             if kind == "workflow":
                 return None
-            try:
-                runs = self._http.json(
-                    "GET", [_KINDS[kind], segment(entity_id, "entity_id"), "runs"], params={"session_id": ctx}
-                )
-            except errors.NotFoundError:
-                return None
-            return str(runs[-1]["run_id"]) if isinstance(runs, list) and runs else None
+            deadline = time.monotonic() + find_grace
+            while True:
+                new = [r for r in self._session_runs(kind, entity_id, ctx) if r not in before]
+                if new or time.monotonic() >= deadline:
+                    return new[-1] if new else None
+                time.sleep(poll_interval)
 
         return A2AStream(response, context, poll_task, find_task)
+
+    def _session_runs(self, kind: str, entity_id: str, context_id: str) -> List[str]:
+        """The run ids of a context (the session), oldest first; none for an unknown session."""
+        try:
+            runs = self._http.json(
+                "GET", [_KINDS[kind], segment(entity_id, "entity_id"), "runs"], params={"session_id": context_id}
+            )
+        except errors.NotFoundError:
+            return []
+        return [str(r["run_id"]) for r in runs if isinstance(r, dict)] if isinstance(runs, list) else []
 
     def get_task(
         self, entity_id: str, task_id: str, context_id: str, kind: str = "agent", **options: Unpack[CallOptions]

@@ -112,3 +112,21 @@ def test_a_team_streams_too(fake: Any, client: AgentOSClient) -> None:
     fake.add_team("duo", members=["assistant", "writer"])
     evs: List[Any] = list(client.a2a.stream("duo", "Plan a trip", kind="team"))
     assert isinstance(evs[-1], A2ATask) and evs[-1].status.state == "completed"
+
+
+def test_a_stream_cut_inside_its_headers_finds_its_task(fake: Any, client: AgentOSClient) -> None:
+    fake.faults.cut_headers(path=STREAM, method="POST")
+    with client.a2a.stream("assistant", "What is 2 + 2?", context_id="ctx-head", poll_interval=0.01) as stream:
+        (only,) = list(stream)
+    assert isinstance(only, A2ATask) and stream.recovered
+    assert only.id == fake.sessions["ctx-head"].run_ids[0] and only.is_final
+    assert fake.run_count("assistant") == 1  # sent once, never again
+
+
+def test_a_cut_in_an_ongoing_conversation_finds_this_messages_task(fake: Any, client: AgentOSClient) -> None:
+    first = client.a2a.send("assistant", "What is 2 + 2?", context_id="ctx-talk")
+    fake.faults.cut(after_bytes=5, path=STREAM)
+    with client.a2a.stream("assistant", "And 3 + 3?", context_id="ctx-talk", poll_interval=0.01) as stream:
+        (only,) = list(stream)
+    assert isinstance(only, A2ATask) and only.id != first.id
+    assert only.id == fake.sessions["ctx-talk"].run_ids[1]

@@ -1,7 +1,7 @@
 """The sync A2A client against a real AgentOS's A2A interface (agno 3.1.10, ``--areas``): the
 agent card, blocking and non-blocking sends, typed stream events, get/cancel/wait, teams and
-workflows; and the cut stream, 30 times at 30 byte offsets through the cutting proxy: each ends
-with the task as the server stores it, and no event shows twice."""
+workflows; and the cut stream, 30 times at 30 byte offsets through the cutting proxy (one inside
+the response headers): each ends with the task as the server stores it, and no event shows twice."""
 
 from __future__ import annotations
 
@@ -67,7 +67,9 @@ def test_thirty_cut_streams_end_with_the_stored_task_and_no_event_twice(agentos_
     try:
         with AgentOSClient(proxy.url, timeout=(5, 60)) as via_proxy, AgentOSClient(agentos_areas.url) as direct:
             for n in range(30):
-                offset = 200 + 400 * n  # from inside the first event to near the end of the stream
+                # inside the response headers (~150 bytes), inside the first event, then on to near
+                # the end of the stream (~14 KB)
+                offset = 100 if n == 0 else 200 + 400 * (n - 1)
                 proxy.cut_after_bytes(offset, path=STREAM)
                 with via_proxy.a2a.stream("assistant", "[tokens=40 delay=0.01] go", poll_interval=0.05) as stream:
                     evs = list(stream)
