@@ -235,3 +235,44 @@ def test_learnings_per_user(client: AgentOSClient) -> None:
     client.learnings.delete_user(uid)
     with pytest.raises(errors.NotFoundError):
         client.learnings.get(ada.learning_id)
+
+
+# -- the durable queue's jobs --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def durable_queue(it_workdir: Path, fake_llm: Any, redis_server: Any) -> Iterator[Any]:
+    """An AgentOS with QueueConfig(durable=True) (its queue store in Redis db 10)."""
+    from conftest import AgentOSServer, ServerStartError
+
+    url = redis_server.url.rsplit("/", 1)[0] + "/10"
+    server = AgentOSServer("ops-durable", it_workdir, fake_llm.base_url, redis_url=url, extra_args=["--durable"])
+    try:
+        server.start()
+    except ServerStartError as e:
+        server.stop()
+        pytest.fail(str(e), pytrace=False)
+    yield server
+    server.stop()
+
+
+def test_queue_jobs_of_a_durable_queue(durable_queue: Any) -> None:
+    with AgentOSClient(durable_queue.url, timeout=(5, 60)) as client:
+        acc = client.agents.run("assistant", "What is 2 + 2?", background=True)
+        done = client.agents.wait("assistant", acc.run_id, acc.session_id or "", timeout=30, poll_interval=0.1)
+        assert done.status == "COMPLETED"
+        job = client.queue.get(acc.run_id)  # the job's id is its run's run_id
+        assert (job.id, job.component_id, job.session_id, job.status) == (
+            acc.run_id,
+            "assistant",
+            acc.session_id,
+            "completed",
+        )
+        assert acc.run_id in [j.id for j in client.queue.list(status="completed", session_id=acc.session_id)]
+        assert client.queue.list(status=["queued", "running"], session_id=acc.session_id).data == []
+        stats = client.queue.stats()
+        assert stats["counts"]["completed"] >= 1 and "oldest_queued_age_seconds" in stats
+        with pytest.raises(errors.BadRequestError, match="requeueable"):
+            client.queue.requeue(acc.run_id)
+        with pytest.raises(errors.NotFoundError):
+            client.queue.get("no-such-job")
