@@ -275,3 +275,13 @@ def test_learnings_per_user(client: AgentOSClient) -> None:
 def test_a_typo_in_a_keyword_is_a_type_error(client: AgentOSClient) -> None:
     with pytest.raises(TypeError, match="did you mean 'status'"):
         client.approvals.list(statsu="pending")  # type: ignore[call-arg]
+
+
+def test_team_checkpoints_and_fork(fake: Any, client: AgentOSClient) -> None:
+    fake.add_agent("writer")
+    fake.add_team("duo", members=["assistant", "writer"])
+    out = client.teams.run("duo", "Plan a trip")
+    (last,) = client.teams.checkpoints("duo", out.run_id, out.session_id or "").checkpoints
+    assert last.is_latest and last.reason == "end"
+    fork = client.sessions.fork(out.session_id or "", team_id="duo")
+    assert [r.content for r in client.sessions.runs(fork.session_id)] == [out.content]

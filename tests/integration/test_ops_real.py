@@ -276,3 +276,19 @@ def test_queue_jobs_of_a_durable_queue(durable_queue: Any) -> None:
             client.queue.requeue(acc.run_id)
         with pytest.raises(errors.NotFoundError):
             client.queue.get("no-such-job")
+
+
+def test_team_checkpoints_fork_and_a2a_task(client: AgentOSClient) -> None:
+    out = client.teams.run("duo", "Plan a trip")
+    sid = out.session_id or ""
+    (last,) = client.teams.checkpoints("duo", out.run_id, sid).checkpoints
+    assert last.is_latest and last.reason == "end"
+    assert client.teams.checkpoint("duo", out.run_id, last.message_index, sid).checkpoint.message_index == (
+        last.message_index
+    )
+    fork = client.sessions.fork(sid, team_id="duo")
+    (copy,) = client.sessions.runs(fork.session_id, session_type="team")
+    assert copy.run_id != out.run_id and copy.content == out.content
+    task = client.a2a.send("duo", "Plan a trip", kind="team")
+    stored = client.a2a.get_task("duo", task.id, task.context_id or "", kind="team")
+    assert (stored.status.state, stored.text) == (task.status.state, task.text) == ("completed", out.content)
