@@ -350,8 +350,10 @@ class Knowledge(_KnowledgeSources, APIResource):
         return poll(
             lambda: self.status(content_id, db_id, knowledge_id, **options),
             lambda state: state.is_terminal,
-            lambda state: f"Knowledge content {content_id} is still {state.status} after {timeout}s; wait longer, "
-            "or check the server's logs for its reader.",
+            lambda state: (
+                f"Knowledge content {content_id} is still {state.status} after {timeout}s; wait longer, "
+                "or check the server's logs for its reader."
+            ),
             timeout=timeout,
             poll_interval=poll_interval,
             sleep=sleep,
