@@ -164,7 +164,7 @@ def test_info_and_the_small_routes(client: AgentOSClient) -> None:
         client.queue.stats()
 
 
-def test_checkpoints_fork_compact_and_media(client: AgentOSClient) -> None:
+def test_checkpoints_fork_and_compact(client: AgentOSClient) -> None:
     out = client.agents.run("assistant", "What is 2 + 2?")
     sid = out.session_id or ""
     (last,) = client.agents.checkpoints("assistant", out.run_id, sid).checkpoints
@@ -181,8 +181,42 @@ def test_checkpoints_fork_compact_and_media(client: AgentOSClient) -> None:
     assert (result.compacted, result.status) == (False, "not_enabled")
     with pytest.raises(errors.NotFoundError):
         client.sessions.compact("no-such-session", agent_id="assistant")
-    with pytest.raises(errors.InternalServerError, match="Media storage is not configured"):
-        client.sessions.media(sid, "images/a.png")
+    assert result.message == "Compaction is not enabled on this agent."
+
+
+def _png() -> bytes:
+    """A 1x1 PNG."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00"))
+        + chunk(b"IEND", b"")
+    )
+
+
+def test_session_media_is_downloaded_as_its_bytes(client: AgentOSClient) -> None:
+    image = _png()
+    out = client.agents.run("gallery", "Describe this", files=[("dot.png", image, "image/png")])
+    sid = out.session_id or ""
+    (run,) = client.sessions.runs(sid)
+    key = run.model_dump()["input_media"]["images"][0]["media_reference"]["storage_key"]
+    assert client.sessions.media(sid, key) == image
+    with pytest.raises(errors.NotFoundError, match="not found in this session"):
+        client.sessions.media(sid, "someone-else.png")
+
+
+def test_a_server_without_media_storage_says_so(agentos: Any) -> None:
+    with AgentOSClient(agentos.url, timeout=(5, 60)) as plain:
+        out = plain.agents.run("assistant", "What is 2 + 2?")
+        with pytest.raises(errors.InternalServerError, match="Media storage is not configured"):
+            plain.sessions.media(out.session_id or "", "images/a.png")
 
 
 def test_knowledge_sources_remote_content_and_refresh(client: AgentOSClient) -> None:

@@ -41,6 +41,8 @@ components share one SqliteDb file and store their events):
 - agent ``approver`` ("Approver"): tool ``wire_money`` under agno's ``@approval``; prompt it with
   ``[call_tool=wire_money]`` and the run pauses with a pending approval in ``/approvals`` that an
   admin resolves, after which a ``/continue`` without tools finishes the run.
+- agent ``gallery`` ("Gallery"): local media storage beside the db file, so the images a run
+  receives are offloaded and served by ``/sessions/{id}/media/{storage_key}``.
 - the scheduler (``/schedules``; it fires endpoints on ``http://127.0.0.1:$AGENTOS_PORT``), a
   registry (tool ``multiply``: ``/registry``, ``/components``), learnings (``/learnings``) and
   the A2A interface (``/a2a/agents/assistant``, ``/a2a/agents/approver``, ``/a2a/teams/duo``,
@@ -183,7 +185,18 @@ def _area_agents(model: Any, db: Any) -> List[Any]:
     approver = Agent(
         id="approver", name="Approver", model=model(), db=db, tools=[wire_money], store_events=True, telemetry=False
     )
-    return [memo, calc, approver]
+    gallery = Agent(
+        id="gallery", name="Gallery", model=model(), db=db, media_storage=_media_storage(db), telemetry=False
+    )
+    return [memo, calc, approver, gallery]
+
+
+def _media_storage(db: Any) -> Any:
+    """Local media storage beside the db file: the media a run receives is offloaded there, and
+    ``GET /sessions/{id}/media/{key}`` serves it back."""
+    from agno.media.storage.local import LocalMediaStorage
+
+    return LocalMediaStorage(base_path=str(db.db_file) + ".media")
 
 
 def _ops(agents: List[Any], team: Any, workflow: Any) -> Dict[str, Any]:
