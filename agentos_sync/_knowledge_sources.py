@@ -66,8 +66,10 @@ def content_form(
 class _KnowledgeSources:
     """The remote-source methods of ``Knowledge`` (a mixin: ``self`` is a ``Knowledge``)."""
 
-    def _json(self, method: str, segments: Sequence[str], what: str, **kwargs: Any) -> Any:
-        raise NotImplementedError  # Knowledge._json: the "no knowledge base" advice
+    if TYPE_CHECKING:
+
+        def _json(self, method: str, segments: Sequence[str], what: str, **kwargs: Any) -> Any:
+            """``Knowledge._json``: a request whose "no knowledge base" answer says what to do."""
 
     def sources(
         self, knowledge_id: str, db_id: Optional[str] = None, **options: Unpack[CallOptions]

@@ -1,7 +1,7 @@
 """``client.queue``: the durable job queue's operator surface (``/queue/jobs``, ``/queue/stats``),
 on a server with ``QueueConfig(durable=True)``: list jobs (a failed one is the dead-letter queue),
 inspect one, requeue it, read the queue's health. Without the durable queue the server answers 503
-on every ``/queue`` route (an ``InternalServerError`` whose message says what to configure)."""
+on every ``/queue`` route (an ``InternalServerError`` whose message, agno's, says what to configure)."""
 
 from __future__ import annotations
 
@@ -64,11 +64,6 @@ class Queue(APIResource):
 
     name = "queue"
 
-    def _json(self, method: str, segments: Sequence[str], **kwargs: Any) -> Any:
-        # without the durable queue every /queue route answers 503 with agno's own advice
-        # ("pass a `queue=QueueConfig(durable=True)` to AgentOS"): retrying it cannot help
-        return self._http.json(method, ["queue", *segments], retries=0, **kwargs)
-
     def list(
         self,
         status: Union[str, Sequence[str], None] = None,
@@ -100,7 +95,7 @@ class Queue(APIResource):
                 params["status"] = statuses
             if sessions:
                 params["session_id"] = sessions
-            return self._json("GET", ["jobs"], params=params, **opts)
+            return self._http.json("GET", ["queue", "jobs"], params=params, **opts)
 
         return load_page(QueueJob, "GET /queue/jobs", fetch, page)
 
@@ -111,7 +106,7 @@ class Queue(APIResource):
 
             print(client.queue.get(run_id).status)
         """
-        data = self._json("GET", ["jobs", segment(job_id, "job_id")], **self._options(options, self.get))
+        data = self._http.json("GET", ["queue", "jobs", segment(job_id, "job_id")], **self._options(options, self.get))
         return validate(QueueJob, data, "AgentOS")
 
     def requeue(
@@ -126,9 +121,9 @@ class Queue(APIResource):
             print(job.status)          # queued
         """
         params = query(clear_cancellation=clear_cancellation or None, force=force or None)
-        data = self._json(
+        data = self._http.json(
             "POST",
-            ["jobs", segment(job_id, "job_id"), "requeue"],
+            ["queue", "jobs", segment(job_id, "job_id"), "requeue"],
             params=params,
             **self._options(options, self.requeue),
         )
@@ -142,7 +137,7 @@ class Queue(APIResource):
             stats = client.queue.stats()
             print(stats)
         """
-        data = self._json("GET", ["stats"], **self._options(options, self.stats))
+        data = self._http.json("GET", ["queue", "stats"], **self._options(options, self.stats))
         if not isinstance(data, dict):
             raise errors.ProtocolError(f"GET /queue/stats did not answer an object: {str(data)[:200]!r}")
         return data

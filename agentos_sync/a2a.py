@@ -391,7 +391,9 @@ class A2A(APIResource):
         server stores it, polled for up to ``poll_timeout`` seconds (teams and agents; a workflow
         has no ``tasks:get``, so its cut raises ``StreamInterruptedError``). A cut before the first
         event named the task looks for it in the context for up to ``find_grace`` seconds; if the
-        server never made it, ``StreamInterruptedError`` says to send again.
+        server never made it, ``StreamInterruptedError`` says to send again. With ``context_id``
+        (a conversation that goes on) the context's runs are read first, one GET, so that this
+        search can never take an earlier message's task.
 
         Example::
 

@@ -17,7 +17,7 @@ from ._approvals import Approvals
 from ._components import Components
 from ._evals import Evals
 from ._http import HTTPCore, TimeoutArg, normalize_base_url, normalize_timeout, validate
-from ._info import Server
+from ._info import Server, ServerInfo
 from ._knowledge import Knowledge
 from ._learnings import Learnings
 from ._memories import Memories
@@ -290,7 +290,6 @@ class AgentOSClient:
     refresh_metrics = alias(lambda c: c.metrics.refresh)
     get_metrics_refresh_status = alias(lambda c: c.metrics.refresh_status)
     migrate_database = alias(lambda c: c.databases.migrate)
-    info = alias(lambda c: c._server.info)
 
     # -- the server ------------------------------------------------------------------------
 
@@ -303,6 +302,17 @@ class AgentOSClient:
         """
         data = self._http.json("GET", ["health"])
         return data if isinstance(data, dict) else {"status": data}
+
+    def info(self, **options: Unpack[CallOptions]) -> ServerInfo:
+        """``GET /info``: the server's id, versions, counts, ``auth_mode`` and MCP path, answered
+        without credentials (a free probe before anything else is asked).
+
+        Example::
+
+            info = client.info()
+            print(info.agno_version, info.auth_mode)
+        """
+        return self._server.info(**options)
 
     def get_config(self) -> ConfigResponse:
         """What this AgentOS serves: its agents, teams, workflows and databases.
