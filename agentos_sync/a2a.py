@@ -188,8 +188,8 @@ def _event(name: str, data: bytes) -> A2AEvent:
 
 class A2AStream:
     """The events of one ``message:stream``: a context manager and an iterator that owns its
-    connection. A cut (the connection breaks, or it closes before the final task) is finished
-    by polling the task: the last event is then the task as the server stores it, and
+    connection. A cut (the connection breaks, a read times out, or it closes before the final
+    task) is finished by polling the task: the last event is then the task as the server stores it, and
     ``recovered`` is True. ``task_id`` and ``context_id`` are known from the first event on.
 
     Example::
