@@ -32,7 +32,9 @@ from typing import (
 
 from . import errors
 from ._http import TimeoutArg, segment, validate
+from ._knowledge_sources import _KnowledgeSources, content_form
 from ._paging import check_page, load_page, query
+from ._polling import poll
 from ._resource import APIResource, CallOptions
 from .api_models import KnowledgeConfig, KnowledgeContent, KnowledgeContentStatus, KnowledgeSearchResult
 from .pagination import SyncPage
@@ -91,7 +93,7 @@ def _file_field(file: KnowledgeFile) -> Iterator[FileField]:
     )
 
 
-class Knowledge(APIResource):
+class Knowledge(_KnowledgeSources, APIResource):
     """The knowledge base: ``client.knowledge``. Every method also takes ``timeout=`` and
     ``extra_headers=`` for that call.
 
@@ -153,24 +155,14 @@ class Knowledge(APIResource):
         """
         if file is None and not url and not text_content:
             raise ValueError("upload_knowledge_content needs a file, a url or text_content")
-        form: Dict[str, str] = {}
-        for key, value in (
-            ("name", name),
-            ("description", description),
-            ("url", url),
-            ("text_content", text_content),
-            ("reader_id", reader_id),
-            ("chunker", chunker),
-        ):
-            if value:
-                form[key] = str(value)
-        if metadata:
-            form["metadata"] = json.dumps(metadata)
-        for key, number in (("chunk_size", chunk_size), ("chunk_overlap", chunk_overlap)):
-            if number is not None:
-                if isinstance(number, bool) or not isinstance(number, int) or number < 0:
-                    raise ValueError(f"{key} must be an int >= 0, got {number!r}")
-                form[key] = str(number)
+        form = content_form(
+            {"name": name, "description": description, "url": url, "text_content": text_content},
+            reader_id,
+            chunker,
+            chunk_size,
+            chunk_overlap,
+            {"metadata": metadata},
+        )
         opts = self._options(options, self.upload)
         params = query(db_id=db_id, knowledge_id=knowledge_id)
         with contextlib.ExitStack() as stack:
@@ -363,22 +355,18 @@ class Knowledge(APIResource):
             assert done.status == "completed", done.status_message
             ```
         """
-        for name, value in (("timeout", timeout), ("poll_interval", poll_interval)):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-                raise ValueError(f"{name} must be a number of seconds > 0, got {value!r}")
         options: CallOptions = {"timeout": request_timeout, "extra_headers": extra_headers}
-        deadline = time.monotonic() + timeout
-        while True:
-            state = self.status(content_id, db_id, knowledge_id, **options)
-            if state.is_terminal:
-                return state
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise errors.APITimeoutError(
-                    f"Knowledge content {content_id} is still {state.status} after {timeout}s; wait longer, "
-                    "or check the server's logs for its reader."
-                )
-            sleep(min(poll_interval, remaining))
+        return poll(
+            lambda: self.status(content_id, db_id, knowledge_id, **options),
+            lambda state: state.is_terminal,
+            lambda state: (
+                f"Knowledge content {content_id} is still {state.status} after {timeout}s; wait longer, "
+                "or check the server's logs for its reader."
+            ),
+            timeout=timeout,
+            poll_interval=poll_interval,
+            sleep=sleep,
+        )
 
     def search(
         self,

@@ -143,3 +143,23 @@ class Databases(APIResource):
             **self._options(options, self.migrate),
         )
         return validate(MigrationResult, data if isinstance(data, dict) else {"message": data}, "AgentOS")
+
+    def migrate_all(self, target_version: Optional[str] = None, **options: Unpack[CallOptions]) -> MigrationResult:
+        """Migrate every local database of the server; ``failed`` (db_id -> error) and ``skipped``
+        (remote databases) are in the result's extra fields when there are any (the server answers
+        207 then).
+
+        Example:
+            ```python
+            result = client.databases.migrate_all()
+            print(result.message, getattr(result, "failed", None))
+            ```
+        """
+        data = self._http.json(
+            "POST",
+            ["databases", "all", "migrate"],
+            params=query(target_version=target_version),
+            idempotent=True,
+            **self._options(options, self.migrate_all),
+        )
+        return validate(MigrationResult, data if isinstance(data, dict) else {"message": data}, "AgentOS")

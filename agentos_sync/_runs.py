@@ -42,6 +42,7 @@ from ._callables import reject_async
 from ._http import HTTPCore, TimeoutArg, encode_form, read_limited, segment, validate, validate_list
 from ._lost import CREATE_SETTLE_S, answer_lost, fetch_hint, lost_reason, wait_for_run
 from ._resource import APIResource, CallOptions, unknown_keyword
+from ._run_checkpoints import _Checkpoints
 from ._uploads import FileInput, file_fields
 from .events import StreamMetaEvent, ToolExecution
 from .models import RunAccepted, RunOutput
@@ -306,7 +307,7 @@ def _check_stream_response(response: Response, what: str) -> Response:
     return response
 
 
-class Runs(APIResource, Generic[S]):
+class Runs(_Checkpoints, APIResource, Generic[S]):
     """The runs of one kind: ``client.agents``, ``client.teams`` or ``client.workflows``.
 
     The same methods for each kind: `list` / `get` (what the server serves),

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, 
 from ._http import M, segment, validate, validate_list
 from ._paging import Query, check_page, load_page, query, text
 from ._resource import APIResource, CallOptions
+from ._session_tools import _SessionTools
 from .api_models import SessionRunPreview
 from .models import RunOutput, SessionRecord
 from .pagination import SyncPage
@@ -58,7 +59,7 @@ def _runs_query(
     return params
 
 
-class Sessions(APIResource):
+class Sessions(_SessionTools, APIResource):
     """Session operations: ``client.sessions``. Every method also takes ``timeout=`` and
     ``extra_headers=`` for that call.
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Dict, Optional, Union
 
 from ._http import segment, validate
+from ._info import TraceFilterSchema
 from ._paging import check_page, load_page, query, text
 from ._resource import APIResource, CallOptions
 from .api_models import TraceDetail, TraceNode, TraceSessionStats, TraceSummary
@@ -175,3 +176,16 @@ class Traces(APIResource):
         if grouping == "session":
             return load_page(TraceSessionStats, "POST /traces/search", fetch, page)
         return load_page(TraceDetail, "POST /traces/search", fetch, page)
+
+    def filter_schema(self, **options: Unpack[CallOptions]) -> TraceFilterSchema:
+        """The fields `search` filters on, their operators and enum values (what a filter
+        bar offers).
+
+        Example:
+            ```python
+            schema = client.traces.filter_schema()
+            print([(f["key"], f["operators"]) for f in schema.fields])
+            ```
+        """
+        data = self._http.json("GET", ["traces", "filter-schema"], **self._options(options, self.filter_schema))
+        return validate(TraceFilterSchema, data, "AgentOS")

@@ -30,19 +30,26 @@ from typing import (
 )
 
 from . import events
+from ._approvals import Approvals
+from ._components import Components
 from ._evals import Evals
 from ._http import HTTPCore, TimeoutArg, normalize_base_url, normalize_timeout, validate
+from ._info import Server, ServerInfo
 from ._knowledge import Knowledge
+from ._learnings import Learnings
 from ._memories import Memories
 from ._metrics import Databases, Metrics
 from ._observe import EventHooks, Observer, check_event_hooks, configure_logging_from_env, secret_names
 from ._otel import tracing_for
+from ._queue import Queue
 from ._raw import RawClient
 from ._resource import CallOptions, alias, unknown_keyword
 from ._runs import AGENT, TEAM, WORKFLOW, Runs
+from ._schedules import Schedules
 from ._sessions import Sessions
 from ._traces import Traces
 from ._uploads import FileInput
+from .a2a import A2A
 from .cursors import RunCursor
 from .models import AgentSummary, ConfigResponse, TeamSummary, WorkflowSummary
 from .retry import ReconnectPolicy
@@ -228,8 +235,21 @@ class AgentOSClient:
         self.traces = Traces(self._http)
         #: Metrics: get, refresh, refresh_status.
         self.metrics = Metrics(self._http)
-        #: Databases: migrate.
+        #: Databases: migrate, migrate_all.
         self.databases = Databases(self._http)
+        #: Approvals of paused tool calls: list, count, get, status, resolve, delete, wait.
+        self.approvals = Approvals(self._http)
+        #: Cron schedules: create, list, get, update, delete, enable, disable, trigger, runs, get_run.
+        self.schedules = Schedules(self._http)
+        #: Durable-queue jobs: list, get, requeue, stats.
+        self.queue = Queue(self._http)
+        #: Stored components and their config versions, and the registry.
+        self.components = Components(self._http)
+        #: Learnings: list, create, get, update, delete, users, delete_user.
+        self.learnings = Learnings(self._http)
+        self._server = Server(self._http)
+        #: The A2A interface: agent_card, send, stream, get_task, cancel_task, wait.
+        self.a2a = A2A(self._http)
         self._by_kind: Dict[str, Runs[Any]] = {"agent": self.agents, "team": self.teams, "workflow": self.workflows}
 
     # -- derived clients and raw responses --------------------------------------------------
@@ -438,6 +458,18 @@ class AgentOSClient:
         """
         data = self._http.json("GET", ["health"])
         return data if isinstance(data, dict) else {"status": data}
+
+    def info(self, **options: Unpack[CallOptions]) -> ServerInfo:
+        """``GET /info``: the server's id, versions, counts, ``auth_mode`` and MCP path, answered
+        without credentials (a free probe before anything else is asked).
+
+        Example:
+            ```python
+            info = client.info()
+            print(info.agno_version, info.auth_mode)
+            ```
+        """
+        return self._server.info(**options)
 
     def get_config(self) -> ConfigResponse:
         """What this AgentOS serves: its agents, teams, workflows and databases.

@@ -102,3 +102,37 @@ def test_eval_passes_fails_and_unknown_agent_is_a_usage_error(env: Env) -> None:
     assert rel.exit_code == EXIT_RUN_FAILED and "missing=['multiply']" in rel.stderr
     unknown = env.invoke("eval", "accuracy", "nope", "x", "--expected", "y")
     assert unknown.exit_code == EXIT_USAGE and "error:" in unknown.stderr and "Traceback" not in unknown.stderr
+
+
+def test_approvals_list_and_resolve(env: Env) -> None:
+    env.fake.add_agent("confirmer", confirm_tool="delete_file", tool_args={"path": "/tmp/x"})
+    env.fake.require_approval("confirmer")
+    out = env.client.agents.run("confirmer", "Delete it")
+    listed = env.invoke("approvals", "list")
+    assert listed.exit_code == EXIT_OK
+    (row,) = [line.split("\t") for line in listed.stdout.splitlines()]
+    assert row[1:5] == ["pending", "confirmer", "delete_file", '{"path": "/tmp/x"}'] and row[5] == out.run_id
+    resolved = env.invoke("approvals", "resolve", row[0], "approved", "--by", "ops")
+    assert resolved.exit_code == EXIT_OK and resolved.stdout.strip() == f"{row[0]}\tapproved"
+    assert env.invoke("approvals", "list").stdout == ""
+    as_json = json.loads(env.invoke("approvals", "list", "--status", "all", "--json").stdout)
+    assert [a["resolved_by"] for a in as_json] == ["ops"]
+    again = env.invoke("approvals", "resolve", row[0], "rejected")
+    assert again.exit_code == EXIT_RUN_FAILED and "already 'approved'" in again.stderr  # 409
+
+
+def test_schedules_list_and_trigger(env: Env) -> None:
+    s = env.client.schedules.create("nightly", "0 3 * * *", "/agents/assistant/runs", payload={"message": "Hi"})
+    listed = env.invoke("schedules", "list")
+    (row,) = [line.split("\t") for line in listed.stdout.splitlines()]
+    assert row[:4] == [s.id, "nightly", "0 3 * * *", "yes"] and row[4] == "POST /agents/assistant/runs"
+    fired = env.invoke("schedules", "trigger", s.id)
+    assert fired.exit_code == EXIT_OK
+    run_id = fired.stdout.strip().split("\t")[2]
+    assert env.fake.runs[run_id].message == "Hi"
+    env.client.schedules.disable(s.id)
+    assert env.invoke("schedules", "list", "--enabled").stdout == ""
+    refused = env.invoke("schedules", "trigger", s.id)
+    assert refused.exit_code == EXIT_RUN_FAILED and "disabled" in refused.stderr  # 409
+    bad = env.client.schedules.create("broken", "0 4 * * *", "/agents/nobody/runs", payload={"message": "Hi"})
+    assert env.invoke("schedules", "trigger", bad.id).exit_code == EXIT_RUN_FAILED

@@ -25,6 +25,7 @@ pytestmark = pytest.mark.docs_build
 #: Modules whose ``__all__`` is public API (the contrib ones load their framework lazily).
 PUBLIC_MODULES = [
     "agentos_sync",
+    "agentos_sync.a2a",
     "agentos_sync.resources",
     "agentos_sync.models",
     "agentos_sync.pagination",
@@ -37,7 +38,22 @@ PUBLIC_MODULES = [
     "agentos_sync.contrib.flask",
     "agentos_sync.contrib.celery",
 ]
-RESOURCES = ["Runs", "Sessions", "Memories", "Knowledge", "Evals", "Traces", "Metrics", "Databases"]
+RESOURCES = [
+    "Runs",
+    "Sessions",
+    "Memories",
+    "Knowledge",
+    "Evals",
+    "Traces",
+    "Metrics",
+    "Databases",
+    "Approvals",
+    "Schedules",
+    "Queue",
+    "Components",
+    "Learnings",
+    "RunCheckpoints",
+]
 
 
 @pytest.fixture(scope="module")

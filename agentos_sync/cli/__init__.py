@@ -36,6 +36,10 @@ Commands (KIND is ``agent``, ``team`` or ``workflow``):
 ``sessions``                                  list sessions (``--type``, ``--component-id``, ``--user-id``)
 ``eval TYPE ID INPUT``                        run an eval (``--expected``, ``--expected-tool``,
                                               ``--iterations``, ``--team``); exit 1 when it failed
+``approvals list``                            pending approvals (``--status``, ``--agent-id``)
+``approvals resolve ID approved|rejected``    resolve one (``--by NAME``); the run can then continue
+``schedules list``                            cron schedules (``--enabled/--disabled``)
+``schedules trigger ID``                      fire one now; exit 1 when its call failed
 ============================================  ==========================================================
 
 Output: stdout carries the answer (or JSON); stderr carries the spinner (on a terminal, until the
@@ -66,7 +70,10 @@ Errors are printed as one ``error:`` line (plus a ``hint:``) on stderr, never as
 Importing `agentos_sync` does not import this package, click or rich.
 """
 
-from . import _areas  # noqa: F401 - registers memories, upload, search, sessions, eval on the group
+from . import (
+    _areas,  # noqa: F401 - registers memories, upload, search, sessions, eval on the group
+    _ops,  # noqa: F401 - registers approvals and schedules on the group
+)
 from ._app import (
     DEFAULT_BASE_URL,
     EXIT_AUTH,

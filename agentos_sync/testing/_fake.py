@@ -2,7 +2,9 @@
 
 The class is composed by concern: ``_core`` (state, run machinery), ``_routes`` (request handling,
 discovery), ``_run_routes``, ``_stream_routes`` (live streams, ``/resume``), ``_session_routes``,
-``_area_routes`` (memories, knowledge, evals, traces, metrics, databases);
+``_area_routes`` (memories, knowledge, evals, traces, metrics, databases), ``_ops_routes``
+(approvals, schedules, queue), ``_extra_routes`` (info, checkpoints, session fork/compact/media,
+knowledge sources), ``_store_routes`` (components, registry, learnings), ``_a2a_routes`` (A2A);
 this module holds the public API (configuration, transports, the time model).
 """
 
@@ -13,7 +15,7 @@ from urllib.parse import urlsplit
 
 from ..errors import APIConnectionError
 from ..transports.base import IteratorResponse, Request, Response
-from ._area_routes import _AreaRoutes
+from ._a2a_routes import _A2ARoutes
 from ._model import FakeRun, Reply, Script, _AgentSpec, _TeamSpec, _WorkflowSpec
 from ._run_routes import _RunRoutes
 
@@ -34,7 +36,7 @@ def _check_index_step(index_step: int) -> None:
         raise ValueError("index_step must be >= 1")
 
 
-class FakeAgentOS(_RunRoutes, _AreaRoutes):
+class FakeAgentOS(_A2ARoutes, _RunRoutes):
     """A stateful in-memory AgentOS server, for tests (the client's and users') and demos.
 
     It holds agents, teams, workflows, sessions, runs and their event buffers, and answers every
@@ -62,7 +64,15 @@ class FakeAgentOS(_RunRoutes, _AreaRoutes):
     asked for; search scores by shared words; ``knowledge=False`` for a server without a knowledge
     base, whose ``/knowledge`` routes answer agno's 503), evals (``eval_runs``: accuracy scores 10
     when the agent's reply contains ``expected_output``), traces and metrics (derived from the
-    finished runs), database migration (``fake-db``) and session run previews.
+    finished runs), database migration (``fake-db``) and session run previews. Beyond agno's
+    client: approvals (`require_approval` makes an agent's confirmation tool need one;
+    ``approvals``), schedules (``schedules``, ``schedule_runs``; a trigger calls the endpoint on
+    the fake itself; ``scheduler_enabled=False`` for agno's 503), the durable queue's jobs (off
+    until ``durable_queue = True``; the jobs are the runs), ``GET /info``, run checkpoints,
+    session fork, compaction (agno's ``not_enabled`` answer) and media (``media[(session_id,
+    key)] = bytes``), knowledge sources (none) and refresh, components and their configs
+    (``components``), ``registry`` entries, ``learnings``, and the A2A interface
+    (``/a2a/...``: a task is a run; a cut stream cancels it, as on the real server).
 
     **Ids**: run and session ids are random uuid4s, so two fakes (two processes, a restarted
     ``serve-fake``) never hand out the same ones; ``seed=N`` makes the sequence repeat exactly.

@@ -53,7 +53,8 @@ class _Router(_Core):
         path = parts.path or "/"
         query = parse_qs(parts.query, keep_blank_values=True)
         for key, value in (request.params or {}).items():
-            query.setdefault(key, []).append(str(value))
+            # a list repeats the key (status=A&status=B), as requests sends it
+            query.setdefault(key, []).extend(str(v) for v in (value if isinstance(value, list) else [value]))
         with self._lock:
             fault = self.faults._take("request", method, path)
             if fault is not None and fault.kind == "refuse":

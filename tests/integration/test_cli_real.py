@@ -7,6 +7,7 @@ import os
 import shlex
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
@@ -197,3 +198,30 @@ def test_cancel_a_running_background_run(agentos):  # type: ignore[no-untyped-de
     )  # fmt: skip
     assert waited.exit_code == 1
     assert "cancelled" in waited.stderr.lower()
+
+
+def test_approvals_and_schedules_commands(agentos_areas):  # type: ignore[no-untyped-def]
+    from agentos_sync import AgentOSClient
+
+    url = agentos_areas.url
+    with AgentOSClient(url, timeout=(5, 60)) as client:
+        out = client.agents.run("approver", "Pay the invoice [call_tool=wire_money]")
+        listed = invoke(url, "approvals", "list", "--agent-id", "approver", "--limit", "1000")
+        rows = [line.split("\t") for line in listed.stdout.splitlines()]
+        (row,) = [r for r in rows if r[5] == out.run_id]
+        assert row[1:4] == ["pending", "approver", "wire_money"]
+        resolved = invoke(url, "approvals", "resolve", row[0], "approved", "--by", "cli-admin")
+        assert resolved.exit_code == 0 and resolved.stdout.strip() == f"{row[0]}\tapproved"
+        assert client.agents.continue_run("approver", out.run_id, session_id=out.session_id).status == "COMPLETED"
+
+        name = f"cli-{uuid.uuid4().hex[:8]}"
+        s = client.schedules.create(name, "0 3 * * *", "/agents/assistant/runs", payload={"message": "What is 2 + 2?"})
+        try:
+            listed = invoke(url, "schedules", "list", "--limit", "1000")
+            assert [s.id, name, "0 3 * * *", "yes"] in [line.split("\t")[:4] for line in listed.stdout.splitlines()]
+            fired = invoke(url, "schedules", "trigger", s.id)
+            assert fired.exit_code == 0
+            schedule_run_id, status, run_id = fired.stdout.strip().split("\t")
+            assert status == "success" and client.schedules.get_run(s.id, schedule_run_id).run_id == run_id
+        finally:
+            client.schedules.delete(s.id)

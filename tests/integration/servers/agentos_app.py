@@ -38,6 +38,15 @@ components share one SqliteDb file and store their events):
   embeddings from the fake LLM's ``/v1/embeddings``, its contents in the shared SqliteDb.
 - tracing (OpenTelemetry spans stored in the db) and so ``/traces``; evals (accuracy judged by
   the fake LLM's structured answer, performance) and metrics work on every server.
+- agent ``approver`` ("Approver"): tool ``wire_money`` under agno's ``@approval``; prompt it with
+  ``[call_tool=wire_money]`` and the run pauses with a pending approval in ``/approvals`` that an
+  admin resolves, after which a ``/continue`` without tools finishes the run.
+- agent ``gallery`` ("Gallery"): local media storage beside the db file, so the images a run
+  receives are offloaded and served by ``/sessions/{id}/media/{storage_key}``.
+- the scheduler (``/schedules``; it fires endpoints on ``http://127.0.0.1:$AGENTOS_PORT``), a
+  registry (tool ``multiply``: ``/registry``, ``/components``), learnings (``/learnings``) and
+  the A2A interface (``/a2a/agents/assistant``, ``/a2a/agents/approver``, ``/a2a/teams/duo``,
+  ``/a2a/workflows/pipeline``).
 
 ``OS_SECURITY_KEY`` is read by ``agno.os.settings.AgnoAPISettings`` (pydantic-settings, no
 prefix) when AgentOS is constructed; with it set every route but ``/health`` wants
@@ -48,7 +57,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any, List, Optional
+from typing import Any, Dict, List, Optional
 
 # Never phone home from a test server (there is no network anyway: a telemetry attempt would
 # only add a connect timeout to the startup)
@@ -114,6 +123,7 @@ def build_agent_os(
 
     agents = [assistant, confirmer]
     knowledge: List[Any] = []
+    extras: Dict[str, Any] = {}
     if areas:
         # Models agno builds itself (an accuracy eval's judge is a default OpenAIChat) read the
         # openai client's environment: point them at the fake LLM too.
@@ -121,6 +131,7 @@ def build_agent_os(
         os.environ.setdefault("OPENAI_API_KEY", "fake")
         agents += _area_agents(model, db)
         knowledge.append(_knowledge(db, db_path, llm_url))
+        extras = _ops(agents, duo, pipeline)
 
     queue = None
     if redis_url or durable:
@@ -150,19 +161,59 @@ def build_agent_os(
         tracing=areas,
         queue=queue,
         telemetry=False,
+        **extras,
     )
+
+
+def multiply(a: float, b: float) -> str:
+    """Multiply two numbers."""
+    return str(a * b)
 
 
 def _area_agents(model: Any, db: Any) -> List[Any]:
     from agno.agent import Agent
+    from agno.approval import approval
+    from agno.tools import tool
 
-    def multiply(a: float, b: float) -> str:
-        """Multiply two numbers."""
-        return str(a * b)
+    @approval
+    @tool()
+    def wire_money(amount: float = 100.0) -> str:
+        """Wire money (an admin must approve it first)."""
+        return f"wired {amount}"
 
     memo = Agent(id="memo", name="Memo", model=model(), db=db, update_memory_on_run=True, telemetry=False)
     calc = Agent(id="calc", name="Calc", model=model(), db=db, tools=[multiply], telemetry=False)
-    return [memo, calc]
+    approver = Agent(
+        id="approver", name="Approver", model=model(), db=db, tools=[wire_money], store_events=True, telemetry=False
+    )
+    gallery = Agent(
+        id="gallery", name="Gallery", model=model(), db=db, media_storage=_media_storage(db), telemetry=False
+    )
+    return [memo, calc, approver, gallery]
+
+
+def _media_storage(db: Any) -> Any:
+    """Local media storage beside the db file: the media a run receives is offloaded there, and
+    ``GET /sessions/{id}/media/{key}`` serves it back."""
+    from agno.media.storage.local import LocalMediaStorage
+
+    return LocalMediaStorage(base_path=str(db.db_file) + ".media")
+
+
+def _ops(agents: List[Any], team: Any, workflow: Any) -> Dict[str, Any]:
+    """What the operator areas need: the scheduler (calling back into this server's own port), a
+    registry, and the A2A interface over an agent, the approval agent, the team and the workflow."""
+    from agno.os.interfaces.a2a import A2A
+    from agno.registry import Registry
+
+    by_id = {a.id: a for a in agents}
+    port = os.environ.get("AGENTOS_PORT", "7777")
+    return dict(
+        scheduler=True,
+        scheduler_base_url=f"http://127.0.0.1:{port}",
+        registry=Registry(name="it-registry", tools=[multiply]),
+        interfaces=[A2A(agents=[by_id["assistant"], by_id["approver"]], teams=[team], workflows=[workflow])],
+    )
 
 
 def _knowledge(db: Any, db_path: str, llm_url: str) -> Any:
@@ -254,6 +305,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     # The worker processes build the app themselves (uvicorn spawns them and imports the factory
     # by name), so the configuration travels in the environment, like a real deployment's.
     os.environ.update(
+        AGENTOS_PORT=str(args.port),
         AGENTOS_DB=args.db,
         AGENTOS_LLM_URL=args.llm_url,
         AGENTOS_REDIS_URL=args.redis_url or "",
