@@ -13,6 +13,7 @@ import json
 import logging
 import time
 import uuid
+import warnings
 from dataclasses import dataclass
 from typing import (
     TYPE_CHECKING,
@@ -820,6 +821,11 @@ class Runs(_Checkpoints, APIResource, Generic[S]):
         _check_callback(on_reconnect)
         _check_index(last_event_index)
         segment(run_id, "run_id")
+        given = cast(Dict[str, Any], options)
+        if "yield_meta" in given:
+            # The keyword's name until include_meta matched client.resume(cursor)'s: still taken.
+            warnings.warn("resume(yield_meta=...) is now resume(include_meta=...)", DeprecationWarning, stacklevel=3)
+            include_meta = bool(given.pop("yield_meta"))
         http_options = self._options(options, self.resume)
         response = self.open_resume(entity_id, run_id, session_id, last_event_index, options=http_options)
         return self._new_stream(

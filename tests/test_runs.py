@@ -313,3 +313,15 @@ def test_a_lone_surrogate_in_a_message_is_a_clear_error_before_sending(
     with fake.serve() as server, AgentOSClient(server.url) as over_http, pytest.raises(ValueError, match="surrogate"):
         over_http.agents.stream("assistant", "\ud800")
     assert fake.requests == []
+
+
+def test_resume_still_takes_yield_meta_with_a_deprecation_warning(client: AgentOSClient) -> None:
+    with client.agents.stream("assistant", "hi", background=True) as first:
+        whole = [e.event_index for e in first]
+    with pytest.warns(DeprecationWarning, match="include_meta"):
+        stream = client.agents.resume(  # type: ignore[call-arg]
+            "assistant", first.run_id or "", session_id=first.session_id, yield_meta=False
+        )
+    with stream:
+        got = list(stream)
+    assert [e.event_index for e in got] == whole and not any(isinstance(e, events.StreamMetaEvent) for e in got)
