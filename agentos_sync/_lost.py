@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Callable, Optional
 
 from . import errors, retry
+from ._http import Timeout
 from .models import RunOutput
 
 #: How long after a lost answer a background create's run must still be absent before the create
@@ -49,9 +50,14 @@ def fetch_hint(kind_path: str, entity_id: str, run_id: Optional[str], session_id
     return f"client.{kind_path}.wait({entity_id!r}, {run_id!r}, {session_id!r})"
 
 
-def wait_for_run(fetch: Callable[[], RunOutput], *, deadline: float) -> Optional[RunOutput]:
+#: A look-up is given at least this long, even when the deadline is closer: one last look.
+_MIN_LOOKUP_S = 1.0
+
+
+def wait_for_run(fetch: Callable[[Timeout], RunOutput], *, deadline: float, limits: Timeout) -> Optional[RunOutput]:
     """Look the run up until it is terminal or ``deadline`` (a ``retry.deadline_after()`` reading)
     has passed; returns the terminal run, or None when it was not found finished in time.
+    ``fetch`` is given the timeout of one look-up (``limits`` cut to what is left).
 
     AgentOS stores a foreground run only when it ends (measured on 3.1.10: ``GET .../runs/{id}``
     answers 404 until then), so "not found" means "not finished yet" as much as "never made", and
@@ -59,8 +65,12 @@ def wait_for_run(fetch: Callable[[], RunOutput], *, deadline: float) -> Optional
     too; any other error (the key was revoked, the agent is gone) is raised."""
     wait = _FIRST_POLL_S
     while True:
+        # Each look-up is bounded by what is left, so a gateway that now hangs cannot hold the
+        # call past its deadline (a look-up is a GET: the plain retries apply inside it).
+        left = max(retry.remaining(deadline), _MIN_LOOKUP_S)
+        bounded = Timeout(connect=min(limits.connect, left), read=min(limits.read, left), total=left)
         try:
-            run = fetch()
+            run = fetch(bounded)
             if run.is_terminal:
                 return run
         except (errors.NotFoundError, errors.InternalServerError, errors.APIConnectionError):

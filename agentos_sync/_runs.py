@@ -40,7 +40,7 @@ from pydantic import BaseModel
 
 from . import errors, retry
 from ._callables import reject_async
-from ._http import HTTPCore, TimeoutArg, encode_form, read_limited, segment, validate, validate_list
+from ._http import HTTPCore, Timeout, TimeoutArg, encode_form, read_limited, segment, validate, validate_list
 from ._lost import CREATE_SETTLE_S, answer_lost, fetch_hint, lost_reason, wait_for_run
 from ._resource import APIResource, CallOptions, unknown_keyword
 from ._run_checkpoints import _Checkpoints
@@ -565,13 +565,13 @@ class Runs(_Checkpoints, APIResource, Generic[S]):
                 raise
             if background:
                 return self._accepted_after_loss(entity_id, run_id, session_id, exc, send)
-            return self._output_after_loss(entity_id, run_id, session_id, exc, deadline)
+            return self._output_after_loss(entity_id, run_id, session_id, exc, deadline, limits)
         if background:
             return validate(RunAccepted, data, "AgentOS")
         return validate(RunOutput, data, "AgentOS")
 
     def _output_after_loss(
-        self, entity_id: str, run_id: str, session_id: str, exc: errors.AgentOSError, deadline: float
+        self, entity_id: str, run_id: str, session_id: str, exc: errors.AgentOSError, deadline: float, limits: Timeout
     ) -> RunOutput:
         """A foreground run's answer was lost: wait for the run by its id, up to the time the call
         would have waited for the answer (its total timeout, else its read timeout)."""
@@ -581,7 +581,11 @@ class Runs(_Checkpoints, APIResource, Generic[S]):
             self.kind.label(entity_id),
             lost_reason(exc),
         )
-        run = wait_for_run(lambda: self._fetch_run(entity_id, run_id, session_id, {}), deadline=deadline)
+        run = wait_for_run(
+            lambda bounded: self._fetch_run(entity_id, run_id, session_id, {"timeout": bounded}),
+            deadline=deadline,
+            limits=limits,
+        )
         if run is not None:
             return run
         raise self._lost_error(entity_id, run_id, session_id, exc, "was not found finished in time") from exc
