@@ -23,7 +23,8 @@ EXPECTED: Dict[str, Any] = {
         {},
         [
             r"Connected to: agentos-sync-it",  # the server sets no name, so its os_id
-            r"Available agents: \['assistant', 'confirmer', 'memo', 'calc'\]",
+            # The areas server's agents, in its order (the later ones serve approvals and media).
+            r"Available agents: \['assistant', 'confirmer', 'memo', 'calc', 'approver', 'gallery'\]",
             r"Available teams: \['duo'\]",
             r"Available workflows: \['pipeline'\]",
             r"Agent Details:\n  Name: Assistant\n  Model: .*gpt-fake.*\n  Tools: 0",
