@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 import uuid
-from datetime import date, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -212,15 +212,13 @@ def test_metrics(client: AgentOSClient) -> None:
     days = client.refresh_metrics()
     assert isinstance(days, list) and days and isinstance(days[0], DayMetrics)
     assert (days[-1].agent_runs_count or 0) >= 1
-    # A refresh rewrites the day rows; one still running on the server (a background refresh of an
-    # earlier test, the scheduler's) can leave the range empty for a moment (seen once in CI).
-    def recent() -> Any:
-        got = client.get_metrics(starting_date=date.today() - timedelta(days=1), ending_date=date.today())
-        return got if got.metrics else None
-
-    report = wait_until(recent, timeout=10, interval=0.2)
-    assert report is not None and report.metrics and (report.metrics[-1].token_metrics or {}).get("total_tokens", 0) > 0
-    assert client.get_metrics(starting_date=date.today() + timedelta(days=30)).metrics == []
+    # The server's days are UTC days. date.today() is the local one, and the suite's process is not
+    # always on UTC: Django's setup (tests/test_contrib_django.py, at collection) sets TZ from its
+    # TIME_ZONE, and between 00:00 and 06:00 UTC Chicago's today is UTC's yesterday.
+    today = datetime.now(timezone.utc).date()
+    report = client.get_metrics(starting_date=today - timedelta(days=1), ending_date=today)
+    assert report.metrics and (report.metrics[-1].token_metrics or {}).get("total_tokens", 0) > 0
+    assert client.get_metrics(starting_date=today + timedelta(days=30)).metrics == []
     accepted = client.refresh_metrics(background=True)
     assert isinstance(accepted, MetricsRefresh) and accepted.status == "started"
     status = wait_until(lambda: (s := client.get_metrics_refresh_status()).status == "completed" and s, timeout=30)
