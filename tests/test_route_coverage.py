@@ -24,12 +24,14 @@ def routes() -> Set[Route]:
     return server_routes()
 
 
+@pytest.mark.server_stack
 def test_every_server_route_is_covered_or_excluded_with_a_reason(routes: Set[Route]) -> None:
     missing = sorted(r for r in routes if r not in COVERED and exclusion(r[1]) is None)
     assert not missing, f"routes neither covered by a client method nor excluded: {missing}"
     assert all(reason.strip() for _, reason in EXCLUDED)
 
 
+@pytest.mark.server_stack
 def test_the_lists_name_only_routes_the_server_has(routes: Set[Route]) -> None:
     expected = {r for r in COVERED if A2A_AVAILABLE or not r[1].startswith("/a2a/")}
     assert sorted(r for r in expected if r not in routes) == []
