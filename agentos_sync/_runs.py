@@ -1222,8 +1222,8 @@ class _Source:
         own_session: bool = False,
         run_id: Optional[str] = None,
     ) -> None:
-        self._run_id = run_id
-        #: The id the create asked the server to give its run (read by RunStream's messages).
+        #: The id the create asked the server to give its run: what ``locate`` looks for, and what
+        #: RunStream's messages name before the first event.
         self.requested_run_id = run_id
         self._runs = runs
         self._entity_id = entity_id
@@ -1256,8 +1256,8 @@ class _Source:
             return None  # the session does not exist: the create never got that far
         if not runs:
             return None
-        if self._run_id is not None and any(r.run_id == self._run_id for r in runs):
-            return self._run_id
+        if self.requested_run_id is not None and any(r.run_id == self.requested_run_id for r in runs):
+            return self.requested_run_id
         if self._tag is not None:
             tagged = [r for r in runs if _metadata(r).get(CREATE_TAG) == self._tag]
             if tagged:
