@@ -62,7 +62,7 @@ class RawClient:
         self._target = target
 
     def __getattr__(self, name: str) -> Any:
-        from ._resource import APIResource
+        from .resources._base import APIResource
 
         attr = getattr(self._target, name)
         if isinstance(attr, APIResource):

@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from . import errors
 from ._http import TimeoutArg, segment, validate
 from ._polling import poll
-from ._resource import APIResource, CallOptions
+from .resources._base import APIResource, CallOptions
 from .sse import iter_frames
 from .transports.base import Response
 
@@ -344,7 +344,7 @@ class A2A(APIResource):
         data = self._http.json(
             "GET",
             self._path(kind, entity_id, ".well-known", "agent-card.json"),
-            **self._options(options, self.agent_card),
+            **self._options(options),
         )
         return validate(AgentCard, data, "AgentOS A2A")
 
@@ -376,7 +376,7 @@ class A2A(APIResource):
             "POST",
             self._path(kind, entity_id, "v1", "message:send"),
             json_body=self._rpc("message/send", params),
-            **self._options(options, self.send),
+            **self._options(options),
         )
         return self._result(data, "message:send")
 
@@ -416,7 +416,7 @@ class A2A(APIResource):
         # message's task and not an earlier one (a new context costs nothing)
         before = set(self._session_runs(kind, entity_id, context)) if context_id and kind != "workflow" else set()
         body = self._rpc("message/stream", {"message": self._message(text, context, user_id, metadata)})
-        opts = self._options(options, self.stream)
+        opts = self._options(options)
         response: Optional[Response]
         try:
             # sent once: a second message:stream would start a second run
@@ -493,7 +493,7 @@ class A2A(APIResource):
             self._path(kind, entity_id, "v1", "tasks:get"),
             json_body=body,
             idempotent=True,
-            **self._options(options, self.get_task),
+            **self._options(options),
         )
         return self._result(data, "tasks:get")
 
@@ -521,7 +521,7 @@ class A2A(APIResource):
             self._path(kind, entity_id, "v1", "tasks:cancel"),
             json_body=self._rpc("tasks/cancel", params),
             idempotent=True,
-            **self._options(options, self.cancel_task),
+            **self._options(options),
         )
         return self._result(data, "tasks:cancel")
 

@@ -18,40 +18,44 @@ from typing import (
     Any,
     Callable,
     Dict,
+    Generic,
     Iterable,
     List,
     Mapping,
     Optional,
     Sequence,
     Tuple,
+    Type,
     TypeVar,
     Union,
     cast,
+    overload,
 )
 
 from . import events
-from ._approvals import Approvals
-from ._components import Components
-from ._evals import Evals
 from ._http import HTTPCore, TimeoutArg, normalize_base_url, normalize_timeout, validate
-from ._info import Server, ServerInfo
-from ._knowledge import Knowledge
-from ._learnings import Learnings
-from ._memories import Memories
-from ._metrics import Databases, Metrics
 from ._observe import EventHooks, Observer, check_event_hooks, configure_logging_from_env, secret_names
 from ._otel import tracing_for
-from ._queue import Queue
 from ._raw import RawClient
-from ._resource import CallOptions, alias, unknown_keyword
-from ._runs import AGENT, TEAM, WORKFLOW, Runs
-from ._schedules import Schedules
-from ._sessions import Sessions
-from ._traces import Traces
-from ._uploads import FileInput
 from .a2a import A2A
 from .cursors import RunCursor
-from .models import AgentSummary, ConfigResponse, TeamSummary, WorkflowSummary
+from .models import AgentSummary, ConfigResponse, ServerInfo, TeamSummary, WorkflowSummary
+from .resources._base import CallOptions, unknown_keyword
+from .resources._uploads import FileInput
+from .resources.approvals import Approvals
+from .resources.components import Components
+from .resources.databases import Databases
+from .resources.evals import Evals
+from .resources.info import Server
+from .resources.knowledge import Knowledge
+from .resources.learnings import Learnings
+from .resources.memories import Memories
+from .resources.metrics import Metrics
+from .resources.queue import Queue
+from .resources.runs import AGENT, TEAM, WORKFLOW, Runs
+from .resources.schedules import Schedules
+from .resources.sessions import Sessions
+from .resources.traces import Traces
 from .retry import ReconnectPolicy
 from .sse import DEFAULT_MAX_EVENT_BYTES
 from .streams import RunStream
@@ -107,6 +111,35 @@ _DERIVABLE = frozenset(
         "tracer_provider",
     }
 )
+
+
+T = TypeVar("T")
+
+
+class alias(Generic[T]):
+    """A compatibility name: on an instance, the resource method it names (so ``help()`` and
+    editors show that method's parameters and docstring); on the class, a function taking the
+    client first, so it can be wrapped or monkeypatched like a method."""
+
+    def __init__(self, get: Callable[[AgentOSClient], T]) -> None:
+        self._get = get
+        self.__doc__ = (
+            "agno's name for a resource method: on an instance it is that method, with its docstring "
+            "and example (client.run_agent is client.agents.run)."
+        )
+
+    @overload
+    def __get__(self, obj: None, owner: Type[AgentOSClient]) -> alias[T]: ...
+
+    @overload
+    def __get__(self, obj: AgentOSClient, owner: Type[AgentOSClient]) -> T: ...
+
+    def __get__(self, obj: Optional[AgentOSClient], owner: Type[AgentOSClient]) -> Union[T, alias[T]]:
+        return self if obj is None else self._get(obj)
+
+    def __call__(self, client: AgentOSClient, *args: Any, **kwargs: Any) -> Any:
+        method: Callable[..., Any] = self._get(client)  # type: ignore[assignment]
+        return method(*args, **kwargs)
 
 
 class AgentOSClient:

@@ -21,11 +21,12 @@ Example:
 from __future__ import annotations
 
 import threading
+import warnings
 from typing import Any, Callable, Dict, FrozenSet, List, Optional, Type
 
-from pydantic import BaseModel, ConfigDict
-
-from ._fields import OptionalBool, OptionalFloat, OptionalInt, OptionalStr
+from ._fields import OptionalInt, OptionalStr
+from .models._base import Model
+from .models.runs import RunMetrics, ToolExecution
 
 __all__ = [
     "ERROR_EVENTS",
@@ -49,7 +50,6 @@ __all__ = [
     "LoopIterationStartedEvent",
     "MemoryUpdateCompletedEvent",
     "MemoryUpdateStartedEvent",
-    "Metrics",
     "ModelRequestCompletedEvent",
     "ModelRequestStartedEvent",
     "OutputModelResponseCompletedEvent",
@@ -155,46 +155,11 @@ __all__ = [
 ]
 
 
-class Metrics(BaseModel):
-    """Token and timing metrics of a run (``RunCompleted.metrics``, ``RunOutput.metrics``)."""
-
-    model_config = ConfigDict(extra="allow", defer_build=True)
-
-    input_tokens: OptionalInt = None
-    output_tokens: OptionalInt = None
-    total_tokens: OptionalInt = None
-    duration: OptionalFloat = None
-    time_to_first_token: OptionalFloat = None
-
-
-class ToolExecution(BaseModel):
-    """A tool call as the server reports it; the object a paused run asks you to answer
-    (confirm, give user input, or run externally) before ``continue_*_run``."""
-
-    model_config = ConfigDict(extra="allow", defer_build=True)
-
-    tool_call_id: OptionalStr = None
-    tool_name: OptionalStr = None
-    tool_args: Optional[Dict[str, Any]] = None
-    result: Optional[Any] = None
-    tool_call_error: OptionalBool = None
-    requires_confirmation: OptionalBool = None
-    confirmed: OptionalBool = None
-    confirmation_note: OptionalStr = None
-    requires_user_input: OptionalBool = None
-    user_input_schema: Optional[List[Dict[str, Any]]] = None
-    external_execution_required: OptionalBool = None
-
-
-class RunEvent(BaseModel):
+class RunEvent(Model):
     """Base of every event a run stream yields.
 
     ``event_index`` is set on resumable (background or resumed) streams and None otherwise.
     """
-
-    # defer_build: ~110 event models would otherwise build their validators at import (measured:
-    # ~200 ms of a ~300 ms import); each is built on first use instead, and a stream meets a few.
-    model_config = ConfigDict(extra="allow", defer_build=True)
 
     event: str
     created_at: OptionalInt = None
@@ -315,7 +280,7 @@ class RunCompletedEvent(AgentEvent):
 
     event: str = "RunCompleted"
     content_type: OptionalStr = None
-    metrics: Optional[Metrics] = None
+    metrics: Optional[RunMetrics] = None
 
 
 class RunErrorEvent(AgentEvent):
@@ -547,7 +512,7 @@ class TeamRunCompletedEvent(TeamEvent):
 
     event: str = "TeamRunCompleted"
     content_type: OptionalStr = None
-    metrics: Optional[Metrics] = None
+    metrics: Optional[RunMetrics] = None
 
 
 class TeamRunErrorEvent(TeamEvent):
@@ -1067,3 +1032,12 @@ def terminal_status(event_type: str) -> Optional[str]:
 
 #: Terminal events that mean the run failed (``get_final_output`` raises RunFailedError).
 ERROR_EVENTS: FrozenSet[str] = frozenset({"RunError", "TeamRunError", "WorkflowError"})
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Metrics":  # the token counts' old name; `resources.Metrics` is the metrics area
+        warnings.warn(
+            "agentos_sync.events.Metrics is agentos_sync.models.RunMetrics now", DeprecationWarning, stacklevel=2
+        )
+        return RunMetrics
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -15,32 +15,17 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Generic, Iterator, List, Optional, TypeVar
+from typing import Any, Callable, Dict, Generic, Iterator, List, Optional, Type, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
+
+from . import errors
+from ._http import M, validate
+from .models._base import PaginationInfo
 
 __all__ = ["PaginationInfo", "SyncPage"]
 
 T = TypeVar("T")
-
-
-class PaginationInfo(BaseModel):
-    """agno's pagination ``meta``: ``page`` (1-based), ``limit``, ``total_pages``, ``total_count``."""
-
-    model_config = ConfigDict(extra="allow", defer_build=True)
-
-    page: Optional[int] = None
-    limit: Optional[int] = None
-    total_pages: Optional[int] = None
-    total_count: Optional[int] = None
-    search_time_ms: Optional[float] = None
-
-    def __getitem__(self, key: str) -> Any:
-        # sessions.list answered a dict ``meta`` before it paged: ``page.meta["total_count"]`` keeps working
-        try:
-            return getattr(self, key)
-        except AttributeError:
-            raise KeyError(key) from None
 
 
 class SyncPage(Generic[T]):
@@ -146,3 +131,26 @@ class SyncPage(Generic[T]):
 
     def __repr__(self) -> str:
         return f"SyncPage(items={len(self.data)}, page={self.page}, total_pages={self.total_pages}, total={self.total})"
+
+
+def check_page(limit: Optional[int], page: Optional[int]) -> None:
+    """``limit`` >= 1 and ``page`` >= 0, as AgentOS's routes validate them, before anything is sent."""
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        raise ValueError(f"limit must be an int >= 1, got {limit!r}")
+    if page is not None and (isinstance(page, bool) or not isinstance(page, int) or page < 0):
+        raise ValueError(f"page must be an int >= 0, got {page!r}")
+
+
+def load_page(model: Type[M], what: str, fetch: Callable[[int], Any], page: int) -> SyncPage[M]:
+    """Fetch page ``page`` with ``fetch(page) -> JSON`` and type it; the page fetches its successors
+    the same way, so every page of a list is read with the caller's filters and options."""
+
+    def load(number: int) -> SyncPage[M]:
+        data = fetch(number)
+        if not isinstance(data, dict) or not isinstance(data.get("data"), list):
+            raise errors.ProtocolError(f"{what} did not answer with a page ({{'data': [...], 'meta': {{...}}}})")
+        items = [validate(model, item, "AgentOS") for item in data["data"]]
+        meta = validate(PaginationInfo, data.get("meta") or {}, "AgentOS")
+        return SyncPage(items, meta, load)
+
+    return load(page)

@@ -66,7 +66,14 @@ def surface() -> Dict[str, Dict[str, List[str]]]:
 if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     if sys.argv[1:] == ["--write"]:
-        RECORD.write_text(json.dumps(surface(), indent=1, sort_keys=True) + "\n")
+        # Adds what is new and keeps every name already recorded: a name leaves the public surface
+        # only by an edit of the record, made on purpose (a deprecated alias stays recorded).
+        record = json.loads(RECORD.read_text()) if RECORD.exists() else {}
+        for module_name, names in surface().items():
+            for name, new_members in names.items():
+                kept = record.setdefault(module_name, {}).get(name, [])
+                record[module_name][name] = sorted(set(kept) | set(new_members))
+        RECORD.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
         print(f"wrote {RECORD}")
     else:
         print(json.dumps(surface(), indent=1, sort_keys=True))

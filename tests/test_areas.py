@@ -517,7 +517,7 @@ def test_wait_polls_until_processed_and_is_bounded(client: AgentOSClient, fake: 
     slow = AgentOSClient("http://t.local", transport=MockTransport(handler))
     clock = iter(range(1000))
     monkey = pytest.MonkeyPatch()
-    monkey.setattr("agentos_sync._knowledge.time.monotonic", lambda: float(next(clock)))
+    monkey.setattr("agentos_sync.resources.knowledge.time.monotonic", lambda: float(next(clock)))
     try:
         with pytest.raises(errors.APITimeoutError, match="still processing after 3"):
             slow.knowledge.wait("c1", timeout=3, sleep=lambda s: None)

@@ -66,7 +66,7 @@ COMPAT_PAGES = {"agno-names.md", "index.md"}
 
 def _agno_names() -> List[str]:
     from agentos_sync import AgentOSClient
-    from agentos_sync._resource import alias
+    from agentos_sync.client import alias
 
     return sorted(name for name, value in vars(AgentOSClient).items() if isinstance(value, alias))
 

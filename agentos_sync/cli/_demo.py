@@ -16,6 +16,7 @@ from rich.text import Text
 
 from .. import events
 from ..client import AgentOSClient
+from ..models import RunMetrics
 from ._config import Settings, make_client
 from ._render import Output, tokens_of_output
 
@@ -104,7 +105,7 @@ class _Demo:
     @staticmethod
     def tokens(ev: Optional[events.RunEvent]) -> object:
         metrics = getattr(ev, "metrics", None)
-        total = metrics.total_tokens if isinstance(metrics, events.Metrics) else None
+        total = metrics.total_tokens if isinstance(metrics, RunMetrics) else None
         return total if total is not None else "n/a"
 
     def check_exactly_once(self, indices: List[int], text: List[str], final: Optional[events.RunEvent]) -> None:

@@ -20,7 +20,7 @@ from rich.status import Status
 from rich.text import Text
 
 from .. import events
-from ..models import RunOutput
+from ..models import RunMetrics, RunOutput
 
 __all__ = ["EventPrinter", "Output", "dump_json", "tokens_of_output"]
 
@@ -285,7 +285,7 @@ class EventPrinter:
     def tokens(self, terminal: Optional[events.RunEvent]) -> Optional[int]:
         """Total tokens: the terminal event's metrics, else the sum of the model requests seen."""
         metrics = getattr(terminal, "metrics", None) if terminal is not None else None
-        if isinstance(metrics, events.Metrics) and metrics.total_tokens is not None:
+        if isinstance(metrics, RunMetrics) and metrics.total_tokens is not None:
             return metrics.total_tokens
         if isinstance(metrics, dict) and isinstance(metrics.get("total_tokens"), int):
             return int(metrics["total_tokens"])

@@ -359,9 +359,7 @@ class SSERelay:
             raise
         finally:
             worker.cancel()
-            logger.debug(
-                "relay of run %s %s after %d event frames", self.stream.run_id, outcome, self.sent
-            )
+            logger.debug("relay of run %s %s after %d event frames", self.stream.run_id, outcome, self.sent)
 
     def _frame(self, event: RunEvent) -> Optional[bytes]:
         if isinstance(event, StreamMetaEvent) and not self._include_meta:

@@ -58,10 +58,10 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 from .. import errors
 from .._callables import call_sync as _call_sync
 from .._callables import reject_async as _reject_async
-from .._runs import _input_text
 from ..cursors import RunCursor
 from ..events import RunEvent
 from ..models import RunOutput, RunStatus
+from ..resources.runs import _input_text
 
 if TYPE_CHECKING:
     from ..client import AgentOSClient

@@ -22,6 +22,7 @@ from typing import (
     Callable,
     Dict,
     Iterator,
+    List,
     Mapping,
     Optional,
     Sequence,
@@ -30,15 +31,20 @@ from typing import (
     cast,
 )
 
-from . import errors
-from ._http import TimeoutArg, segment, validate
-from ._knowledge_sources import _KnowledgeSources, content_form
-from ._paging import check_page, load_page, query
-from ._polling import poll
-from ._resource import APIResource, CallOptions
-from .api_models import KnowledgeConfig, KnowledgeContent, KnowledgeContentStatus, KnowledgeSearchResult
-from .pagination import SyncPage
-from .transports.base import FileField
+from .. import errors
+from .._http import TimeoutArg, segment, validate, validate_list
+from .._polling import poll
+from ..models import (
+    KnowledgeConfig,
+    KnowledgeContent,
+    KnowledgeContentStatus,
+    KnowledgeSearchResult,
+    KnowledgeSource,
+    SourceFiles,
+)
+from ..pagination import SyncPage, check_page, load_page
+from ..transports.base import FileField
+from ._base import APIResource, CallOptions, query
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -93,7 +99,27 @@ def _file_field(file: KnowledgeFile) -> Iterator[FileField]:
     )
 
 
-class Knowledge(_KnowledgeSources, APIResource):
+def content_form(
+    fields: Dict[str, Optional[str]],
+    reader_id: Optional[str],
+    chunker: Optional[str],
+    chunk_size: Optional[int],
+    chunk_overlap: Optional[int],
+    objects: Dict[str, Optional[Dict[str, Any]]],
+) -> Dict[str, str]:
+    """The form of a content upload (local or remote): the text fields given, the reader and
+    chunking settings, and the dict fields JSON-encoded."""
+    form = {k: str(v) for k, v in {**fields, "reader_id": reader_id, "chunker": chunker}.items() if v}
+    form.update({k: json.dumps(v) for k, v in objects.items() if v})
+    for key, number in (("chunk_size", chunk_size), ("chunk_overlap", chunk_overlap)):
+        if number is not None:
+            if isinstance(number, bool) or not isinstance(number, int) or number < 0:
+                raise ValueError(f"{key} must be an int >= 0, got {number!r}")
+            form[key] = str(number)
+    return form
+
+
+class Knowledge(APIResource):
     """The knowledge base: ``client.knowledge``. Every method also takes ``timeout=`` and
     ``extra_headers=`` for that call.
 
@@ -163,7 +189,7 @@ class Knowledge(_KnowledgeSources, APIResource):
             chunk_overlap,
             {"metadata": metadata},
         )
-        opts = self._options(options, self.upload)
+        opts = self._options(options)
         params = query(db_id=db_id, knowledge_id=knowledge_id)
         with contextlib.ExitStack() as stack:
             files = [stack.enter_context(_file_field(file))] if file is not None else None
@@ -208,7 +234,7 @@ class Knowledge(_KnowledgeSources, APIResource):
             params=query(db_id=db_id, knowledge_id=knowledge_id),
             form=form,
             idempotent=True,
-            **self._options(options, self.update),
+            **self._options(options),
         )
         return validate(KnowledgeContent, data, "AgentOS")
 
@@ -231,7 +257,7 @@ class Knowledge(_KnowledgeSources, APIResource):
             ```
         """
         check_page(limit, page)
-        opts = self._options(options, self.list)
+        opts = self._options(options)
 
         def fetch(number: int) -> Any:
             params = query(
@@ -260,7 +286,7 @@ class Knowledge(_KnowledgeSources, APIResource):
             ["knowledge", "content", segment(content_id, "content_id")],
             "get_knowledge_content",
             params=query(db_id=db_id, knowledge_id=knowledge_id),
-            **self._options(options, self.get),
+            **self._options(options),
         )
         return validate(KnowledgeContent, data, "AgentOS")
 
@@ -283,7 +309,7 @@ class Knowledge(_KnowledgeSources, APIResource):
             ["knowledge", "content", segment(content_id, "content_id")],
             "delete_knowledge_content",
             params=query(db_id=db_id, knowledge_id=knowledge_id),
-            **self._options(options, self.delete),
+            **self._options(options),
         )
         return validate(KnowledgeContent, data, "AgentOS")
 
@@ -305,7 +331,7 @@ class Knowledge(_KnowledgeSources, APIResource):
             ["knowledge", "content"],
             "delete_all_knowledge_content",
             params=query(db_id=db_id, knowledge_id=knowledge_id),
-            **self._options(options, self.delete_all),
+            **self._options(options),
         )
         return str(data) if data is not None else "success"
 
@@ -328,7 +354,7 @@ class Knowledge(_KnowledgeSources, APIResource):
             ["knowledge", "content", segment(content_id, "content_id"), "status"],
             "get_knowledge_content_status",
             params=query(db_id=db_id, knowledge_id=knowledge_id),
-            **self._options(options, self.status),
+            **self._options(options),
         )
         return validate(KnowledgeContentStatus, data, "AgentOS")
 
@@ -393,7 +419,7 @@ class Knowledge(_KnowledgeSources, APIResource):
         if not isinstance(query, str) or not query:
             raise ValueError("query must be a non-empty str")
         check_page(limit, page)
-        opts = self._options(options, self.search)
+        opts = self._options(options)
 
         def fetch(number: int) -> Any:
             body: Dict[str, Any] = {"query": query, "meta": {"limit": limit, "page": number}}
@@ -425,6 +451,130 @@ class Knowledge(_KnowledgeSources, APIResource):
             ["knowledge", "config"],
             "get_knowledge_config",
             params=query(db_id=db_id),
-            **self._options(options, self.config),
+            **self._options(options),
         )
         return validate(KnowledgeConfig, data, "AgentOS")
+
+    if TYPE_CHECKING:
+
+        def _json(self, method: str, segments: Sequence[str], what: str, **kwargs: Any) -> Any:
+            """``Knowledge._json``: a request whose "no knowledge base" answer says what to do."""
+
+    def sources(
+        self, knowledge_id: str, db_id: Optional[str] = None, **options: Unpack[CallOptions]
+    ) -> List[KnowledgeSource]:
+        """The remote sources of a knowledge base (empty when it has none).
+
+        Example:
+            ```python
+            for source in client.knowledge.sources("docs-kb"):
+                print(source.id, source.type)
+            ```
+        """
+        data = self._json(
+            "GET",
+            ["knowledge", segment(knowledge_id, "knowledge_id"), "sources"],
+            "knowledge.sources",
+            params=query(db_id=db_id),
+            **self._options(options),
+        )
+        return validate_list(KnowledgeSource, data, "GET /knowledge/{id}/sources")
+
+    def source_files(
+        self,
+        knowledge_id: str,
+        source_id: str,
+        prefix: Optional[str] = None,
+        page: int = 1,
+        limit: int = 100,
+        delimiter: str = "/",
+        db_id: Optional[str] = None,
+        **options: Unpack[CallOptions],
+    ) -> SourceFiles:
+        """One page of the files and folders of a source under ``prefix`` (S3 sources list files;
+        another type is a ``BadRequestError`` that says so).
+
+        Example:
+            ```python
+            listing = client.knowledge.source_files("docs-kb", "company-s3", prefix="reports/")
+            print([f["key"] for f in listing.files])
+            ```
+        """
+        check_page(limit, page)
+        data = self._json(
+            "GET",
+            ["knowledge", segment(knowledge_id, "knowledge_id"), "sources", segment(source_id, "source_id"), "files"],
+            "knowledge.source_files",
+            params=query(prefix=prefix, page=page, limit=limit, delimiter=delimiter, db_id=db_id),
+            **self._options(options),
+        )
+        return validate(SourceFiles, data, "AgentOS")
+
+    def upload_remote(
+        self,
+        config_id: str,
+        path: str,
+        name: Optional[str] = None,
+        description: Optional[str] = None,
+        metadata: Optional[Dict[str, Any]] = None,
+        source_params: Optional[Dict[str, Any]] = None,
+        reader_id: Optional[str] = None,
+        chunker: Optional[str] = None,
+        chunk_size: Optional[int] = None,
+        chunk_overlap: Optional[int] = None,
+        db_id: Optional[str] = None,
+        knowledge_id: Optional[str] = None,
+        **options: Unpack[CallOptions],
+    ) -> KnowledgeContent:
+        """Add the file or folder at ``path`` of a configured remote source (``config_id``, see
+        `sources`); the server answers at once (``processing``): ``wait`` for it.
+
+        Example:
+            ```python
+            c = client.knowledge.upload_remote("company-s3", "reports/q1.pdf")
+            client.knowledge.wait(c.id, timeout=120)
+            ```
+        """
+        form = content_form(
+            {"config_id": segment(config_id, "config_id"), "path": path, "name": name, "description": description},
+            reader_id,
+            chunker,
+            chunk_size,
+            chunk_overlap,
+            {"metadata": metadata, "source_params": source_params},
+        )
+        data = self._json(
+            "POST",
+            ["knowledge", "remote-content"],
+            "knowledge.upload_remote",
+            params=query(db_id=db_id, knowledge_id=knowledge_id),
+            form=form,
+            **self._options(options),
+        )
+        return validate(KnowledgeContent, data, "AgentOS")
+
+    def refresh(
+        self,
+        content_id: str,
+        db_id: Optional[str] = None,
+        knowledge_id: Optional[str] = None,
+        **options: Unpack[CallOptions],
+    ) -> KnowledgeContent:
+        """Re-read a URL-sourced content from its source (a content without a source URL is a
+        ``BadRequestError``); it is ``processing`` again until done.
+
+        Example:
+            ```python
+            client.knowledge.refresh(content.id)
+            client.knowledge.wait(content.id, timeout=60)
+            ```
+        """
+        data = self._json(
+            "POST",
+            ["knowledge", "content", segment(content_id, "content_id"), "refresh"],
+            "knowledge.refresh",
+            params=query(db_id=db_id, knowledge_id=knowledge_id),
+            idempotent=True,
+            **self._options(options),
+        )
+        return validate(KnowledgeContent, data, "AgentOS")

@@ -7,7 +7,7 @@ import mimetypes
 import os
 from typing import IO, List, Optional, Sequence, Tuple, Union
 
-from .transports.base import FileField
+from ..transports.base import FileField
 
 __all__ = ["FileInput", "file_fields"]
 

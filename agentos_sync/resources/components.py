@@ -6,57 +6,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
-from ._http import segment, validate, validate_list
-from ._paging import check_page, load_page, query
-from ._resource import APIResource, CallOptions
-from .api_models import _Model
-from .pagination import SyncPage
+from .._http import segment, validate_list
+from ..models import Component, ComponentConfig, RegistryEntry
+from ..pagination import SyncPage
+from ._base import APIResource, CallOptions, query
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-__all__ = ["Component", "ComponentConfig", "Components", "RegistryEntry"]
+__all__ = ["Components"]
 
 _TYPES = ("agent", "team", "workflow")
-
-
-class Component(_Model):
-    """A stored component: ``component_type`` agent, team or workflow; ``current_version`` the
-    config version it runs; ``deleted_at`` set once archived."""
-
-    component_id: str
-    component_type: Optional[str] = None
-    name: Optional[str] = None
-    user_id: Optional[str] = None
-    description: Optional[str] = None
-    current_version: Optional[int] = None
-    metadata: Optional[Dict[str, Any]] = None
-    created_at: Optional[int] = None
-    updated_at: Optional[int] = None
-    deleted_at: Optional[int] = None
-
-
-class ComponentConfig(_Model):
-    """One config version of a component: ``stage`` draft or published; ``config`` its body."""
-
-    component_id: str
-    version: int
-    label: Optional[str] = None
-    stage: Optional[str] = None
-    config: Optional[Dict[str, Any]] = None
-    notes: Optional[str] = None
-    created_at: Optional[int] = None
-    updated_at: Optional[int] = None
-
-
-class RegistryEntry(_Model):
-    """Something the registry offers stored components (``type``: tool, model, db, agent, ...)."""
-
-    name: str
-    type: Optional[str] = None
-    id: Optional[str] = None
-    description: Optional[str] = None
-    metadata: Optional[Dict[str, Any]] = None
 
 
 def _version(version: int) -> str:
@@ -112,18 +72,18 @@ class Components(APIResource):
                 print(c.component_id, c.current_version)
             ```
         """
-        check_page(limit, page)
         if component_type is not None and component_type not in _TYPES:
             raise ValueError(f"component_type must be one of {', '.join(_TYPES)}, got {component_type!r}")
-        opts = self._options(options, self.list)
 
-        def fetch(number: int) -> Any:
-            params = query(
-                component_type=component_type, include_deleted=include_deleted or None, page=number, limit=limit
-            )
-            return self._http.json("GET", ["components"], params=params, **opts)
-
-        return load_page(Component, "GET /components", fetch, page)
+        return self._page(
+            "GET",
+            ["components"],
+            cast_to=Component,
+            page=page,
+            limit=limit,
+            params=query(component_type=component_type, include_deleted=include_deleted or None, limit=limit),
+            options=options,
+        )
 
     def create(
         self,
@@ -161,8 +121,7 @@ class Components(APIResource):
             notes=notes,
             set_current=set_current,
         )
-        data = self._http.json("POST", ["components"], json_body=body, **self._options(options, self.create))
-        return validate(Component, data, "AgentOS")
+        return self._post(["components"], cast_to=Component, json_body=body, options=options)
 
     def get(self, component_id: str, include_deleted: bool = False, **options: Unpack[CallOptions]) -> Component:
         """One component; ``NotFoundError`` when unknown (or archived, without ``include_deleted``).
@@ -172,13 +131,12 @@ class Components(APIResource):
             print(client.components.get("helper").current_version)
             ```
         """
-        data = self._http.json(
-            "GET",
+        return self._get(
             self._path(component_id),
+            cast_to=Component,
             params=query(include_deleted=include_deleted or None),
-            **self._options(options, self.get),
+            options=options,
         )
-        return validate(Component, data, "AgentOS")
 
     def update(
         self,
@@ -205,8 +163,7 @@ class Components(APIResource):
             current_version=current_version,
             guard=_guard(expect_latest, expect_current),
         )
-        data = self._http.json("PATCH", self._path(component_id), json_body=body, **self._options(options, self.update))
-        return validate(Component, data, "AgentOS")
+        return self._patch(self._path(component_id), cast_to=Component, json_body=body, options=options)
 
     def delete(self, component_id: str, expect_current: Optional[int] = None, **options: Unpack[CallOptions]) -> None:
         """Archive a component (`restore` brings it back).
@@ -216,12 +173,7 @@ class Components(APIResource):
             client.components.delete("helper")
             ```
         """
-        self._http.json(
-            "DELETE",
-            self._path(component_id),
-            params=query(expected_current_version=expect_current),
-            **self._options(options, self.delete),
-        )
+        self._delete(self._path(component_id), params=query(expected_current_version=expect_current), options=options)
 
     def restore(self, component_id: str, **options: Unpack[CallOptions]) -> Component:
         """Bring an archived component back.
@@ -231,10 +183,7 @@ class Components(APIResource):
             client.components.restore("helper")
             ```
         """
-        data = self._http.json(
-            "POST", self._path(component_id, "restore"), idempotent=True, **self._options(options, self.restore)
-        )
-        return validate(Component, data, "AgentOS")
+        return self._post(self._path(component_id, "restore"), cast_to=Component, idempotent=True, options=options)
 
     def configs(
         self, component_id: str, include_config: bool = True, **options: Unpack[CallOptions]
@@ -246,11 +195,8 @@ class Components(APIResource):
             print([(v.version, v.stage) for v in client.components.configs("helper")])
             ```
         """
-        data = self._http.json(
-            "GET",
-            self._path(component_id, "configs"),
-            params=query(include_config=include_config),
-            **self._options(options, self.configs),
+        data = self._get(
+            self._path(component_id, "configs"), params=query(include_config=include_config), options=options
         )
         return validate_list(ComponentConfig, data, "GET /components/{id}/configs")
 
@@ -285,10 +231,7 @@ class Components(APIResource):
             set_current=set_current,
             guard=_guard(expect_latest, expect_current),
         )
-        data = self._http.json(
-            "POST", self._path(component_id, "configs"), json_body=body, **self._options(options, self.create_config)
-        )
-        return validate(ComponentConfig, data, "AgentOS")
+        return self._post(self._path(component_id, "configs"), cast_to=ComponentConfig, json_body=body, options=options)
 
     def current_config(self, component_id: str, **options: Unpack[CallOptions]) -> ComponentConfig:
         """The config version the component runs.
@@ -298,10 +241,7 @@ class Components(APIResource):
             print(client.components.current_config("helper").config)
             ```
         """
-        data = self._http.json(
-            "GET", self._path(component_id, "configs", "current"), **self._options(options, self.current_config)
-        )
-        return validate(ComponentConfig, data, "AgentOS")
+        return self._get(self._path(component_id, "configs", "current"), cast_to=ComponentConfig, options=options)
 
     def get_config(self, component_id: str, version: int, **options: Unpack[CallOptions]) -> ComponentConfig:
         """One config version.
@@ -311,10 +251,9 @@ class Components(APIResource):
             print(client.components.get_config("helper", 1).stage)
             ```
         """
-        data = self._http.json(
-            "GET", self._path(component_id, "configs", _version(version)), **self._options(options, self.get_config)
+        return self._get(
+            self._path(component_id, "configs", _version(version)), cast_to=ComponentConfig, options=options
         )
-        return validate(ComponentConfig, data, "AgentOS")
 
     def update_config(
         self,
@@ -344,13 +283,12 @@ class Components(APIResource):
             links=links,
             guard=_guard(expect_latest, expect_current),
         )
-        data = self._http.json(
-            "PATCH",
+        return self._patch(
             self._path(component_id, "configs", _version(version)),
+            cast_to=ComponentConfig,
             json_body=body,
-            **self._options(options, self.update_config),
+            options=options,
         )
-        return validate(ComponentConfig, data, "AgentOS")
 
     def delete_config(self, component_id: str, version: int, **options: Unpack[CallOptions]) -> None:
         """Delete a config version.
@@ -360,11 +298,7 @@ class Components(APIResource):
             client.components.delete_config("helper", 2)
             ```
         """
-        self._http.json(
-            "DELETE",
-            self._path(component_id, "configs", _version(version)),
-            **self._options(options, self.delete_config),
-        )
+        self._delete(self._path(component_id, "configs", _version(version)), options=options)
 
     def set_current_config(
         self,
@@ -382,14 +316,13 @@ class Components(APIResource):
             ```
         """
         guard = _guard(expect_latest, expect_current)
-        data = self._http.json(
-            "POST",
+        return self._post(
             self._path(component_id, "configs", _version(version), "set-current"),
+            cast_to=Component,
             json_body={"guard": guard} if guard else None,
             idempotent=True,
-            **self._options(options, self.set_current_config),
+            options=options,
         )
-        return validate(Component, data, "AgentOS")
 
     def registry(
         self,
@@ -407,11 +340,13 @@ class Components(APIResource):
             print([e.name for e in client.components.registry(resource_type="tool")])
             ```
         """
-        check_page(limit, page)
-        opts = self._options(options, self.registry)
 
-        def fetch(number: int) -> Any:
-            params = query(resource_type=resource_type, name=name, page=number, limit=limit)
-            return self._http.json("GET", ["registry"], params=params, **opts)
-
-        return load_page(RegistryEntry, "GET /registry", fetch, page)
+        return self._page(
+            "GET",
+            ["registry"],
+            cast_to=RegistryEntry,
+            page=page,
+            limit=limit,
+            params=query(resource_type=resource_type, name=name, limit=limit),
+            options=options,
+        )

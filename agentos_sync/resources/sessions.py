@@ -9,18 +9,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Type
 
-from ._http import M, segment, validate, validate_list
-from ._paging import Query, check_page, load_page, query, text
-from ._resource import APIResource, CallOptions
-from ._session_tools import _SessionTools
-from .api_models import SessionRunPreview
-from .models import RunOutput, SessionRecord
-from .pagination import SyncPage
+from .._http import M, segment, validate_list
+from ..models import Compaction, ForkedSession, RunOutput, SessionRecord, SessionRunPreview
+from ..pagination import SyncPage, check_page, load_page
+from ._base import APIResource, CallOptions, Query, query, text
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-__all__ = ["SESSION_TYPES", "Sessions"]
+__all__ = ["Sessions"]
 
 SESSION_TYPES = ("agent", "team", "workflow")
 
@@ -59,7 +56,7 @@ def _runs_query(
     return params
 
 
-class Sessions(_SessionTools, APIResource):
+class Sessions(APIResource):
     """Session operations: ``client.sessions``. Every method also takes ``timeout=`` and
     ``extra_headers=`` for that call.
 
@@ -104,15 +101,14 @@ class Sessions(_SessionTools, APIResource):
             "team_id": team_id,
             "workflow_id": workflow_id,
         }
-        data = self._http.json(
-            "POST",
+        return self._post(
             ["sessions"],
+            cast_to=SessionRecord,
             params=query(type=_session_type(session_type, required=True), db_id=db_id),
             json_body={k: v for k, v in body.items() if v is not None},
             idempotent=session_id is not None,
-            **self._options(options, self.create),
+            options=options,
         )
-        return validate(SessionRecord, data, "AgentOS")
 
     def list(
         self,
@@ -140,7 +136,7 @@ class Sessions(_SessionTools, APIResource):
         check_page(limit, page)
         if sort_order not in ("asc", "desc"):
             raise ValueError(f"sort_order must be 'asc' or 'desc', got {sort_order!r}")
-        opts = self._options(options, self.list)
+        opts = self._options(options)
 
         def fetch(number: int) -> Any:
             data = self._http.json(
@@ -180,13 +176,12 @@ class Sessions(_SessionTools, APIResource):
             print(client.sessions.get(session_id).session_state)
             ```
         """
-        data = self._http.json(
-            "GET",
+        return self._get(
             ["sessions", segment(session_id, "session_id")],
+            cast_to=SessionRecord,
             params=query(type=_session_type(session_type), user_id=user_id, db_id=db_id, table=table),
-            **self._options(options, self.get),
+            options=options,
         )
-        return validate(SessionRecord, data, "AgentOS")
 
     def runs(
         self,
@@ -209,7 +204,7 @@ class Sessions(_SessionTools, APIResource):
             ```
         """
         params = _runs_query(session_type, user_id, created_after, created_before, status, db_id, table)
-        return self._list_runs(session_id, "runs", RunOutput, params, self._options(options, self.runs))
+        return self._list_runs(session_id, "runs", RunOutput, params, self._options(options))
 
     def run_previews(
         self,
@@ -233,9 +228,7 @@ class Sessions(_SessionTools, APIResource):
             ```
         """
         params = _runs_query(session_type, user_id, created_after, created_before, status, db_id, table)
-        return self._list_runs(
-            session_id, "run-previews", SessionRunPreview, params, self._options(options, self.run_previews)
-        )
+        return self._list_runs(session_id, "run-previews", SessionRunPreview, params, self._options(options))
 
     def _list_runs(
         self, session_id: str, what: str, model: Type[M], params: Mapping[str, Any], options: Mapping[str, Any]
@@ -261,13 +254,12 @@ class Sessions(_SessionTools, APIResource):
             run = client.sessions.get_run(session_id, run_id)
             ```
         """
-        data = self._http.json(
-            "GET",
+        return self._get(
             ["sessions", segment(session_id, "session_id"), "runs", segment(run_id, "run_id")],
+            cast_to=RunOutput,
             params=query(type=_session_type(session_type), user_id=user_id, db_id=db_id, table=table),
-            **self._options(options, self.get_run),
+            options=options,
         )
-        return validate(RunOutput, data, "AgentOS")
 
     def rename(
         self,
@@ -288,15 +280,14 @@ class Sessions(_SessionTools, APIResource):
         """
         if not isinstance(session_name, str) or not session_name:
             raise ValueError("session_name must be a non-empty str")
-        data = self._http.json(
-            "POST",
+        return self._post(
             ["sessions", segment(session_id, "session_id"), "rename"],
+            cast_to=SessionRecord,
             params=query(type=_session_type(session_type), user_id=user_id, db_id=db_id, table=table),
             json_body={"session_name": session_name},
             idempotent=True,
-            **self._options(options, self.rename),
+            options=options,
         )
-        return validate(SessionRecord, data, "AgentOS")
 
     def update(
         self,
@@ -322,15 +313,14 @@ class Sessions(_SessionTools, APIResource):
         body = {k: v for k, v in body.items() if v is not None}
         if not body:
             raise ValueError("update_session needs at least one of session_name, session_state, metadata, summary")
-        data = self._http.json(
-            "PATCH",
+        return self._patch(
             ["sessions", segment(session_id, "session_id")],
+            cast_to=SessionRecord,
             params=query(type=_session_type(session_type), user_id=user_id, db_id=db_id, table=table),
             json_body=body,
             idempotent=True,
-            **self._options(options, self.update),
+            options=options,
         )
-        return validate(SessionRecord, data, "AgentOS")
 
     def delete(
         self,
@@ -347,11 +337,10 @@ class Sessions(_SessionTools, APIResource):
             client.sessions.delete(session_id)
             ```
         """
-        self._http.json(
-            "DELETE",
+        self._delete(
             ["sessions", segment(session_id, "session_id")],
             params=query(user_id=user_id, db_id=db_id, table=table),
-            **self._options(options, self.delete),
+            options=options,
         )
 
     def delete_many(
@@ -376,10 +365,99 @@ class Sessions(_SessionTools, APIResource):
             raise ValueError("session_ids and session_types must be non-empty and of the same length")
         for sid in ids:
             segment(sid, "session_ids[]")
-        self._http.json(
-            "DELETE",
+        self._delete(
             ["sessions"],
             params=query(user_id=user_id, db_id=db_id, table=table),
             json_body={"session_ids": ids, "session_types": types},
-            **self._options(options, self.delete_many),
+            options=options,
         )
+
+    @staticmethod
+    def _owner(agent_id: Optional[str], team_id: Optional[str]) -> List[str]:
+        if (agent_id is None) == (team_id is None):
+            raise TypeError("pass exactly one of agent_id= or team_id= (the session's owner)")
+        if agent_id is not None:
+            return ["agents", segment(agent_id, "agent_id")]
+        return ["teams", segment(team_id, "team_id")]
+
+    def fork(
+        self,
+        session_id: str,
+        *,
+        agent_id: Optional[str] = None,
+        team_id: Optional[str] = None,
+        user_id: Optional[str] = None,
+        **options: Unpack[CallOptions],
+    ) -> ForkedSession:
+        """Deep-copy a session into a new one (the original is untouched); name its agent or team.
+
+        Example:
+            ```python
+            fork = client.sessions.fork(out.session_id, agent_id="assistant")
+            client.agents.run("assistant", "Try another way", session_id=fork.session_id)
+            ```
+        """
+        return self._post(
+            [*self._owner(agent_id, team_id), "sessions", segment(session_id, "session_id"), "fork"],
+            cast_to=ForkedSession,
+            params=query(user_id=user_id),
+            options=options,
+        )
+
+    def compact(
+        self,
+        session_id: str,
+        agent_id: str,
+        user_id: Optional[str] = None,
+        **options: Unpack[CallOptions],
+    ) -> Compaction:
+        """Fold an agent session's older history into a summary now. A compaction that declines
+        is an answer, not an error: check ``compacted`` and show ``message``.
+
+        Example:
+            ```python
+            result = client.sessions.compact(out.session_id, agent_id="assistant")
+            print(result.compacted, result.message)
+            ```
+        """
+        return self._post(
+            ["agents", segment(agent_id, "agent_id"), "sessions", segment(session_id, "session_id"), "compact"],
+            cast_to=Compaction,
+            params=query(user_id=user_id),
+            idempotent=True,
+            options=options,
+        )
+
+    def media(
+        self,
+        session_id: str,
+        storage_key: str,
+        session_type: Optional[str] = None,
+        user_id: Optional[str] = None,
+        db_id: Optional[str] = None,
+        table: Optional[str] = None,
+        **options: Unpack[CallOptions],
+    ) -> bytes:
+        """The bytes of a media the server offloaded to its media storage (``storage_key`` as the
+        session's run stores it). ``InternalServerError`` (503) when the server has no media storage,
+        ``NotFoundError`` when the key is not this session's.
+
+        Example:
+            ```python
+            png = client.sessions.media(session_id, "images/abc.png")
+            ```
+        """
+        if not isinstance(storage_key, str) or not storage_key.strip("/"):
+            raise ValueError(f"storage_key must be a non-empty str, got {storage_key!r}")
+        # the route takes the key as a path with its slashes: each part is one quoted segment
+        parts = [segment(p, "storage_key") for p in storage_key.split("/")]
+        response = self._http.send(
+            "GET",
+            ["sessions", segment(session_id, "session_id"), "media", *parts],
+            params=query(type=session_type, user_id=user_id, db_id=db_id, table=table),
+            **self._options(options),
+        )
+        try:
+            return response.read()
+        finally:
+            response.close()

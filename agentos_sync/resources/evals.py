@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Union
 
-from ._http import segment, validate
-from ._paging import check_page, id_list, load_page, query, text
-from ._resource import APIResource, CallOptions
-from .api_models import EvalRun
-from .pagination import SyncPage
+from .._http import segment, validate
+from ..models import EvalRun
+from ..pagination import SyncPage
+from ._base import APIResource, CallOptions, id_list, query, text
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-__all__ = ["EVAL_TYPES", "Evals"]
+__all__ = ["Evals"]
 
 #: The eval types agno 3.1.10 runs (``agno.db.schemas.evals.EvalType`` values).
 EVAL_TYPES = ("accuracy", "agent_as_judge", "performance", "reliability")
@@ -83,12 +82,11 @@ class Evals(APIResource):
             "expected_tool_call_arguments": expected_tool_call_arguments,
             "num_iterations": num_iterations,
         }
-        data = self._http.json(
-            "POST",
+        data = self._post(
             ["eval-runs"],
             params=query(db_id=db_id, table=table),
             json_body={k: v for k, v in body.items() if v is not None},
-            **self._options(options, self.run),
+            options=options,
         )
         return None if data is None else validate(EvalRun, data, "AgentOS")
 
@@ -117,12 +115,15 @@ class Evals(APIResource):
             print(page.total, [e.id for e in page.data])
             ```
         """
-        check_page(limit, page)
         types = ",".join(_eval_type(t) for t in eval_types) if eval_types else None
-        opts = self._options(options, self.list)
 
-        def fetch(number: int) -> Any:
-            params = query(
+        return self._page(
+            "GET",
+            ["eval-runs"],
+            cast_to=EvalRun,
+            page=page,
+            limit=limit,
+            params=query(
                 agent_id=agent_id,
                 team_id=team_id,
                 workflow_id=workflow_id,
@@ -130,15 +131,13 @@ class Evals(APIResource):
                 type=filter_type,
                 eval_types=types,
                 limit=limit,
-                page=number,
                 sort_by=sort_by,
                 sort_order=sort_order,
                 db_id=db_id,
                 table=table,
-            )
-            return self._http.json("GET", ["eval-runs"], params=params, **opts)
-
-        return load_page(EvalRun, "GET /eval-runs", fetch, page)
+            ),
+            options=options,
+        )
 
     def get(
         self,
@@ -154,13 +153,12 @@ class Evals(APIResource):
             print(client.evals.get(eval_run_id).eval_data)
             ```
         """
-        data = self._http.json(
-            "GET",
+        return self._get(
             ["eval-runs", segment(eval_run_id, "eval_run_id")],
+            cast_to=EvalRun,
             params=query(db_id=db_id, table=table),
-            **self._options(options, self.get),
+            options=options,
         )
-        return validate(EvalRun, data, "AgentOS")
 
     def update(
         self,
@@ -179,15 +177,14 @@ class Evals(APIResource):
         """
         if not isinstance(name, str) or not name:
             raise ValueError("name must be a non-empty str")
-        data = self._http.json(
-            "PATCH",
+        return self._patch(
             ["eval-runs", segment(eval_run_id, "eval_run_id")],
+            cast_to=EvalRun,
             params=query(db_id=db_id, table=table),
             json_body={"name": name},
             idempotent=True,
-            **self._options(options, self.update),
+            options=options,
         )
-        return validate(EvalRun, data, "AgentOS")
 
     def delete_many(
         self,
@@ -203,10 +200,9 @@ class Evals(APIResource):
             client.evals.delete_many([eval_run_id])
             ```
         """
-        self._http.json(
-            "DELETE",
+        self._delete(
             ["eval-runs"],
             params=query(db_id=db_id, table=table),
             json_body={"eval_run_ids": id_list(eval_run_ids, "eval_run_ids")},
-            **self._options(options, self.delete_many),
+            options=options,
         )

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence
 
-from . import errors
-from ._http import segment, validate
-from ._paging import check_page, id_list, load_page, query
-from ._resource import APIResource, CallOptions
-from .api_models import Memory, OptimizedMemories, UserMemoryStats
-from .pagination import SyncPage
+from .. import errors
+from .._http import segment
+from ..models import Memory, OptimizedMemories, UserMemoryStats
+from ..pagination import SyncPage, check_page, load_page
+from ._base import APIResource, CallOptions, id_list, query
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -66,14 +65,13 @@ class Memories(APIResource):
             print(m.memory_id)
             ```
         """
-        data = self._http.json(
-            "POST",
+        return self._post(
             ["memories"],
+            cast_to=Memory,
             params=query(db_id=db_id, table=table),
             json_body=_body(memory, user_id, topics),
-            **self._options(options, self.create),
+            options=options,
         )
-        return validate(Memory, data, "AgentOS")
 
     def get(
         self,
@@ -90,13 +88,12 @@ class Memories(APIResource):
             print(client.memories.get(memory_id, user_id="u1").memory)
             ```
         """
-        data = self._http.json(
-            "GET",
+        return self._get(
             ["memories", segment(memory_id, "memory_id")],
+            cast_to=Memory,
             params=query(user_id=user_id, db_id=db_id, table=table),
-            **self._options(options, self.get),
+            options=options,
         )
-        return validate(Memory, data, "AgentOS")
 
     def list(
         self,
@@ -123,7 +120,7 @@ class Memories(APIResource):
         """
         check_page(limit, page)
         topic_list = _topics(topics)
-        opts = self._options(options, self.list)
+        opts = self._options(options)
 
         def fetch(number: int) -> Any:
             params = query(
@@ -161,15 +158,14 @@ class Memories(APIResource):
             client.memories.update(memory_id, "Prefers dark mode everywhere", user_id="u1")
             ```
         """
-        data = self._http.json(
-            "PATCH",
+        return self._patch(
             ["memories", segment(memory_id, "memory_id")],
+            cast_to=Memory,
             params=query(db_id=db_id, table=table),
             json_body=_body(memory, user_id, topics),
             idempotent=True,
-            **self._options(options, self.update),
+            options=options,
         )
-        return validate(Memory, data, "AgentOS")
 
     def delete(
         self,
@@ -186,11 +182,10 @@ class Memories(APIResource):
             client.memories.delete(memory_id, user_id="u1")
             ```
         """
-        self._http.json(
-            "DELETE",
+        self._delete(
             ["memories", segment(memory_id, "memory_id")],
             params=query(user_id=user_id, db_id=db_id, table=table),
-            **self._options(options, self.delete),
+            options=options,
         )
 
     def delete_many(
@@ -209,12 +204,11 @@ class Memories(APIResource):
             ```
         """
         body = {"memory_ids": id_list(memory_ids, "memory_ids"), "user_id": user_id}
-        self._http.json(
-            "DELETE",
+        self._delete(
             ["memories"],
             params=query(db_id=db_id, table=table),
             json_body={k: v for k, v in body.items() if v is not None},
-            **self._options(options, self.delete_many),
+            options=options,
         )
 
     def topics(
@@ -232,12 +226,7 @@ class Memories(APIResource):
             print(client.memories.topics(user_id="u1"))      # ['preferences', 'ui']
             ```
         """
-        data = self._http.json(
-            "GET",
-            ["memory_topics"],
-            params=query(user_id=user_id, db_id=db_id, table=table),
-            **self._options(options, self.topics),
-        )
+        data = self._get(["memory_topics"], params=query(user_id=user_id, db_id=db_id, table=table), options=options)
         if not isinstance(data, list):
             raise errors.ProtocolError("GET /memory_topics did not return a list")
         return [str(t) for t in data]
@@ -260,14 +249,16 @@ class Memories(APIResource):
                 print(stats.user_id, stats.total_memories)
             ```
         """
-        check_page(limit, page)
-        opts = self._options(options, self.user_stats)
 
-        def fetch(number: int) -> Any:
-            params = query(user_id=user_id, limit=limit, page=number, db_id=db_id, table=table)
-            return self._http.json("GET", ["user_memory_stats"], params=params, **opts)
-
-        return load_page(UserMemoryStats, "GET /user_memory_stats", fetch, page)
+        return self._page(
+            "GET",
+            ["user_memory_stats"],
+            cast_to=UserMemoryStats,
+            page=page,
+            limit=limit,
+            params=query(user_id=user_id, limit=limit, db_id=db_id, table=table),
+            options=options,
+        )
 
     def optimize(
         self,
@@ -287,11 +278,10 @@ class Memories(APIResource):
             ```
         """
         body = {"user_id": user_id, "model": model, "apply": bool(apply)}
-        data = self._http.json(
-            "POST",
+        return self._post(
             ["optimize-memories"],
+            cast_to=OptimizedMemories,
             params=query(db_id=db_id, table=table),
             json_body={k: v for k, v in body.items() if v is not None},
-            **self._options(options, self.optimize),
+            options=options,
         )
-        return validate(OptimizedMemories, data, "AgentOS")

@@ -7,38 +7,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Union
 
-from . import errors
-from ._http import segment, validate
-from ._paging import check_page, load_page, query
-from ._resource import APIResource, CallOptions
-from .api_models import _Model
-from .pagination import SyncPage
+from .. import errors
+from .._http import segment
+from ..models import QueueJob
+from ..pagination import SyncPage, check_page, load_page
+from ._base import APIResource, CallOptions, query
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-__all__ = ["Queue", "QueueJob"]
-
-
-class QueueJob(_Model):
-    """A queued run (its ``id`` is the run's run_id): ``status`` is queued, running, completed,
-    failed, cancelled or paused; ``error`` the last attempt's."""
-
-    id: str
-    component_type: Optional[str] = None
-    component_id: Optional[str] = None
-    session_id: Optional[str] = None
-    job_type: Optional[str] = None
-    user_id: Optional[str] = None
-    payload: Optional[Dict[str, Any]] = None
-    status: Optional[str] = None
-    attempt: Optional[int] = None
-    max_attempts: Optional[int] = None
-    idempotency_key: Optional[str] = None
-    error: Optional[str] = None
-    created_at: Optional[int] = None
-    updated_at: Optional[int] = None
-    completed_at: Optional[int] = None
+__all__ = ["Queue"]
 
 
 def _values(value: Union[str, Sequence[str], None], name: str) -> Optional[List[str]]:
@@ -87,7 +65,7 @@ class Queue(APIResource):
         """
         check_page(limit, page)
         statuses, sessions = _values(status, "status"), _values(session_id, "session_id")
-        opts = self._options(options, self.list)
+        opts = self._options(options)
 
         def fetch(number: int) -> Any:
             params: Dict[str, Any] = query(
@@ -109,8 +87,7 @@ class Queue(APIResource):
             print(client.queue.get(run_id).status)
             ```
         """
-        data = self._http.json("GET", ["queue", "jobs", segment(job_id, "job_id")], **self._options(options, self.get))
-        return validate(QueueJob, data, "AgentOS")
+        return self._get(["queue", "jobs", segment(job_id, "job_id")], cast_to=QueueJob, options=options)
 
     def requeue(
         self, job_id: str, clear_cancellation: bool = False, force: bool = False, **options: Unpack[CallOptions]
@@ -125,13 +102,9 @@ class Queue(APIResource):
             ```
         """
         params = query(clear_cancellation=clear_cancellation or None, force=force or None)
-        data = self._http.json(
-            "POST",
-            ["queue", "jobs", segment(job_id, "job_id"), "requeue"],
-            params=params,
-            **self._options(options, self.requeue),
+        return self._post(
+            ["queue", "jobs", segment(job_id, "job_id"), "requeue"], cast_to=QueueJob, params=params, options=options
         )
-        return validate(QueueJob, data, "AgentOS")
 
     def stats(self, **options: Unpack[CallOptions]) -> Dict[str, Any]:
         """Job counts by status and the oldest queued job's age: what to alert on.
@@ -142,7 +115,7 @@ class Queue(APIResource):
             print(stats)
             ```
         """
-        data = self._http.json("GET", ["queue", "stats"], **self._options(options, self.stats))
+        data = self._get(["queue", "stats"], options=options)
         if not isinstance(data, dict):
             raise errors.ProtocolError(f"GET /queue/stats did not answer an object: {str(data)[:200]!r}")
         return data

@@ -7,61 +7,20 @@ run_id, session_id=...)``."""
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional
 
-from ._http import TimeoutArg, segment, validate
-from ._paging import check_page, load_page, query
-from ._polling import poll
-from ._resource import APIResource, CallOptions
-from .api_models import _Model
-from .pagination import SyncPage
+from .._http import TimeoutArg, segment
+from .._polling import poll
+from ..models import Approval, ApprovalStatus
+from ..pagination import SyncPage
+from ._base import APIResource, CallOptions, query
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-__all__ = ["Approval", "ApprovalStatus", "Approvals"]
+__all__ = ["Approvals"]
 
 _RESOLUTIONS = ("approved", "rejected")
-
-
-class Approval(_Model):
-    """A stored approval (agno's ``ApprovalResponse``): ``status`` is ``pending``, ``approved``,
-    ``rejected``, ``expired`` or ``cancelled``; ``requirements`` the paused tool calls."""
-
-    id: str
-    run_id: Optional[str] = None
-    session_id: Optional[str] = None
-    status: Optional[str] = None
-    source_type: Optional[str] = None
-    approval_type: Optional[str] = None
-    pause_type: Optional[str] = None
-    tool_name: Optional[str] = None
-    tool_args: Optional[Dict[str, Any]] = None
-    expires_at: Optional[int] = None
-    agent_id: Optional[str] = None
-    team_id: Optional[str] = None
-    workflow_id: Optional[str] = None
-    user_id: Optional[str] = None
-    schedule_id: Optional[str] = None
-    source_name: Optional[str] = None
-    requirements: Optional[List[Dict[str, Any]]] = None
-    context: Optional[Dict[str, Any]] = None
-    resolution_data: Optional[Dict[str, Any]] = None
-    resolved_by: Optional[str] = None
-    resolved_at: Optional[int] = None
-    created_at: Optional[int] = None
-    updated_at: Optional[int] = None
-    run_status: Optional[str] = None
-
-
-class ApprovalStatus(_Model):
-    """``GET /approvals/{id}/status``: the approval's ``status`` and who resolved it, when."""
-
-    approval_id: str
-    status: str
-    run_id: Optional[str] = None
-    resolved_at: Optional[int] = None
-    resolved_by: Optional[str] = None
 
 
 class Approvals(APIResource):
@@ -102,11 +61,14 @@ class Approvals(APIResource):
             print(page.total, [a.tool_name for a in page.data])
             ```
         """
-        check_page(limit, page)
-        opts = self._options(options, self.list)
 
-        def fetch(number: int) -> Any:
-            params = query(
+        return self._page(
+            "GET",
+            ["approvals"],
+            cast_to=Approval,
+            page=page,
+            limit=limit,
+            params=query(
                 status=status,
                 agent_id=agent_id,
                 team_id=team_id,
@@ -117,12 +79,10 @@ class Approvals(APIResource):
                 source_type=source_type,
                 approval_type=approval_type,
                 pause_type=pause_type,
-                page=number,
                 limit=limit,
-            )
-            return self._http.json("GET", ["approvals"], params=params, **opts)
-
-        return load_page(Approval, "GET /approvals", fetch, page)
+            ),
+            options=options,
+        )
 
     def count(self, user_id: Optional[str] = None, **options: Unpack[CallOptions]) -> int:
         """How many approvals are pending (a badge on an admin menu).
@@ -132,9 +92,7 @@ class Approvals(APIResource):
             print(client.approvals.count(), "approvals waiting")
             ```
         """
-        data = self._http.json(
-            "GET", ["approvals", "count"], params=query(user_id=user_id), **self._options(options, self.count)
-        )
+        data = self._get(["approvals", "count"], params=query(user_id=user_id), options=options)
         return int(data["count"]) if isinstance(data, dict) else int(data)
 
     def get(self, approval_id: str, **options: Unpack[CallOptions]) -> Approval:
@@ -146,10 +104,7 @@ class Approvals(APIResource):
             print(approval.tool_name, approval.tool_args, approval.status)
             ```
         """
-        data = self._http.json(
-            "GET", ["approvals", segment(approval_id, "approval_id")], **self._options(options, self.get)
-        )
-        return validate(Approval, data, "AgentOS")
+        return self._get(["approvals", segment(approval_id, "approval_id")], cast_to=Approval, options=options)
 
     def status(self, approval_id: str, **options: Unpack[CallOptions]) -> ApprovalStatus:
         """An approval's status alone (cheaper than `get` for polling).
@@ -159,12 +114,9 @@ class Approvals(APIResource):
             print(client.approvals.status(approval_id).status)
             ```
         """
-        data = self._http.json(
-            "GET",
-            ["approvals", segment(approval_id, "approval_id"), "status"],
-            **self._options(options, self.status),
+        return self._get(
+            ["approvals", segment(approval_id, "approval_id"), "status"], cast_to=ApprovalStatus, options=options
         )
-        return validate(ApprovalStatus, data, "AgentOS")
 
     def resolve(
         self,
@@ -189,13 +141,12 @@ class Approvals(APIResource):
             body["resolved_by"] = resolved_by
         if resolution_data is not None:
             body["resolution_data"] = dict(resolution_data)
-        data = self._http.json(
-            "POST",
+        return self._post(
             ["approvals", segment(approval_id, "approval_id"), "resolve"],
+            cast_to=Approval,
             json_body=body,
-            **self._options(options, self.resolve),
+            options=options,
         )
-        return validate(Approval, data, "AgentOS")
 
     def delete(self, approval_id: str, **options: Unpack[CallOptions]) -> None:
         """Delete an approval.
@@ -205,9 +156,7 @@ class Approvals(APIResource):
             client.approvals.delete(approval_id)
             ```
         """
-        self._http.json(
-            "DELETE", ["approvals", segment(approval_id, "approval_id")], **self._options(options, self.delete)
-        )
+        self._delete(["approvals", segment(approval_id, "approval_id")], options=options)
 
     def wait(
         self,

@@ -7,62 +7,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Dict, Optional
 
-from ._http import segment, validate
-from ._paging import check_page, load_page, query
-from ._resource import APIResource, CallOptions
-from .api_models import _Model
-from .pagination import SyncPage
+from .._http import segment
+from ..models import Schedule, ScheduleRun, ScheduleState
+from ..pagination import SyncPage
+from ._base import APIResource, CallOptions, query
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-__all__ = ["Schedule", "ScheduleRun", "ScheduleState", "Schedules"]
-
-
-class Schedule(_Model):
-    """A stored schedule (agno's ``ScheduleResponse``); times are epoch seconds."""
-
-    id: str
-    name: Optional[str] = None
-    description: Optional[str] = None
-    method: Optional[str] = None
-    endpoint: Optional[str] = None
-    payload: Optional[Dict[str, Any]] = None
-    cron_expr: Optional[str] = None
-    timezone: Optional[str] = None
-    timeout_seconds: Optional[int] = None
-    max_retries: Optional[int] = None
-    retry_delay_seconds: Optional[int] = None
-    enabled: Optional[bool] = None
-    next_run_at: Optional[int] = None
-    user_id: Optional[str] = None
-    created_at: Optional[int] = None
-    updated_at: Optional[int] = None
-
-
-class ScheduleState(_Model):
-    """What enable/disable answer: the schedule's ``enabled`` and ``next_run_at``."""
-
-    id: str
-    name: Optional[str] = None
-    enabled: bool
-    next_run_at: Optional[int] = None
-    updated_at: Optional[int] = None
-
-
-class ScheduleRun(_Model):
-    """One firing of a schedule: ``status`` of the call, and the ``run_id``/``session_id`` it made."""
-
-    id: str
-    schedule_id: str
-    attempt: Optional[int] = None
-    triggered_at: Optional[int] = None
-    completed_at: Optional[int] = None
-    status: Optional[str] = None
-    status_code: Optional[int] = None
-    run_id: Optional[str] = None
-    session_id: Optional[str] = None
-    error: Optional[str] = None
+__all__ = ["Schedules"]
 
 
 _FIELDS = (
@@ -122,8 +75,7 @@ class Schedules(APIResource):
             ```
         """
         body = _body(locals())
-        data = self._http.json("POST", ["schedules"], json_body=body, **self._options(options, self.create))
-        return validate(Schedule, data, "AgentOS")
+        return self._post(["schedules"], cast_to=Schedule, json_body=body, options=options)
 
     def list(
         self,
@@ -140,14 +92,16 @@ class Schedules(APIResource):
                 print(s.name, s.cron_expr, s.next_run_at)
             ```
         """
-        check_page(limit, page)
-        opts = self._options(options, self.list)
 
-        def fetch(number: int) -> Any:
-            params = query(enabled=enabled, page=number, limit=limit)
-            return self._http.json("GET", ["schedules"], params=params, **opts)
-
-        return load_page(Schedule, "GET /schedules", fetch, page)
+        return self._page(
+            "GET",
+            ["schedules"],
+            cast_to=Schedule,
+            page=page,
+            limit=limit,
+            params=query(enabled=enabled, limit=limit),
+            options=options,
+        )
 
     def get(self, schedule_id: str, **options: Unpack[CallOptions]) -> Schedule:
         """One schedule; ``NotFoundError`` when unknown.
@@ -157,10 +111,7 @@ class Schedules(APIResource):
             print(client.schedules.get(schedule_id).cron_expr)
             ```
         """
-        data = self._http.json(
-            "GET", ["schedules", segment(schedule_id, "schedule_id")], **self._options(options, self.get)
-        )
-        return validate(Schedule, data, "AgentOS")
+        return self._get(["schedules", segment(schedule_id, "schedule_id")], cast_to=Schedule, options=options)
 
     def update(
         self,
@@ -187,13 +138,9 @@ class Schedules(APIResource):
         body = _body(locals())
         if not body:
             raise ValueError(f"update needs at least one of {', '.join(_FIELDS)}")
-        data = self._http.json(
-            "PATCH",
-            ["schedules", segment(schedule_id, "schedule_id")],
-            json_body=body,
-            **self._options(options, self.update),
+        return self._patch(
+            ["schedules", segment(schedule_id, "schedule_id")], cast_to=Schedule, json_body=body, options=options
         )
-        return validate(Schedule, data, "AgentOS")
 
     def delete(self, schedule_id: str, **options: Unpack[CallOptions]) -> None:
         """Delete a schedule.
@@ -203,9 +150,7 @@ class Schedules(APIResource):
             client.schedules.delete(schedule_id)
             ```
         """
-        self._http.json(
-            "DELETE", ["schedules", segment(schedule_id, "schedule_id")], **self._options(options, self.delete)
-        )
+        self._delete(["schedules", segment(schedule_id, "schedule_id")], options=options)
 
     def enable(self, schedule_id: str, **options: Unpack[CallOptions]) -> ScheduleState:
         """Enable a schedule (its ``next_run_at`` is computed again).
@@ -228,13 +173,12 @@ class Schedules(APIResource):
         return self._state(schedule_id, "disable", options)
 
     def _state(self, schedule_id: str, verb: str, options: Any) -> ScheduleState:
-        data = self._http.json(
-            "POST",
+        return self._post(
             ["schedules", segment(schedule_id, "schedule_id"), verb],
+            cast_to=ScheduleState,
             idempotent=True,
-            **self._options(options, getattr(self, verb)),
+            options=options,
         )
-        return validate(ScheduleState, data, "AgentOS")
 
     def trigger(self, schedule_id: str, **options: Unpack[CallOptions]) -> ScheduleRun:
         """Fire a schedule now, whatever its cron says: the run it made, once its call answered.
@@ -245,12 +189,9 @@ class Schedules(APIResource):
             print(run.status, run.status_code, run.run_id)
             ```
         """
-        data = self._http.json(
-            "POST",
-            ["schedules", segment(schedule_id, "schedule_id"), "trigger"],
-            **self._options(options, self.trigger),
+        return self._post(
+            ["schedules", segment(schedule_id, "schedule_id"), "trigger"], cast_to=ScheduleRun, options=options
         )
-        return validate(ScheduleRun, data, "AgentOS")
 
     def runs(
         self, schedule_id: str, page: int = 1, limit: int = 100, **options: Unpack[CallOptions]
@@ -263,14 +204,11 @@ class Schedules(APIResource):
                 print(run.triggered_at, run.status)
             ```
         """
-        check_page(limit, page)
-        opts = self._options(options, self.runs)
         path = ["schedules", segment(schedule_id, "schedule_id"), "runs"]
 
-        def fetch(number: int) -> Any:
-            return self._http.json("GET", path, params=query(page=number, limit=limit), **opts)
-
-        return load_page(ScheduleRun, "GET /schedules/{id}/runs", fetch, page)
+        return self._page(
+            "GET", path, cast_to=ScheduleRun, page=page, limit=limit, params=query(limit=limit), options=options
+        )
 
     def get_run(self, schedule_id: str, run_id: str, **options: Unpack[CallOptions]) -> ScheduleRun:
         """One run of a schedule.
@@ -280,9 +218,8 @@ class Schedules(APIResource):
             print(client.schedules.get_run(schedule_id, run_id).status)
             ```
         """
-        data = self._http.json(
-            "GET",
+        return self._get(
             ["schedules", segment(schedule_id, "schedule_id"), "runs", segment(run_id, "run_id")],
-            **self._options(options, self.get_run),
+            cast_to=ScheduleRun,
+            options=options,
         )
-        return validate(ScheduleRun, data, "AgentOS")

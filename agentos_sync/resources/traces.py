@@ -6,12 +6,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Dict, Optional, Union
 
-from ._http import segment, validate
-from ._info import TraceFilterSchema
-from ._paging import check_page, load_page, query, text
-from ._resource import APIResource, CallOptions
-from .api_models import TraceDetail, TraceNode, TraceSessionStats, TraceSummary
-from .pagination import SyncPage
+from .._http import segment, validate
+from ..models import TraceDetail, TraceFilterSchema, TraceNode, TraceSessionStats, TraceSummary
+from ..pagination import SyncPage, check_page, load_page
+from ._base import APIResource, CallOptions, query, text
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -56,11 +54,14 @@ class Traces(APIResource):
             print(page.total, [t.trace_id for t in page.data])
             ```
         """
-        check_page(limit, page)
-        opts = self._options(options, self.list)
 
-        def fetch(number: int) -> Any:
-            params = query(
+        return self._page(
+            "GET",
+            ["traces"],
+            cast_to=TraceSummary,
+            page=page,
+            limit=limit,
+            params=query(
                 run_id=run_id,
                 session_id=session_id,
                 user_id=user_id,
@@ -70,13 +71,11 @@ class Traces(APIResource):
                 status=status,
                 start_time=start_time,
                 end_time=end_time,
-                page=number,
                 limit=limit,
                 db_id=db_id,
-            )
-            return self._http.json("GET", ["traces"], params=params, **opts)
-
-        return load_page(TraceSummary, "GET /traces", fetch, page)
+            ),
+            options=options,
+        )
 
     def get(
         self,
@@ -94,11 +93,10 @@ class Traces(APIResource):
             span = client.traces.get(trace_id, span_id=detail.tree[0].id)
             ```
         """
-        data = self._http.json(
-            "GET",
+        data = self._get(
             ["traces", segment(trace_id, "trace_id")],
             params=query(span_id=span_id, run_id=run_id, db_id=db_id),
-            **self._options(options, self.get),
+            options=options,
         )
         if span_id:
             return validate(TraceNode, data, "AgentOS")
@@ -125,24 +123,25 @@ class Traces(APIResource):
                 print(stats.session_id, stats.total_traces)
             ```
         """
-        check_page(limit, page)
-        opts = self._options(options, self.session_stats)
 
-        def fetch(number: int) -> Any:
-            params = query(
+        return self._page(
+            "GET",
+            ["trace_session_stats"],
+            cast_to=TraceSessionStats,
+            page=page,
+            limit=limit,
+            params=query(
                 user_id=user_id,
                 agent_id=agent_id,
                 team_id=team_id,
                 workflow_id=workflow_id,
                 start_time=start_time,
                 end_time=end_time,
-                page=number,
                 limit=limit,
                 db_id=db_id,
-            )
-            return self._http.json("GET", ["trace_session_stats"], params=params, **opts)
-
-        return load_page(TraceSessionStats, "GET /trace_session_stats", fetch, page)
+            ),
+            options=options,
+        )
 
     def search(
         self,
@@ -165,7 +164,7 @@ class Traces(APIResource):
         grouping = text(group_by).lower()
         if grouping not in ("run", "session"):
             raise ValueError(f"group_by must be 'run' or 'session', got {group_by!r}")
-        opts = self._options(options, self.search)
+        opts = self._options(options)
 
         def fetch(number: int) -> Any:
             body = {"filter": filter_expr, "group_by": grouping, "page": number, "limit": limit}
@@ -187,5 +186,4 @@ class Traces(APIResource):
             print([(f["key"], f["operators"]) for f in schema.fields])
             ```
         """
-        data = self._http.json("GET", ["traces", "filter-schema"], **self._options(options, self.filter_schema))
-        return validate(TraceFilterSchema, data, "AgentOS")
+        return self._get(["traces", "filter-schema"], cast_to=TraceFilterSchema, options=options)

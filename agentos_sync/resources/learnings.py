@@ -5,41 +5,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Dict, Optional
 
-from ._http import segment, validate
-from ._paging import check_page, load_page, query
-from ._resource import APIResource, CallOptions
-from .api_models import _Model
-from .pagination import SyncPage
+from .._http import segment
+from ..models import Learning, LearningUser
+from ..pagination import SyncPage
+from ._base import APIResource, CallOptions, query
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-__all__ = ["Learning", "LearningUser", "Learnings"]
-
-
-class Learning(_Model):
-    """A learning record (agno's ``LearningResponse``): ``content`` is its payload."""
-
-    learning_id: str
-    learning_type: Optional[str] = None
-    namespace: Optional[str] = None
-    user_id: Optional[str] = None
-    agent_id: Optional[str] = None
-    team_id: Optional[str] = None
-    session_id: Optional[str] = None
-    entity_id: Optional[str] = None
-    entity_type: Optional[str] = None
-    content: Optional[Dict[str, Any]] = None
-    metadata: Optional[Dict[str, Any]] = None
-    created_at: Optional[int] = None
-    updated_at: Optional[int] = None
-
-
-class LearningUser(_Model):
-    """A user who owns learnings, with the time of the latest."""
-
-    user_id: str
-    last_learning_updated_at: Optional[int] = None
+__all__ = ["Learnings"]
 
 
 class Learnings(APIResource):
@@ -81,11 +55,14 @@ class Learnings(APIResource):
             print(page.total, [l.user_id for l in page.data])
             ```
         """
-        check_page(limit, page)
-        opts = self._options(options, self.list)
 
-        def fetch(number: int) -> Any:
-            params = query(
+        return self._page(
+            "GET",
+            ["learnings"],
+            cast_to=Learning,
+            page=page,
+            limit=limit,
+            params=query(
                 learning_type=learning_type,
                 user_id=user_id,
                 agent_id=agent_id,
@@ -94,16 +71,14 @@ class Learnings(APIResource):
                 namespace=namespace,
                 entity_id=entity_id,
                 entity_type=entity_type,
-                page=number,
                 limit=limit,
                 sort_by=sort_by,
                 sort_order=sort_order,
                 db_id=db_id,
                 table=table,
-            )
-            return self._http.json("GET", ["learnings"], params=params, **opts)
-
-        return load_page(Learning, "GET /learnings", fetch, page)
+            ),
+            options=options,
+        )
 
     def create(
         self,
@@ -142,14 +117,13 @@ class Learnings(APIResource):
             "entity_type": entity_type,
             "metadata": metadata,
         }
-        data = self._http.json(
-            "POST",
+        return self._post(
             ["learnings"],
+            cast_to=Learning,
             params=query(db_id=db_id, table=table),
             json_body={k: v for k, v in body.items() if v is not None},
-            **self._options(options, self.create),
+            options=options,
         )
-        return validate(Learning, data, "AgentOS")
 
     def get(
         self, learning_id: str, db_id: Optional[str] = None, table: Optional[str] = None, **options: Unpack[CallOptions]
@@ -161,13 +135,12 @@ class Learnings(APIResource):
             print(client.learnings.get(learning_id).content)
             ```
         """
-        data = self._http.json(
-            "GET",
+        return self._get(
             ["learnings", segment(learning_id, "learning_id")],
+            cast_to=Learning,
             params=query(db_id=db_id, table=table),
-            **self._options(options, self.get),
+            options=options,
         )
-        return validate(Learning, data, "AgentOS")
 
     def update(
         self,
@@ -188,14 +161,13 @@ class Learnings(APIResource):
         body = {k: v for k, v in (("content", content), ("metadata", metadata)) if v is not None}
         if not body:
             raise ValueError("update needs content= or metadata=")
-        data = self._http.json(
-            "PATCH",
+        return self._patch(
             ["learnings", segment(learning_id, "learning_id")],
+            cast_to=Learning,
             params=query(db_id=db_id, table=table),
             json_body=body,
-            **self._options(options, self.update),
+            options=options,
         )
-        return validate(Learning, data, "AgentOS")
 
     def delete(
         self, learning_id: str, db_id: Optional[str] = None, table: Optional[str] = None, **options: Unpack[CallOptions]
@@ -207,11 +179,8 @@ class Learnings(APIResource):
             client.learnings.delete(learning_id)
             ```
         """
-        self._http.json(
-            "DELETE",
-            ["learnings", segment(learning_id, "learning_id")],
-            params=query(db_id=db_id, table=table),
-            **self._options(options, self.delete),
+        self._delete(
+            ["learnings", segment(learning_id, "learning_id")], params=query(db_id=db_id, table=table), options=options
         )
 
     def users(
@@ -232,16 +201,16 @@ class Learnings(APIResource):
                 print(user.user_id, user.last_learning_updated_at)
             ```
         """
-        check_page(limit, page)
-        opts = self._options(options, self.users)
 
-        def fetch(number: int) -> Any:
-            params = query(
-                learning_type=learning_type, user_id=user_id, page=number, limit=limit, db_id=db_id, table=table
-            )
-            return self._http.json("GET", ["learnings", "users"], params=params, **opts)
-
-        return load_page(LearningUser, "GET /learnings/users", fetch, page)
+        return self._page(
+            "GET",
+            ["learnings", "users"],
+            cast_to=LearningUser,
+            page=page,
+            limit=limit,
+            params=query(learning_type=learning_type, user_id=user_id, limit=limit, db_id=db_id, table=table),
+            options=options,
+        )
 
     def delete_user(
         self,
@@ -258,9 +227,8 @@ class Learnings(APIResource):
             client.learnings.delete_user("u1")
             ```
         """
-        self._http.json(
-            "DELETE",
+        self._delete(
             ["learnings", "users", segment(user_id, "user_id")],
             params=query(learning_type=learning_type, db_id=db_id, table=table),
-            **self._options(options, self.delete_user),
+            options=options,
         )

@@ -38,24 +38,24 @@ from typing import (
 
 from pydantic import BaseModel
 
-from . import errors, retry
-from ._callables import reject_async
-from ._http import HTTPCore, Timeout, TimeoutArg, encode_form, read_limited, segment, validate, validate_list
-from ._lost import CREATE_SETTLE_S, answer_lost, fetch_hint, lost_reason, wait_for_run
-from ._resource import APIResource, CallOptions, unknown_keyword
+from .. import errors, retry
+from .._callables import reject_async
+from .._http import HTTPCore, Timeout, TimeoutArg, encode_form, read_limited, segment, validate, validate_list
+from .._lost import CREATE_SETTLE_S, answer_lost, fetch_hint, lost_reason, wait_for_run
+from ..events import StreamMetaEvent, ToolExecution
+from ..models import RunAccepted, RunOutput
+from ..retry import ReconnectPolicy
+from ..sse import DEFAULT_MAX_EVENT_BYTES
+from ..streams import CONTINUE_LEG_START, RunStream
+from ..transports.base import FileField, Response
+from ._base import CallOptions, unknown_keyword
 from ._run_checkpoints import _Checkpoints
 from ._uploads import FileInput, file_fields
-from .events import StreamMetaEvent, ToolExecution
-from .models import RunAccepted, RunOutput
-from .retry import ReconnectPolicy
-from .sse import DEFAULT_MAX_EVENT_BYTES
-from .streams import CONTINUE_LEG_START, RunStream
-from .transports.base import FileField, Response
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-__all__ = ["AGENT", "TEAM", "WORKFLOW", "ContinueFields", "CreateFields", "RunKind", "Runs"]
+__all__ = ["ContinueFields", "CreateFields", "RunKind", "Runs"]
 
 logger = logging.getLogger("agentos_sync")
 
@@ -308,7 +308,7 @@ def _check_stream_response(response: Response, what: str) -> Response:
     return response
 
 
-class Runs(_Checkpoints, APIResource, Generic[S]):
+class Runs(_Checkpoints, Generic[S]):
     """The runs of one kind: ``client.agents``, ``client.teams`` or ``client.workflows``.
 
     The same methods for each kind: `list` / `get` (what the server serves),
@@ -451,7 +451,7 @@ class Runs(_Checkpoints, APIResource, Generic[S]):
             print([a.id for a in client.agents.list()])
             ```
         """
-        data = self._http.json("GET", [self.kind.path], **self._options(options, self.list))
+        data = self._http.json("GET", [self.kind.path], **self._options(options))
         return validate_list(self._summary, data, f"GET /{self.kind.path}")
 
     @_kind_id_keyword
@@ -466,7 +466,7 @@ class Runs(_Checkpoints, APIResource, Generic[S]):
         data = self._http.json(
             "GET",
             [self.kind.path, segment(entity_id, self.kind.id_name)],
-            **self._options(options, self.get),
+            **self._options(options),
         )
         return validate(self._summary, data, "AgentOS")
 
@@ -830,7 +830,7 @@ class Runs(_Checkpoints, APIResource, Generic[S]):
             # The keyword's name until include_meta matched client.resume(cursor)'s: still taken.
             warnings.warn("resume(yield_meta=...) is now resume(include_meta=...)", DeprecationWarning, stacklevel=3)
             include_meta = bool(given.pop("yield_meta"))
-        http_options = self._options(options, self.resume)
+        http_options = self._options(options)
         response = self.open_resume(entity_id, run_id, session_id, last_event_index, options=http_options)
         return self._new_stream(
             _Source(self, entity_id),
@@ -1051,7 +1051,7 @@ class Runs(_Checkpoints, APIResource, Generic[S]):
             "GET",
             self._runs_path(entity_id, segment(run_id, "run_id")),
             params={"session_id": session_id} if session_id else None,
-            **self._options(options, self.get_run),
+            **self._options(options),
         )
         return validate(RunOutput, data, "AgentOS")
 
@@ -1071,7 +1071,7 @@ class Runs(_Checkpoints, APIResource, Generic[S]):
             "GET",
             self._runs_path(entity_id),
             params={"session_id": _required(session_id, "session_id", "list_runs"), "status": status},
-            **self._options(options, self.list_runs),
+            **self._options(options),
         )
         if isinstance(data, dict) and isinstance(data.get("data"), list):
             data = data["data"]
@@ -1094,7 +1094,7 @@ class Runs(_Checkpoints, APIResource, Generic[S]):
             self._runs_path(entity_id, segment(run_id, "run_id"), "cancel"),
             params={"session_id": session_id} if session_id else None,
             idempotent=True,
-            **self._options(options, self.cancel),
+            **self._options(options),
         )
 
     @_kind_id_keyword

@@ -5,56 +5,22 @@ workflows have no such route, and say so before anything is sent."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, List, Optional
+from typing import TYPE_CHECKING, List
 
-from pydantic import Field
-
-from ._http import segment, validate
-from ._resource import CallOptions
-from .api_models import _Model
+from .._http import segment
+from ..models import RunCheckpoints, RunSnapshot
+from ._base import APIResource, CallOptions
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from ._http import HTTPCore
-    from ._runs import RunKind
-
-__all__ = ["RunCheckpoint", "RunCheckpoints", "RunSnapshot"]
+    from .runs import RunKind
 
 
-class RunCheckpoint(_Model):
-    """One boundary: ``message_index`` is what ``continue_from=`` takes; ``checkpoint_id`` is a
-    1-based display ordinal; ``reason`` is ``checkpoint``, ``end`` or ``snapshot``."""
 
-    message_index: int
-    checkpoint_id: Optional[int] = None
-    reason: Optional[str] = None
-    status: Optional[str] = None
-    message_role: Optional[str] = None
-    message_preview: Optional[str] = None
-    is_latest: Optional[bool] = None
-
-
-class RunCheckpoints(_Model):
-    """A run's checkpoints (agno derives them from the stored transcript)."""
-
-    run_id: str
-    session_id: Optional[str] = None
-    checkpoints: List[RunCheckpoint] = Field(default_factory=list)
-
-
-class RunSnapshot(_Model):
-    """The run cut at one message boundary: its ``checkpoint`` and the stored run as it was
-    there (``snapshot``: the run's JSON, ``messages`` up to that boundary)."""
-
-    checkpoint: RunCheckpoint
-    snapshot: Dict[str, Any]
-
-
-class _Checkpoints:
+class _Checkpoints(APIResource):
     """The checkpoint methods of ``Runs`` (a mixin: ``self`` is a ``Runs``)."""
 
-    _http: HTTPCore
     kind: RunKind
 
     def _checkpoint_path(self, entity_id: str, run_id: str, *rest: str) -> List[str]:
@@ -80,13 +46,12 @@ class _Checkpoints:
             print([c.message_index for c in marks.checkpoints])
             ```
         """
-        data = self._http.json(
-            "GET",
+        return self._get(
             self._checkpoint_path(entity_id, run_id),
+            cast_to=RunCheckpoints,
             params={"session_id": segment(session_id, "session_id")},
-            **self._options(options, self.checkpoints),  # type: ignore[attr-defined]
+            options=options,
         )
-        return validate(RunCheckpoints, data, "AgentOS")
 
     def checkpoint(
         self, entity_id: str, run_id: str, message_index: int, session_id: str, **options: Unpack[CallOptions]
@@ -101,10 +66,9 @@ class _Checkpoints:
         """
         if isinstance(message_index, bool) or not isinstance(message_index, int):
             raise TypeError(f"message_index must be an int, got {type(message_index).__name__}")
-        data = self._http.json(
-            "GET",
+        return self._get(
             self._checkpoint_path(entity_id, run_id, str(message_index)),
+            cast_to=RunSnapshot,
             params={"session_id": segment(session_id, "session_id")},
-            **self._options(options, self.checkpoint),  # type: ignore[attr-defined]
+            options=options,
         )
-        return validate(RunSnapshot, data, "AgentOS")
