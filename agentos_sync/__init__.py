@@ -74,7 +74,7 @@ from .models import (
     TeamSummary,
     WorkflowSummary,
 )
-from .retry import ReconnectPolicy
+from .retry import ReconnectPolicy, RetryPolicy
 from .streams import RunStream, StreamStats
 
 if TYPE_CHECKING:
@@ -120,6 +120,7 @@ __all__ = [
     "ReconnectExhaustedError",
     "ReconnectPolicy",
     "ReplayEvent",
+    "RetryPolicy",
     "RunAccepted",
     "RunAnswerLostError",
     "RunCompletedEvent",

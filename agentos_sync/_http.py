@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 from . import errors
 from ._observe import REQUEST_ID_HEADER, Observer, check_event_hooks, new_request_id, request_id_of
 from ._version import __version__
-from .retry import call_with_retries, deadline_after, remaining
+from .retry import RetryPolicy, deadline_after, remaining
 from .transports.base import DEFAULT_MAX_CHUNK_BYTES, FileField, Request, Response, Transport
 
 logger = logging.getLogger("agentos_sync")
@@ -335,7 +335,7 @@ class HTTPCore:
         base_url: str,
         api_key: Optional[str],
         timeout: Union[Timeout, Tuple[float, float]],
-        max_retries: int,
+        retry: RetryPolicy,
         transport: Transport,
         headers: Optional[Mapping[str, str]],
         max_event_bytes: int = DEFAULT_MAX_CHUNK_BYTES,
@@ -346,7 +346,7 @@ class HTTPCore:
         #: The client-wide default; a call's ``timeout=`` replaces it whole.
         self.limits = normalize_timeout(timeout)
         self.timeout = self.limits.pair
-        self.max_retries = max_retries
+        self.retry = retry
         self.transport = transport
         #: Bounds one chunk of a chunked answer (a stream sends one frame per chunk).
         self.max_event_bytes = max_event_bytes
@@ -450,12 +450,7 @@ class HTTPCore:
             return self._send_once(request, limits, deadline, idempotent, attempts[0])
 
         try:
-            return call_with_retries(
-                once,
-                self.max_retries if retries is None else retries,
-                idempotent=idempotent,
-                deadline=deadline,
-            )
+            return self.retry.call(once, idempotent=idempotent, deadline=deadline, retries=retries)
         except errors.AgentOSError as exc:
             # The retry loop's frames (tenacity, concurrent.futures) between the caller and the
             # failure are nothing a caller can act on: the traceback starts here again. What

@@ -10,6 +10,7 @@ stream is not: one stream, one consumer.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 import os
@@ -56,7 +57,7 @@ from .resources.runs import AGENT, TEAM, WORKFLOW, Runs
 from .resources.schedules import Schedules
 from .resources.sessions import Sessions
 from .resources.traces import Traces
-from .retry import ReconnectPolicy
+from .retry import ReconnectPolicy, RetryPolicy
 from .sse import DEFAULT_MAX_EVENT_BYTES
 from .streams import RunStream
 from .transports.base import Transport
@@ -103,6 +104,7 @@ _DERIVABLE = frozenset(
         "api_key",
         "timeout",
         "max_retries",
+        "retry",
         "reconnect",
         "headers",
         "max_event_bytes",
@@ -146,9 +148,10 @@ class AgentOSClient:
     """A blocking, thread-safe client for an AgentOS server.
 
     ``timeout`` is seconds, or ``(connect, read)`` as in requests; on a stream, ``read`` is the
-    longest silence tolerated before the stream counts as cut. ``max_retries`` applies to plain
-    requests (connection errors and 429/502/503/504, honouring ``Retry-After``; a run is never
-    created twice). ``reconnect`` governs resumable streams. ``api_key`` is sent as
+    longest silence tolerated before the stream counts as cut. ``retry`` (a `RetryPolicy`) governs
+    plain requests (connection errors and 429/502/503/504, honouring ``Retry-After``; a run is
+    never created twice); ``max_retries=N`` is the short form of ``RetryPolicy(max_retries=N)``
+    (default 2). ``reconnect`` (a `ReconnectPolicy`) governs resumable streams. ``api_key`` is sent as
     ``Authorization: Bearer`` and never shown. Not passed, ``base_url`` comes from
     ``$AGENTOS_URL`` (else ``http://localhost:7777``) and ``api_key`` from ``$AGENTOS_API_KEY``.
 
@@ -185,7 +188,8 @@ class AgentOSClient:
         *,
         api_key: Optional[str] = None,
         timeout: TimeoutArg = (10.0, 300.0),
-        max_retries: int = 2,
+        max_retries: Optional[int] = None,
+        retry: Optional[RetryPolicy] = None,
         reconnect: Optional[ReconnectPolicy] = None,
         transport: Optional[Transport] = None,
         headers: Optional[Mapping[str, str]] = None,
@@ -205,8 +209,10 @@ class AgentOSClient:
         url = normalize_base_url(base_url)
         if api_key is not None and (not isinstance(api_key, str) or not api_key):
             raise TypeError("api_key must be a non-empty str or None")
-        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-            raise ValueError(f"max_retries must be an int >= 0, got {max_retries!r}")
+        if retry is not None and not isinstance(retry, RetryPolicy):
+            raise TypeError("retry must be a RetryPolicy")
+        if max_retries is not None:  # the short form wins over the policy's count
+            retry = dataclasses.replace(retry or RetryPolicy(), max_retries=max_retries)
         if reconnect is not None and not isinstance(reconnect, ReconnectPolicy):
             raise TypeError("reconnect must be a ReconnectPolicy")
         if isinstance(max_event_bytes, bool) or not isinstance(max_event_bytes, int) or max_event_bytes < 1024:
@@ -218,6 +224,7 @@ class AgentOSClient:
         elif not isinstance(transport, Transport):
             raise TypeError("transport must be an agentos_sync.transports.Transport")
         self.base_url = url
+        self.retry = retry or RetryPolicy()
         self.reconnect = reconnect or ReconnectPolicy()
         observer = Observer(
             base_url=url,
@@ -230,7 +237,7 @@ class AgentOSClient:
             base_url=url,
             api_key=api_key,
             timeout=timeout,
-            max_retries=max_retries,
+            retry=retry,
             reconnect=reconnect,
             headers=dict(headers or {}),
             max_event_bytes=max_event_bytes,
@@ -242,7 +249,7 @@ class AgentOSClient:
             base_url=url,
             api_key=api_key,
             timeout=normalize_timeout(timeout),
-            max_retries=max_retries,
+            retry=self.retry,
             transport=transport,
             headers=headers,
             max_event_bytes=max_event_bytes,
@@ -290,7 +297,7 @@ class AgentOSClient:
     def with_options(self, **overrides: Any) -> AgentOSClient:
         """A client with some options changed that shares this one's connection pool.
 
-        Accepts ``base_url``, ``api_key``, ``timeout``, ``max_retries``, ``reconnect``,
+        Accepts ``base_url``, ``api_key``, ``timeout``, ``max_retries``, ``retry``, ``reconnect``,
         ``headers`` (merged over this client's), ``max_event_bytes``, ``event_hooks``,
         ``secret_headers`` and ``tracer_provider``. The pool belongs to the client that made
         it: closing a derived client leaves it open for the others, closing this one closes it

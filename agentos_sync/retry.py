@@ -1,10 +1,11 @@
 """Retry and reconnect policy: the only module that knows tenacity.
 
-Two loops use it: plain requests (``max_retries``: connection errors and 429/502/503/504,
-honouring ``Retry-After``, all within an optional total time bound) and run-stream reconnects
-(`ReconnectPolicy`). Both use full jitter (a uniform wait in
-``[0, min(max, initial * 2**n)]``) so that many clients cut at once by a server restart do not
-come back in step.
+Two policies, two loops, one set of rules: plain requests (`RetryPolicy`: connection errors and
+429/502/503/504, honouring ``Retry-After``) and run-stream reconnects (`ReconnectPolicy`). Both
+wait with full jitter (a uniform wait in ``[0, min(max, initial * 2**n)]``) so that many clients
+cut at once by a server restart do not come back in step, and both keep one deadline rule: a wait
+that would end at or past the deadline is not slept; the loop stops and the last error is the
+answer (sleeping first would only delay the news).
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import Callable, Optional, TypeVar
+from typing import Any, Callable, Optional, TypeVar
 
 import tenacity
 
 from .errors import APIConnectionError, APIStatusError, APITimeoutError
 
-__all__ = ["ReconnectGaveUp", "ReconnectPolicy", "call_with_retries", "deadline_after", "remaining", "request_retrying"]
+__all__ = ["ReconnectGaveUp", "ReconnectPolicy", "RetryPolicy", "deadline_after", "remaining"]
 
 T = TypeVar("T")
 
@@ -86,16 +87,11 @@ class ReconnectPolicy:
             raise ValueError(f"ReconnectPolicy.max_attempts must be >= 0, got {self.max_attempts}")
         if isinstance(self.hedge, bool) or not isinstance(self.hedge, int) or not 1 <= self.hedge <= 8:
             raise ValueError(f"ReconnectPolicy.hedge must be an int in [1, 8], got {self.hedge!r}")
-        for name in ("initial_backoff", "max_backoff", "deadline"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise TypeError(f"ReconnectPolicy.{name} must be a number, got {value!r}")
-            if not math.isfinite(value) or value < 0:
-                raise ValueError(f"ReconnectPolicy.{name} must be a finite number >= 0, got {value!r}")
-        if self.max_backoff < self.initial_backoff:
-            raise ValueError(
-                f"ReconnectPolicy.max_backoff ({self.max_backoff}) must be >= initial_backoff ({self.initial_backoff})"
-            )
+        _check_backoff("ReconnectPolicy", self.initial_backoff, self.max_backoff)
+        if isinstance(self.deadline, bool) or not isinstance(self.deadline, (int, float)):
+            raise TypeError(f"ReconnectPolicy.deadline must be a number, got {self.deadline!r}")
+        if not math.isfinite(self.deadline) or self.deadline < 0:
+            raise ValueError(f"ReconnectPolicy.deadline must be a finite number >= 0, got {self.deadline!r}")
 
     @classmethod
     def disabled(cls) -> ReconnectPolicy:
@@ -120,7 +116,8 @@ class ReconnectPolicy:
         The cut counts as attempt zero, so there is one backoff before the first resume and
         ``max_attempts`` resumes at most. A wait honours the ``Retry-After`` of a 429/503 answer
         (capped at 60 s), and no wait reaches past ``deadline_at`` (a ``time.monotonic()``
-        instant: the stream's own deadline), where the outage stops. tenacity is the engine;
+        instant: the stream's own deadline): a wait that would end there is not slept, the outage
+        stops with the last error (the module's one deadline rule). tenacity is the engine;
         the caller only sees attempts, waits and exhaustion.
         """
         backoff = (
@@ -128,19 +125,6 @@ class ReconnectPolicy:
             if self.initial_backoff > 0
             else tenacity.wait_none()
         )
-
-        def remaining() -> float:
-            return math.inf if deadline_at is None else deadline_at - time.monotonic()
-
-        def wait(state: tenacity.RetryCallState) -> float:
-            exc = state.outcome.exception() if state.outcome else None
-            after = _retry_after(exc) if exc is not None else None
-            seconds = after if after is not None else float(backoff(state))
-            return max(0.0, min(seconds, remaining()))
-
-        class _PastDeadline(tenacity.stop.stop_base):
-            def __call__(self, state: tenacity.RetryCallState) -> bool:
-                return remaining() <= 0
 
         def hook(state: tenacity.RetryCallState) -> None:
             exc = state.outcome.exception() if state.outcome else None
@@ -150,8 +134,8 @@ class ReconnectPolicy:
         retrying = tenacity.Retrying(
             stop=tenacity.stop_after_attempt(self.max_attempts + 1)
             | tenacity.stop_after_delay(self.deadline)
-            | _PastDeadline(),
-            wait=wait,
+            | _StopBeforeDeadline(deadline_at, time.monotonic),
+            wait=_waiting(backoff),
             retry=tenacity.retry_if_exception(retry_on),
             before_sleep=hook,
             sleep=sleep or (lambda seconds: _sleep(seconds)),
@@ -196,30 +180,6 @@ def _retry_after(exc: BaseException) -> Optional[float]:
     return min(max(seconds, 0.0), _MAX_RETRY_AFTER)
 
 
-def call_with_retries(
-    attempt: Callable[[], T],
-    max_retries: int,
-    *,
-    idempotent: bool,
-    deadline: Optional[float] = None,
-    sleep: Optional[Callable[[float], None]] = None,
-) -> T:
-    """``attempt()`` under `request_retrying`'s loop, built only when the first attempt
-    fails: that failure is replayed into the loop as its first attempt, so the loop's rules
-    (what is retried, the waits, ``Retry-After``, the attempt count, the deadline) apply exactly
-    as if the loop had made it. The common case, a first attempt that succeeds, then costs one
-    call: building and entering a tenacity loop was ~80 us of CPU per request against a real
-    AgentOS (measured 2026-12-01, cold caches between runs), a third of this client's overhead
-    over requests alone."""
-    try:
-        return attempt()
-    except Exception as exc:  # the loop below decides what to do with it, as it would have
-        failure = exc
-    return request_retrying(max_retries, idempotent=idempotent, deadline=deadline, sleep=sleep)(
-        _replaying(failure, attempt)
-    )
-
-
 def _replaying(failure: BaseException, attempt: Callable[[], T]) -> Callable[[], T]:
     """What a tenacity loop calls when an attempt was already made and failed with ``failure``:
     its first call raises that failure (so the loop counts it, and waits before the next), the
@@ -237,14 +197,138 @@ def _replaying(failure: BaseException, attempt: Callable[[], T]) -> Callable[[],
 
 
 class _StopBeforeDeadline(tenacity.stop.stop_base):
-    """Stop when the wait before the next attempt would end at or past ``deadline``."""
+    """The one deadline rule of both loops: stop when the wait before the next attempt would end at
+    or past ``deadline`` (None: no bound), a reading of ``clock`` (by default the clock of
+    `deadline_after`; a stream's deadline is a ``time.monotonic()`` reading)."""
 
-    def __init__(self, deadline: float) -> None:
+    def __init__(self, deadline: Optional[float], clock: Optional[Callable[[], float]] = None) -> None:
         self.deadline = deadline
+        self.clock = clock
 
     def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        if self.deadline is None:
+            return False
+        now = self.clock() if self.clock is not None else _now()
         # tenacity computes the wait before it asks whether to stop: upcoming_sleep is known.
-        return remaining(self.deadline) - retry_state.upcoming_sleep <= 0
+        return self.deadline - now - retry_state.upcoming_sleep <= 0
+
+
+def _waiting(backoff: tenacity.wait.wait_base) -> Callable[[tenacity.RetryCallState], float]:
+    """The wait before the next attempt: the server's ``Retry-After`` when it sent one, else
+    ``backoff``'s jittered exponential wait."""
+
+    def wait(state: tenacity.RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        after = _retry_after(exc) if exc is not None else None
+        return after if after is not None else float(backoff(state))
+
+    return wait
+
+
+def _retryable_request(exc: BaseException, idempotent: bool) -> bool:
+    """Whether a plain request that failed with ``exc`` may be sent again."""
+    if isinstance(exc, APITimeoutError) and exc.reached_server:
+        # A read timeout: the server took the request and said nothing for as long as the
+        # caller said it would wait. Asking again would multiply that wait (a list with
+        # timeout=2 took 6.4 s on a silent server), and a slow server is not a dropped one.
+        return False
+    if isinstance(exc, APIConnectionError):
+        return idempotent or not exc.reached_server
+    if isinstance(exc, APIStatusError):
+        return idempotent and exc.status_code in _RETRYABLE_STATUS
+    return False
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How a plain request (not a stream: see `ReconnectPolicy`) is retried.
+
+    Connection errors and 429/502/503/504 answers are retried up to ``max_retries`` times, after
+    a jittered exponential backoff starting at ``initial_backoff`` seconds and capped at
+    ``max_backoff``, or after the server's ``Retry-After`` (capped at 60 s). A request that is not
+    idempotent (creating a run) is retried only when it provably never reached the server, and a
+    read timeout is never retried (a slow server is not a dropped one). A call's total timeout
+    bounds the whole loop: a wait that would end past it is not slept.
+
+    Example:
+        ```python
+        from agentos_sync import AgentOSClient, RetryPolicy
+
+        client = AgentOSClient(url, retry=RetryPolicy(max_retries=5, max_backoff=30))
+        AgentOSClient(url, retry=RetryPolicy.disabled())   # one attempt per call
+        ```
+    """
+
+    max_retries: int = 2
+    initial_backoff: float = 0.5
+    max_backoff: float = 8.0
+
+    def __post_init__(self) -> None:
+        if isinstance(self.max_retries, bool) or not isinstance(self.max_retries, int) or self.max_retries < 0:
+            raise ValueError(f"max_retries must be an int >= 0, got {self.max_retries!r}")
+        _check_backoff("RetryPolicy", self.initial_backoff, self.max_backoff)
+
+    @classmethod
+    def disabled(cls) -> RetryPolicy:
+        """A policy that never retries: one attempt per call."""
+        return cls(max_retries=0)
+
+    def call(
+        self,
+        attempt: Callable[[], T],
+        *,
+        idempotent: bool,
+        deadline: Optional[float] = None,
+        retries: Optional[int] = None,
+        sleep: Optional[Callable[[float], None]] = None,
+    ) -> T:
+        """``attempt()`` under this policy (``retries`` instead of ``max_retries`` for this call;
+        ``deadline`` a `deadline_after` reading). The loop is built only when the first attempt
+        fails: that failure is replayed into the loop as its first attempt, so the loop's rules
+        apply exactly as if the loop had made it. The common case, a first attempt that
+        succeeds, then costs one call: building and entering a tenacity loop was ~80 us of CPU
+        per request against a real AgentOS (measured 2026-12-01), a third of this client's
+        overhead over requests alone."""
+        try:
+            return attempt()
+        except Exception as exc:  # the loop below decides what to do with it, as it would have
+            failure = exc
+        loop = self._retrying(self.max_retries if retries is None else retries, idempotent, deadline, sleep)
+        return loop(_replaying(failure, attempt))
+
+    def _retrying(
+        self, retries: int, idempotent: bool, deadline: Optional[float], sleep: Optional[Callable[[float], None]]
+    ) -> tenacity.Retrying:
+        return tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(retries + 1) | _StopBeforeDeadline(deadline),
+            wait=_waiting(tenacity.wait_random_exponential(multiplier=self.initial_backoff, max=self.max_backoff)),
+            retry=tenacity.retry_if_exception(lambda exc: _retryable_request(exc, idempotent)),
+            sleep=sleep or (lambda seconds: _sleep(seconds)),
+            reraise=True,
+        )
+
+
+def _check_backoff(policy: str, initial: Any, maximum: Any) -> None:
+    for name, value in (("initial_backoff", initial), ("max_backoff", maximum)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError(f"{policy}.{name} must be a number, got {value!r}")
+        if not math.isfinite(value) or value < 0:
+            raise ValueError(f"{policy}.{name} must be a finite number >= 0, got {value!r}")
+    if maximum < initial:
+        raise ValueError(f"{policy}.max_backoff ({maximum}) must be >= initial_backoff ({initial})")
+
+
+def call_with_retries(
+    attempt: Callable[[], T],
+    max_retries: int,
+    *,
+    idempotent: bool,
+    deadline: Optional[float] = None,
+    sleep: Optional[Callable[[float], None]] = None,
+) -> T:
+    """``RetryPolicy(max_retries=max_retries).call(...)``, under the name it had before
+    `RetryPolicy`; kept for code that imported it."""
+    return RetryPolicy(max_retries=max_retries).call(attempt, idempotent=idempotent, deadline=deadline, sleep=sleep)
 
 
 def request_retrying(
@@ -256,42 +340,6 @@ def request_retrying(
     sleep: Optional[Callable[[float], None]] = None,
     deadline: Optional[float] = None,
 ) -> tenacity.Retrying:
-    """The loop for one plain request: retries connection errors and 429/502/503/504, waiting
-    ``Retry-After`` when the server sends one. A request that is not ``idempotent`` (creating a
-    run) is retried only when it provably never reached the server.
-
-    ``deadline`` (a `deadline_after` reading) bounds the whole loop: a wait that would end at
-    or past it is not slept, the loop stops and the last error is raised (a server asking for
-    longer than the caller allows is the news, and sleeping first would only delay it)."""
-
-    def should_retry(exc: BaseException) -> bool:
-        if isinstance(exc, APITimeoutError) and exc.reached_server:
-            # A read timeout: the server took the request and said nothing for as long as the
-            # caller said it would wait. Asking again would multiply that wait (a list with
-            # timeout=2 took 6.4 s on a silent server), and a slow server is not a dropped one.
-            return False
-        if isinstance(exc, APIConnectionError):
-            return idempotent or not exc.reached_server
-        if isinstance(exc, APIStatusError):
-            return idempotent and exc.status_code in _RETRYABLE_STATUS
-        return False
-
-    backoff = tenacity.wait_random_exponential(multiplier=initial_backoff, max=max_backoff)
-
-    def wait(state: tenacity.RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        if exc is not None:
-            after = _retry_after(exc)
-            if after is not None:
-                return after
-        return float(backoff(state))
-
-    return tenacity.Retrying(
-        stop=tenacity.stop_after_attempt(max_retries + 1)
-        if deadline is None
-        else tenacity.stop_after_attempt(max_retries + 1) | _StopBeforeDeadline(deadline),
-        wait=wait,
-        retry=tenacity.retry_if_exception(should_retry),
-        sleep=sleep or (lambda seconds: _sleep(seconds)),
-        reraise=True,
-    )
+    """`RetryPolicy`'s loop for one plain request, under the name it had before `RetryPolicy`;
+    kept for code that imported it."""
+    return RetryPolicy(max_retries, initial_backoff, max_backoff)._retrying(max_retries, idempotent, deadline, sleep)

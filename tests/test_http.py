@@ -12,6 +12,7 @@ from _wire import Conn, WireServer
 
 from agentos_sync import AgentOSClient, Timeout, errors
 from agentos_sync._http import HTTPCore, normalize_timeout
+from agentos_sync.retry import RetryPolicy
 from agentos_sync.transports.base import BytesResponse, IteratorResponse, Request, Response
 
 
@@ -25,8 +26,9 @@ def busy(status: int, retry_after: str) -> Response:
 
 def core(handler: Callable[[Request], Response], **kwargs: object) -> Tuple[HTTPCore, HandlerTransport]:
     transport = HandlerTransport(handler)
-    options: dict = {"timeout": Timeout(connect=5, read=60), "max_retries": 5, "headers": None, "api_key": None}
+    options: dict = {"timeout": Timeout(connect=5, read=60), "headers": None, "api_key": None}
     options.update(kwargs)
+    options["retry"] = RetryPolicy(max_retries=int(options.pop("max_retries", 5)))  # type: ignore[call-overload]
     return HTTPCore(base_url="http://test.local", transport=transport, **options), transport  # type: ignore[arg-type]
 
 
@@ -68,7 +70,7 @@ def test_a_first_attempt_that_succeeds_builds_no_retry_loop(monkeypatch: pytest.
     def no_loop(*args: object, **kwargs: object) -> None:
         raise AssertionError("request_retrying built for a request that succeeded")
 
-    monkeypatch.setattr("agentos_sync.retry.request_retrying", no_loop)
+    monkeypatch.setattr("agentos_sync.retry.RetryPolicy._retrying", no_loop)
     http, transport = core(answers(ok()))
     assert http.json("GET", ["config"]) == {"status": "ok"} and len(transport.requests) == 1
 

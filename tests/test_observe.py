@@ -85,7 +85,7 @@ def test_with_options_shares_the_pool_and_it_is_closed_once() -> None:
     patient = client.with_options(timeout=600, max_retries=5, headers={"X-Team": "t"})
     assert patient.transport is client.transport
     assert patient.timeout == (600.0, 600.0) and client.timeout == (10.0, 300.0)
-    assert patient._http.max_retries == 5 and client._http.max_retries == 2
+    assert patient.retry.max_retries == 5 and client.retry.max_retries == 2 and patient._http.retry is patient.retry
     patient.health()
     assert transport.sent[-1].headers["X-App"] == "a" and transport.sent[-1].headers["X-Team"] == "t"
     patient.close()

@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from .runs import RunKind
 
 
-
 class _Checkpoints(APIResource):
     """The checkpoint methods of ``Runs`` (a mixin: ``self`` is a ``Runs``)."""
 

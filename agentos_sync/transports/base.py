@@ -58,12 +58,13 @@ __all__ = [
     "IteratorResponse",
     "Request",
     "Response",
-    "Timeout",
+    "TimeoutPair",
     "Transport",
 ]
 
-#: ``(connect, read)`` seconds; ``read`` is the longest silence allowed between body bytes.
-Timeout = Tuple[float, float]
+#: ``(connect, read)`` seconds; ``read`` is the longest silence allowed between body bytes. (The
+#: client's own `agentos_sync.Timeout` is the richer value a user passes; a transport gets this.)
+TimeoutPair = Tuple[float, float]
 
 #: The largest chunk a chunked body may declare unless the request says otherwise: the default
 #: ``max_event_bytes`` (one SSE frame per chunk is what uvicorn sends), so that a declared size can
@@ -103,7 +104,7 @@ class Request:
     json: Any = None
     files: Optional[Sequence[FileField]] = None
     stream: bool = False
-    timeout: Optional[Timeout] = None
+    timeout: Optional[TimeoutPair] = None
     max_chunk_bytes: int = DEFAULT_MAX_CHUNK_BYTES
     #: Send on a new connection, not a pooled one, and do not pool it afterwards: behind a
     #: balancer (or ``uvicorn --workers N``) a new connection may reach another process, which
@@ -241,3 +242,12 @@ class Transport(abc.ABC):
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Timeout":  # its old name; `agentos_sync.Timeout` is the client's timeout value
+        import warnings
+
+        warnings.warn("agentos_sync.transports.base.Timeout is TimeoutPair now", DeprecationWarning, stacklevel=2)
+        return TimeoutPair
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
