@@ -68,7 +68,7 @@ class AgentOSError(Exception):
     Every error pickles (a Celery task may raise it, a ``ProcessPoolExecutor`` ships it back):
     it reduces to its class, its message and its plain fields. The live ``request`` and
     ``response`` stay behind: a response holds a socket and a lock, which mean nothing in another
-    process (STYLE.md rule 13), so an unpickled error has ``request`` and ``response`` None.
+    process (docs/architecture.md, "Errors"), so an unpickled error has ``request`` and ``response`` None.
     """
 
     #: Attributes that hold live objects, dropped by pickling.

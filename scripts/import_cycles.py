@@ -1,7 +1,8 @@
 """List the import cycles among the modules of a package (exit 1 when there is one).
 
-Every ``import`` counts, at module level or inside a function (a lazy import still ties two
-modules together), except those under ``if TYPE_CHECKING:``, which never run. ``from . import x``
+Every ``import`` counts: at module level, inside a function (a lazy import still ties two modules
+together) and under ``if TYPE_CHECKING:`` (a type-only import is still one module that must be
+read to understand the other: a circle of types is a circle of knowledge). ``from . import x``
 counts as importing the submodule ``x`` when there is one, else the package itself (importing a
 name from a package's ``__init__`` runs it).
 
@@ -28,39 +29,17 @@ def module_names(root: Path) -> Dict[str, Path]:
     return out
 
 
-def _is_type_checking(test: ast.expr) -> bool:
-    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
-    )
-
-
-def _runtime_imports(tree: ast.AST) -> List[ast.stmt]:
-    found: List[ast.stmt] = []
-
-    def visit(node: ast.AST) -> None:
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.If) and _is_type_checking(child.test):
-                for sub in child.orelse:
-                    visit_stmt(sub)
-                continue
-            visit_stmt(child)
-
-    def visit_stmt(child: ast.AST) -> None:
-        if isinstance(child, (ast.Import, ast.ImportFrom)):
-            found.append(child)
-        visit(child)
-
-    visit(tree)
-    return found
+def _imports(tree: ast.AST) -> List[ast.stmt]:
+    return [node for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))]
 
 
 def edges(modules: Dict[str, Path]) -> Dict[str, Set[str]]:
-    """Each module -> the package modules it imports at run time."""
+    """Each module -> the package modules it imports (at run time or for types)."""
     graph: Dict[str, Set[str]] = {name: set() for name in modules}
     for name, path in modules.items():
         is_package = path.name == "__init__.py"
         package = name if is_package else name.rpartition(".")[0]
-        for node in _runtime_imports(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        for node in _imports(ast.parse(path.read_text(encoding="utf-8"), str(path))):
             targets: List[str] = []
             if isinstance(node, ast.Import):
                 targets = [alias.name for alias in node.names]
