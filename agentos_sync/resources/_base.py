@@ -119,12 +119,16 @@ class APIResource:
     ) -> Any:
         """Send ``method path`` (``send``: `HTTPCore.send`'s ``params``, ``json_body``, ``form``,
         ``files``, ``idempotent``) and return its JSON, typed as ``cast_to`` when given."""
-        data = self._http.json(method, path, **send, **self._options(options))
+        data = self._send_json(method, path, send, options)
         return data if cast_to is None else validate(cast_to, data, "AgentOS")
+
+    def _send_json(self, method: str, path: Sequence[str], send: Mapping[str, Any], options: Mapping[str, Any]) -> Any:
+        """Every verb's request: an area whose errors need its own words overrides this one."""
+        return self._http.json(method, path, **send, **self._options(options))
 
     def _get_list(self, path: Sequence[str], *, cast_to: Type[M], options: Mapping[str, Any], **send: Any) -> List[M]:
         """A JSON list of ``cast_to``; anything else is a ``ProtocolError`` naming the request."""
-        data = self._http.json("GET", path, **send, **self._options(options))
+        data = self._send_json("GET", path, send, options)
         return validate_list(cast_to, data, "GET /" + "/".join(path))
 
     def _page(
@@ -143,12 +147,13 @@ class APIResource:
         after it with the same filters and options. The page number goes where the route reads it:
         the query, or the body of a search sent as JSON."""
         check_page(limit, page)
-        opts = self._options(options)
+        self._options(options)  # a typo in the options fails here, before anything is sent
 
         def fetch(number: int) -> Any:
             if json_body is not None:
-                return self._http.json(method, path, params=params, json_body={**json_body, "page": number}, **opts)
-            return self._http.json(method, path, params={**(params or {}), "page": text(number)}, **opts)
+                send = {"params": params, "json_body": {**json_body, "page": number}, "idempotent": True}
+                return self._send_json(method, path, send, options)
+            return self._send_json(method, path, {"params": {**(params or {}), "page": text(number)}}, options)
 
         return load_page(cast_to, f"{method} /{'/'.join(path)}", fetch, page)
 

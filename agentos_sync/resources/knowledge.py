@@ -32,7 +32,7 @@ from typing import (
 )
 
 from .. import errors
-from .._http import TimeoutArg, segment, validate, validate_list
+from .._http import TimeoutArg, segment, validate_list
 from .._polling import poll
 from ..models import (
     KnowledgeConfig,
@@ -134,9 +134,10 @@ class Knowledge(APIResource):
 
     name = "knowledge"
 
-    def _json(self, method: str, segments: Sequence[str], what: str, **kwargs: Any) -> Any:
+    def _send_json(self, method: str, path: Sequence[str], send: Mapping[str, Any], options: Mapping[str, Any]) -> Any:
+        """A request whose "no knowledge base" answer says what to do."""
         try:
-            return self._http.json(method, segments, **kwargs)
+            return super()._send_json(method, path, send, options)
         except (errors.NotFoundError, errors.InternalServerError) as exc:
             detail = str(exc.detail or "")
             if isinstance(exc, errors.NotFoundError) and detail != _ROUTE_MISSING:
@@ -144,6 +145,8 @@ class Knowledge(APIResource):
             if isinstance(exc, errors.InternalServerError) and not detail.startswith(_NO_KNOWLEDGE):
                 raise
             advice = detail if detail != _ROUTE_MISSING else "its /knowledge routes are not mounted"
+            caller = self._public_caller()
+            what = f"knowledge.{caller.__name__}()" if caller is not None else "knowledge"
             raise type(exc)(
                 f"{what}: this AgentOS has no knowledge base ({advice}); give the AgentOS or an agent a "
                 "Knowledge with a contents_db to use the knowledge API",
@@ -189,22 +192,19 @@ class Knowledge(APIResource):
             chunk_overlap,
             {"metadata": metadata},
         )
-        opts = self._options(options)
-        params = query(db_id=db_id, knowledge_id=knowledge_id)
+        self._options(options)  # a typo in the options fails before a file is opened
         with contextlib.ExitStack() as stack:
             files = [stack.enter_context(_file_field(file))] if file is not None else None
-            data = self._json(
-                "POST",
+            return self._post(
                 ["knowledge", "content"],
-                "upload_knowledge_content",
-                params=params,
+                cast_to=KnowledgeContent,
+                params=query(db_id=db_id, knowledge_id=knowledge_id),
                 form=form,
                 files=files,
                 # a file object cannot be re-read for a second attempt; an upload is sent once
                 retries=0,
-                **opts,
+                options=options,
             )
-        return validate(KnowledgeContent, data, "AgentOS")
 
     def update(
         self,
@@ -227,16 +227,14 @@ class Knowledge(APIResource):
         form = {k: v for k, v in (("name", name), ("description", description), ("reader_id", reader_id)) if v}
         if metadata:
             form["metadata"] = json.dumps(metadata)
-        data = self._json(
-            "PATCH",
+        return self._patch(
             ["knowledge", "content", segment(content_id, "content_id")],
-            "update_knowledge_content",
+            cast_to=KnowledgeContent,
             params=query(db_id=db_id, knowledge_id=knowledge_id),
             form=form,
             idempotent=True,
-            **self._options(options),
+            options=options,
         )
-        return validate(KnowledgeContent, data, "AgentOS")
 
     def list(
         self,
@@ -256,16 +254,16 @@ class Knowledge(APIResource):
                 print(item.id, item.name, item.status)
             ```
         """
-        check_page(limit, page)
-        opts = self._options(options)
 
-        def fetch(number: int) -> Any:
-            params = query(
-                limit=limit, page=number, sort_by=sort_by, sort_order=sort_order, db_id=db_id, knowledge_id=knowledge_id
-            )
-            return self._json("GET", ["knowledge", "content"], "list_knowledge_content", params=params, **opts)
-
-        return load_page(KnowledgeContent, "GET /knowledge/content", fetch, 1 if page is None else page)
+        return self._page(
+            "GET",
+            ["knowledge", "content"],
+            cast_to=KnowledgeContent,
+            page=1 if page is None else page,
+            limit=limit,
+            params=query(limit=limit, sort_by=sort_by, sort_order=sort_order, db_id=db_id, knowledge_id=knowledge_id),
+            options=options,
+        )
 
     def get(
         self,
@@ -281,14 +279,12 @@ class Knowledge(APIResource):
             print(client.knowledge.get(content_id).status)
             ```
         """
-        data = self._json(
-            "GET",
+        return self._get(
             ["knowledge", "content", segment(content_id, "content_id")],
-            "get_knowledge_content",
+            cast_to=KnowledgeContent,
             params=query(db_id=db_id, knowledge_id=knowledge_id),
-            **self._options(options),
+            options=options,
         )
-        return validate(KnowledgeContent, data, "AgentOS")
 
     def delete(
         self,
@@ -304,14 +300,12 @@ class Knowledge(APIResource):
             client.knowledge.delete(content_id)
             ```
         """
-        data = self._json(
-            "DELETE",
+        return self._delete(
             ["knowledge", "content", segment(content_id, "content_id")],
-            "delete_knowledge_content",
+            cast_to=KnowledgeContent,
             params=query(db_id=db_id, knowledge_id=knowledge_id),
-            **self._options(options),
+            options=options,
         )
-        return validate(KnowledgeContent, data, "AgentOS")
 
     def delete_all(
         self,
@@ -326,12 +320,8 @@ class Knowledge(APIResource):
             client.knowledge.delete_all()
             ```
         """
-        data = self._json(
-            "DELETE",
-            ["knowledge", "content"],
-            "delete_all_knowledge_content",
-            params=query(db_id=db_id, knowledge_id=knowledge_id),
-            **self._options(options),
+        data = self._delete(
+            ["knowledge", "content"], params=query(db_id=db_id, knowledge_id=knowledge_id), options=options
         )
         return str(data) if data is not None else "success"
 
@@ -349,14 +339,12 @@ class Knowledge(APIResource):
             print(client.knowledge.status(content_id).status)
             ```
         """
-        data = self._json(
-            "GET",
+        return self._get(
             ["knowledge", "content", segment(content_id, "content_id"), "status"],
-            "get_knowledge_content_status",
+            cast_to=KnowledgeContentStatus,
             params=query(db_id=db_id, knowledge_id=knowledge_id),
-            **self._options(options),
+            options=options,
         )
-        return validate(KnowledgeContentStatus, data, "AgentOS")
 
     def wait(
         self,
@@ -419,9 +407,10 @@ class Knowledge(APIResource):
         if not isinstance(query, str) or not query:
             raise ValueError("query must be a non-empty str")
         check_page(limit, page)
-        opts = self._options(options)
+        self._options(options)
 
         def fetch(number: int) -> Any:
+            # the page number of a search goes in the body's "meta", not beside the query
             body: Dict[str, Any] = {"query": query, "meta": {"limit": limit, "page": number}}
             extra: Dict[str, Any] = {
                 "max_results": max_results,
@@ -432,9 +421,7 @@ class Knowledge(APIResource):
                 "knowledge_id": knowledge_id,
             }
             body.update({k: v for k, v in extra.items() if v is not None})
-            return self._json(
-                "POST", ["knowledge", "search"], "search_knowledge", json_body=body, idempotent=True, **opts
-            )
+            return self._post(["knowledge", "search"], json_body=body, idempotent=True, options=options)
 
         return load_page(KnowledgeSearchResult, "POST /knowledge/search", fetch, page)
 
@@ -446,19 +433,7 @@ class Knowledge(APIResource):
             print(list(client.knowledge.config().readers or {}))
             ```
         """
-        data = self._json(
-            "GET",
-            ["knowledge", "config"],
-            "get_knowledge_config",
-            params=query(db_id=db_id),
-            **self._options(options),
-        )
-        return validate(KnowledgeConfig, data, "AgentOS")
-
-    if TYPE_CHECKING:
-
-        def _json(self, method: str, segments: Sequence[str], what: str, **kwargs: Any) -> Any:
-            """``Knowledge._json``: a request whose "no knowledge base" answer says what to do."""
+        return self._get(["knowledge", "config"], cast_to=KnowledgeConfig, params=query(db_id=db_id), options=options)
 
     def sources(
         self, knowledge_id: str, db_id: Optional[str] = None, **options: Unpack[CallOptions]
@@ -471,12 +446,8 @@ class Knowledge(APIResource):
                 print(source.id, source.type)
             ```
         """
-        data = self._json(
-            "GET",
-            ["knowledge", segment(knowledge_id, "knowledge_id"), "sources"],
-            "knowledge.sources",
-            params=query(db_id=db_id),
-            **self._options(options),
+        data = self._get(
+            ["knowledge", segment(knowledge_id, "knowledge_id"), "sources"], params=query(db_id=db_id), options=options
         )
         return validate_list(KnowledgeSource, data, "GET /knowledge/{id}/sources")
 
@@ -501,14 +472,12 @@ class Knowledge(APIResource):
             ```
         """
         check_page(limit, page)
-        data = self._json(
-            "GET",
+        return self._get(
             ["knowledge", segment(knowledge_id, "knowledge_id"), "sources", segment(source_id, "source_id"), "files"],
-            "knowledge.source_files",
+            cast_to=SourceFiles,
             params=query(prefix=prefix, page=page, limit=limit, delimiter=delimiter, db_id=db_id),
-            **self._options(options),
+            options=options,
         )
-        return validate(SourceFiles, data, "AgentOS")
 
     def upload_remote(
         self,
@@ -543,15 +512,13 @@ class Knowledge(APIResource):
             chunk_overlap,
             {"metadata": metadata, "source_params": source_params},
         )
-        data = self._json(
-            "POST",
+        return self._post(
             ["knowledge", "remote-content"],
-            "knowledge.upload_remote",
+            cast_to=KnowledgeContent,
             params=query(db_id=db_id, knowledge_id=knowledge_id),
             form=form,
-            **self._options(options),
+            options=options,
         )
-        return validate(KnowledgeContent, data, "AgentOS")
 
     def refresh(
         self,
@@ -569,12 +536,10 @@ class Knowledge(APIResource):
             client.knowledge.wait(content.id, timeout=60)
             ```
         """
-        data = self._json(
-            "POST",
+        return self._post(
             ["knowledge", "content", segment(content_id, "content_id"), "refresh"],
-            "knowledge.refresh",
+            cast_to=KnowledgeContent,
             params=query(db_id=db_id, knowledge_id=knowledge_id),
             idempotent=True,
-            **self._options(options),
+            options=options,
         )
-        return validate(KnowledgeContent, data, "AgentOS")
