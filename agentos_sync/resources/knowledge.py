@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import mimetypes
 import os
 import time
 from typing import (
@@ -21,14 +20,12 @@ from typing import (
     Any,
     Callable,
     Dict,
-    Iterator,
     List,
     Mapping,
     Optional,
     Sequence,
     Tuple,
     Union,
-    cast,
 )
 
 from .. import errors
@@ -43,8 +40,8 @@ from ..models import (
     SourceFiles,
 )
 from ..pagination import SyncPage, check_page, load_page
-from ..transports.base import FileField
 from ._base import APIResource, CallOptions, query
+from ._uploads import upload_field
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -59,44 +56,6 @@ KnowledgeFile = Union[str, "os.PathLike[str]", bytes, Tuple[str, bytes], Tuple[s
 _ROUTE_MISSING = "Not Found"
 #: How agno 3.1.10's 503 starts when the AgentOS has no knowledge base.
 _NO_KNOWLEDGE = "No knowledge base"
-
-
-def _content_type(name: str) -> str:
-    return mimetypes.guess_type(name)[0] or "application/octet-stream"
-
-
-@contextlib.contextmanager
-def _file_field(file: KnowledgeFile) -> Iterator[FileField]:
-    """The multipart ``file`` field. A path is opened here and handed to the transport as an open
-    file, closed after the request: RequestsTransport reads it in 64 KiB blocks while it sends the
-    body (transports/_multipart.py), so an upload is never held whole in memory."""
-    if isinstance(file, (str, os.PathLike)):
-        path = os.fspath(file)
-        name = os.path.basename(path)
-        with open(path, "rb") as fh:
-            yield ("file", (name, fh, _content_type(name)))
-        return
-    if isinstance(file, (bytes, bytearray)):
-        yield ("file", ("upload", bytes(file), "application/octet-stream"))
-        return
-    if isinstance(file, tuple) and len(file) in (2, 3) and isinstance(file[1], (bytes, bytearray)):
-        name = str(file[0])
-        yield ("file", (name, bytes(file[1]), str(file[2]) if len(file) == 3 else _content_type(name)))
-        return
-    if hasattr(file, "read"):
-        name = os.path.basename(str(getattr(file, "name", "upload")))
-        yield ("file", (name, cast(IO[bytes], file), _content_type(name)))
-        return
-    content = getattr(file, "content", None)  # agno.media.File and look-alikes
-    if isinstance(content, (bytes, bytearray)):
-        name = str(getattr(file, "filename", None) or "upload")
-        ctype = getattr(file, "mime_type", None) or _content_type(name)
-        yield ("file", (name, bytes(content), str(ctype)))
-        return
-    raise TypeError(
-        "file must be a path, bytes, a (filename, bytes[, content_type]) tuple, a binary file object or an "
-        f"agno File with content; got {type(file).__name__}"
-    )
 
 
 def content_form(
@@ -194,7 +153,7 @@ class Knowledge(APIResource):
         )
         self._options(options)  # a typo in the options fails before a file is opened
         with contextlib.ExitStack() as stack:
-            files = [stack.enter_context(_file_field(file))] if file is not None else None
+            files = [upload_field("file", file, stack, resendable=False)] if file is not None else None
             return self._post(
                 ["knowledge", "content"],
                 cast_to=KnowledgeContent,
