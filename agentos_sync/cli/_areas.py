@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from typing import Any, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Iterable, List, Optional, Sequence, Tuple, TypeVar
 
 import click
 from rich.table import Table
@@ -17,6 +17,8 @@ from rich.table import Table
 from ._app import EXIT_RUN_FAILED, EXIT_USAGE, cli, wait_timeout_option
 from ._config import client_for, connection_options
 from ._render import Output, dump_json
+
+T = TypeVar("T")
 
 __all__ = ["eval_command", "memories", "search", "sessions", "upload"]
 
@@ -55,6 +57,23 @@ def _print_json(out: Output, items: Iterable[Any]) -> None:
     out.json_line("[" + ",".join(dump_json(i) for i in items) + "]")
 
 
+def _print_listing(
+    page: Iterable[T],
+    limit: int,
+    as_json: bool,
+    columns: Sequence[str],
+    row: Callable[[T], Tuple[str, ...]],
+    empty: str,
+) -> None:
+    """The first ``limit`` items of a list, as JSON or as a table (a note when there are none)."""
+    found = list(itertools.islice(page, limit))
+    out = Output(json_mode=as_json)
+    if as_json:
+        _print_json(out, found)
+        return
+    _print_rows(out, columns, (row(item) for item in found), empty)
+
+
 @cli.command(short_help="List a user's memories, or search them.")
 @connection_options()
 @click.option("--user-id", default=None, metavar="U", help="Only this user's memories.")
@@ -76,13 +95,14 @@ def memories(
     page = client_for(ctx).memories.list(
         user_id=user_id, topics=list(topics) or None, search_content=search_content, limit=min(limit, 100)
     )
-    found = list(itertools.islice(page, limit))
-    out = Output(json_mode=as_json)
-    if as_json:
-        _print_json(out, found)
-        return
-    rows = ((m.memory_id or "", m.user_id or "", ",".join(m.topics or []), _one_line(m.memory)) for m in found)
-    _print_rows(out, ("MEMORY ID", "USER", "TOPICS", "MEMORY"), rows, "no memories")
+    _print_listing(
+        page,
+        limit,
+        as_json,
+        ("MEMORY ID", "USER", "TOPICS", "MEMORY"),
+        lambda m: (m.memory_id or "", m.user_id or "", ",".join(m.topics or []), _one_line(m.memory)),
+        "no memories",
+    )
 
 
 @cli.command(short_help="Add a file, a URL or text to the knowledge base.")
@@ -180,22 +200,20 @@ def sessions(
     page = client_for(ctx).sessions.list(
         session_type=session_type, component_id=component_id, user_id=user_id, limit=min(limit, 100)
     )
-    found = list(itertools.islice(page, limit))
-    out = Output(json_mode=as_json)
-    if as_json:
-        _print_json(out, found)
-        return
-    rows = (
-        (
+    _print_listing(
+        page,
+        limit,
+        as_json,
+        ("SESSION ID", "TYPE", "NAME", "USER", "UPDATED"),
+        lambda s: (
             s.session_id or "",
             s.session_type or "",
             _one_line(s.session_name, 40),
             s.user_id or "",
             str(s.updated_at or ""),
-        )
-        for s in found
+        ),
+        "no sessions",
     )
-    _print_rows(out, ("SESSION ID", "TYPE", "NAME", "USER", "UPDATED"), rows, "no sessions")
 
 
 @cli.command("eval", short_help="Run an eval on an agent or a team.")

@@ -6,14 +6,13 @@ Same conventions as the other commands: a table on a terminal, tab-separated lin
 
 from __future__ import annotations
 
-import itertools
 import json
 from typing import Optional
 
 import click
 
 from ._app import EXIT_RUN_FAILED, cli
-from ._areas import _json_option, _limit_option, _one_line, _print_json, _print_rows
+from ._areas import _json_option, _limit_option, _one_line, _print_listing
 from ._config import client_for, connection_options
 from ._render import Output, dump_json
 
@@ -42,23 +41,21 @@ def approvals_list(ctx: click.Context, status: str, agent_id: Optional[str], lim
     page = client_for(ctx).approvals.list(
         status=None if status == "all" else status, agent_id=agent_id, limit=min(limit, 1000)
     )
-    found = list(itertools.islice(page, limit))
-    out = Output(json_mode=as_json)
-    if as_json:
-        _print_json(out, found)
-        return
-    rows = (
-        (
+    _print_listing(
+        page,
+        limit,
+        as_json,
+        ("APPROVAL ID", "STATUS", "AGENT", "TOOL", "ARGS", "RUN ID"),
+        lambda a: (
             a.id,
             a.status or "",
             a.agent_id or a.team_id or "",
             a.tool_name or "",
             _one_line(json.dumps(a.tool_args or {}), 40),
             a.run_id or "",
-        )
-        for a in found
+        ),
+        "no approvals",
     )
-    _print_rows(out, ("APPROVAL ID", "STATUS", "AGENT", "TOOL", "ARGS", "RUN ID"), rows, "no approvals")
 
 
 @approvals.command("resolve", short_help="Approve or reject an approval.")
@@ -96,23 +93,21 @@ def schedules() -> None:
 def schedules_list(ctx: click.Context, enabled: Optional[bool], limit: int, as_json: bool) -> None:
     """List schedules (id, name, cron, enabled, endpoint, next run)."""
     page = client_for(ctx).schedules.list(enabled=enabled, limit=min(limit, 1000))
-    found = list(itertools.islice(page, limit))
-    out = Output(json_mode=as_json)
-    if as_json:
-        _print_json(out, found)
-        return
-    rows = (
-        (
+    _print_listing(
+        page,
+        limit,
+        as_json,
+        ("SCHEDULE ID", "NAME", "CRON", "ENABLED", "ENDPOINT", "NEXT RUN"),
+        lambda s: (
             s.id,
             s.name or "",
             s.cron_expr or "",
             "yes" if s.enabled else "no",
             f"{s.method or 'POST'} {s.endpoint or ''}",
             str(s.next_run_at or ""),
-        )
-        for s in found
+        ),
+        "no schedules",
     )
-    _print_rows(out, ("SCHEDULE ID", "NAME", "CRON", "ENABLED", "ENDPOINT", "NEXT RUN"), rows, "no schedules")
 
 
 @schedules.command("trigger", short_help="Fire a schedule now.")
