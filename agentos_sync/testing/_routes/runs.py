@@ -43,8 +43,8 @@ def _stream_flags(call: _Call) -> Tuple[bool, bool]:
 
 
 def _live(state: _State, run: FakeRun, start: int, background: bool) -> _Reply:
-    """A run's stream from event ``start``: indexed and buffered in the background; a foreground
-    stream's run is cancelled when its client goes away."""
+    """A run's stream from event ``start``: with ``event_index`` in the background; without, in the
+    foreground, where the run is cancelled when its client goes away."""
     if background:
         return _sse(live_frames(state, run, start, indexed=True))
     return _sse(live_frames(state, run, start, indexed=False), lambda: state._client_gone(run))

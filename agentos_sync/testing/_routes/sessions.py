@@ -10,7 +10,7 @@ from .._model import FakeRun, FakeSession
 from .._shapes import run_schema, session_detail, session_summary
 from .._state import _State
 from .._wire import _RUN_STATUSES, _Call, _detail, _invalid, _json, _missing, _no_content, _parse_int, _Reply
-from ._common import Route, body_json, found, limit_page, paged
+from ._common import Route, body_json, descending, found, limit_page, paged
 
 
 def _runs_of(state: _State, session: FakeSession) -> List[FakeRun]:
@@ -68,7 +68,7 @@ def list_sessions(state: _State, call: _Call) -> _Reply:
             return (str(summary["session_name"]), session.seq)
         return (session.created_at, session.seq)
 
-    rows.sort(key=sort_key, reverse=(call.q("sort_order") or "desc").lower() != "asc")
+    rows.sort(key=sort_key, reverse=descending(call))
     return paged([summary for _, summary in rows], paging)
 
 
