@@ -23,7 +23,7 @@ def _docs_agentos(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatc
     if request.node.get_closest_marker("markdown-docs") is None:
         yield
         return
-    from agentos_sync.cli._demo import build_fake
+    from agentos_sync.testing._demo import build_fake
     from agentos_sync.transports.requests import RequestsTransport
 
     server = build_fake().serve()

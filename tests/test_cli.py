@@ -22,9 +22,9 @@ import requests
 from click.testing import CliRunner, Result
 
 from agentos_sync.cli import cli
-from agentos_sync.cli._demo import build_fake
 from agentos_sync.streams import RunStream
 from agentos_sync.testing import FakeAgentOS, FakeServer
+from agentos_sync.testing._demo import build_fake
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = "sk-cli-secret-5e8f1a"

@@ -14,7 +14,7 @@ from agentos_routes import A2A_AVAILABLE, COVERED, EXCLUDED, Route, exclusion, r
 
 from agentos_sync import AgentOSClient
 from agentos_sync.testing import FakeAgentOS
-from agentos_sync.testing._routes import _ROUTES
+from agentos_sync.testing._router import ROUTES
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "routes.md"
 
@@ -64,7 +64,7 @@ def test_the_fake_server_answers_every_covered_route() -> None:
     unanswered = []
     for method, path in COVERED:
         concrete = _concrete(path)
-        handler = next((h.get(method) for p, h in _ROUTES if p.fullmatch(concrete) and method in h), None)
+        handler = next((r.handler for r in ROUTES if r.pattern.fullmatch(concrete) and r.method == method), None)
         if handler is None:
             unanswered.append((method, path))
     assert unanswered == []

@@ -257,7 +257,7 @@ def serve_fake(host: str, port: int, event_delay: float, security_key: Optional[
     "assistant" and "writer", team "duo", workflow "pipeline"; background runs, /resume and
     sessions behave as in AgentOS. Ctrl-C (or SIGTERM) stops it and exits 0.
     """
-    from ._demo import build_fake
+    from ..testing._demo import build_fake
 
     key = security_key or env("OS_SECURITY_KEY")
     fake = build_fake(security_key=key)

@@ -1,4 +1,5 @@
-"""``agentos-sync demo`` and the fake server behind it and ``serve-fake``.
+"""``agentos-sync demo`` (its fake server, shared with ``serve-fake``, is
+``agentos_sync.testing._demo.build_fake``).
 
 The demo walks through the flows of the AgentOS "Running Agents" guide with this client, against
 an embedded `FakeAgentOS` served over real loopback HTTP (so the real
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from typing import TYPE_CHECKING, List, Optional
+from typing import List, Optional
 
 import click
 from rich.text import Text
@@ -17,54 +18,16 @@ from rich.text import Text
 from .. import events
 from ..client import AgentOSClient
 from ..models import RunMetrics
+from ..testing import FakeAgentOS
+from ..testing._demo import AUTO_RESUME, DISCONNECT, NON_STREAMING, STREAMING, build_fake
 from ._config import Settings, make_client
 from ._render import Output, tokens_of_output
 
-if TYPE_CHECKING:
-    from ..testing import FakeAgentOS
-
-__all__ = ["build_fake", "run_demo"]
-
-NON_STREAMING = "What is 2 + 2? Explain your answer briefly."
-STREAMING = "Tell me a short joke."
-DISCONNECT = "Count from one to ten."
-AUTO_RESUME = "Write two sentences about resumable streams."
-
-_REPLIES = {
-    NON_STREAMING: "2 + 2 = 4. Adding two to two gives four: start at two and count two more.",
-    STREAMING: (
-        "Why do programmers prefer dark mode? Because light attracts bugs, and they have enough of those already."
-    ),
-    DISCONNECT: "One, two, three, four, five, six, seven, eight, nine, ten.",
-    AUTO_RESUME: (
-        "A resumable stream remembers the index of the last event it delivered. When the "
-        "connection drops, it asks the server to resume from that index, so every event still "
-        "arrives exactly once and in order."
-    ),
-}
+__all__ = ["run_demo"]
 
 #: How many events the fake run produces while the demo is disconnected (the fake only moves
 #: when asked; a real server's run simply goes on).
 _AWAY_EVENTS = 3
-
-
-def _reply(message: str) -> str:
-    from ..testing._events import default_reply
-
-    return _REPLIES.get(message.strip()) or default_reply(message)
-
-
-def build_fake(*, security_key: Optional[str] = None) -> FakeAgentOS:
-    """The fake AgentOS of ``demo`` and ``serve-fake``: agents ``assistant`` and ``writer``, team
-    ``duo``, workflow ``pipeline`` (the names of the integration suite's real server)."""
-    from ..testing import FakeAgentOS
-
-    fake = FakeAgentOS(security_key=security_key, with_defaults=False)
-    fake.add_agent("assistant", name="Assistant", reply=_reply, description="Answers questions (fake model)")
-    fake.add_agent("writer", name="Writer", description="Drafts text (fake model)")
-    fake.add_team("duo", members=["assistant", "writer"], name="Duo", description="Assistant and Writer")
-    fake.add_workflow("pipeline", steps=[("draft", "writer"), ("review", "assistant")], name="Pipeline")
-    return fake
 
 
 class _Demo:

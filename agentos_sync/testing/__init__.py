@@ -21,11 +21,11 @@ Example:
     ```
 """
 
-from ._fake import FakeAgentOS
+from ._fake import FakeAgentOS, FakeTransport
 from ._faults import Fault, FaultPlan, RawBody
 from ._model import FakeRun, FakeSession, Reply, Script
 from ._server import FakeServer
-from ._transport import FakeTransport, MockTransport, json_response, sse_response
+from ._transport import MockTransport, json_response, sse_response
 from .fake_llm import FakeLLM
 
 __all__ = [

@@ -1,29 +1,27 @@
 """FakeAgentOS: a stateful, deterministic, in-memory emulation of the AgentOS HTTP server.
 
-The class is composed by concern: ``_core`` (state, run machinery), ``_routes`` (request handling,
-discovery), ``_run_routes``, ``_stream_routes`` (live streams, ``/resume``), ``_session_routes``,
-``_area_routes`` (memories, knowledge, evals, traces, metrics, databases), ``_ops_routes``
-(approvals, schedules, queue), ``_extra_routes`` (info, checkpoints, session fork/compact/media,
-knowledge sources), ``_store_routes`` (components, registry, learnings), ``_a2a_routes`` (A2A);
-this module holds the public API (configuration, transports, the time model).
+This module is the public API (configuration, transports, the time model) over parts that know
+nothing of it: the state and run machinery (``_state``: the class's one base, the plain object
+every route handler receives), a `Router` over the route table (``_router``, composed from one
+module per area in ``_routes/``), the event streams (``_streams``) and the faults (``_faults``).
+See docs/architecture.md, 'The fake server'.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import urlsplit
 
 from ..errors import APIConnectionError
 from ..transports.base import IteratorResponse, Request, Response
-from ._a2a_routes import _A2ARoutes
 from ._model import FakeRun, Reply, Script, _AgentSpec, _TeamSpec, _WorkflowSpec
-from ._run_routes import _RunRoutes
+from ._router import Router
+from ._server import FakeServer
+from ._state import _State
+from ._transport import MockTransport
+from ._wire import _Exchange
 
-if TYPE_CHECKING:
-    from ._server import FakeServer
-    from ._transport import FakeTransport
-
-__all__ = ["FakeAgentOS"]
+__all__ = ["FakeAgentOS", "FakeTransport"]
 
 
 def _display_name(component_id: str, name: Optional[str]) -> str:
@@ -36,13 +34,13 @@ def _check_index_step(index_step: int) -> None:
         raise ValueError("index_step must be >= 1")
 
 
-class FakeAgentOS(_A2ARoutes, _RunRoutes):
+class FakeAgentOS(_State):
     """A stateful in-memory AgentOS server, for tests (the client's and users') and demos.
 
     It holds agents, teams, workflows, sessions, runs and their event buffers, and answers every
     request the way a real AgentOS (agno 3.1.10) does: same paths, same status codes, same JSON
-    and SSE shapes (see ``shared/PROTOCOL.md``). Reach it in memory with `transport` or
-    over real loopback HTTP with `serve`.
+    and SSE shapes (docs/architecture.md, 'The fake server'). Reach it in memory with
+    `transport` or over real loopback HTTP with `serve`.
 
     Starts with one agent, ``"assistant"`` (name ``"Assistant"``); pass ``with_defaults=False`` for
     an empty server. With ``security_key`` set, every route but ``/health`` needs
@@ -113,6 +111,8 @@ class FakeAgentOS(_A2ARoutes, _RunRoutes):
         knowledge: bool = True,
     ) -> None:
         super().__init__(security_key=security_key, os_id=os_id, name=name, seed=seed, clock=clock, knowledge=knowledge)
+        self._router = Router(self)
+        self._dispatch = self._router.dispatch
         if with_defaults:
             self.add_agent("assistant", name="Assistant")
 
@@ -271,9 +271,18 @@ class FakeAgentOS(_A2ARoutes, _RunRoutes):
             )
         return self
 
+    def require_approval(self, agent_id: str) -> None:
+        """Make ``agent_id``'s confirmation tool (``add_agent(confirm_tool=...)``) need an admin's
+        approval, as agno's ``@approval`` does: a run that pauses on it stores a pending approval."""
+        self._approval_agents.add(agent_id)
+
     # ------------------------------------------------------------------------------------------
     # transports
     # ------------------------------------------------------------------------------------------
+    def _exchange(self, request: Request) -> _Exchange:
+        """What the server answers ``request`` (for `FakeServer`, which delivers it over HTTP)."""
+        return self._router.exchange(request)
+
     def transport(self) -> FakeTransport:
         """A `FakeTransport` answering from this fake.
 
@@ -282,8 +291,6 @@ class FakeAgentOS(_A2ARoutes, _RunRoutes):
             client = AgentOSClient("http://fake", transport=fake.transport())
             ```
         """
-        from ._transport import FakeTransport
-
         return FakeTransport(self)
 
     def handle(self, request: Request) -> Response:
@@ -338,8 +345,6 @@ class FakeAgentOS(_A2ARoutes, _RunRoutes):
                 requests.get(server.url + "/health").json()
             ```
         """
-        from ._server import FakeServer
-
         return FakeServer(self, host, port, stall_seconds=stall_seconds, event_delay=event_delay)
 
     # ------------------------------------------------------------------------------------------
@@ -444,3 +449,36 @@ class FakeAgentOS(_A2ARoutes, _RunRoutes):
             f"<FakeAgentOS agents={len(self._agents)} teams={len(self._teams)} workflows={len(self._workflows)} "
             f"runs={len(self.runs)} sessions={len(self.sessions)} restarts={self.restarts}>"
         )
+
+
+class FakeTransport(MockTransport):
+    """A transport that hands every request to a `FakeAgentOS`
+    (`FakeAgentOS.handle <agentos_sync.testing.FakeAgentOS.handle>`), in memory: no
+    sockets, no threads, no sleeps. Safe to share between threads (the fake's state is behind
+    one lock).
+
+    Example:
+        ```python
+        from agentos_sync.testing import FakeAgentOS, FakeTransport
+        from agentos_sync.transports import Request
+
+        fake = FakeAgentOS()
+        with FakeTransport(fake).send(Request("GET", "http://fake/health")) as response:
+            assert response.status_code == 200
+        ```
+    """
+
+    def __init__(self, fake: FakeAgentOS) -> None:
+        super().__init__(fake.handle)
+        self.fake = fake
+        #: Requests sent with ``fresh_connection=True`` (the fake has no pool: one process answers).
+        self.fresh_connections = 0
+
+    def send(self, request: Request) -> Response:
+        if request.fresh_connection:
+            self.fresh_connections += 1
+        # The fake keeps its own record (fake.requests, refused sends excluded); no second list.
+        return self.fake.handle(request)
+
+    def __repr__(self) -> str:
+        return f"FakeTransport({self.fake!r})"

@@ -10,19 +10,22 @@ import socket
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, List, Optional, Protocol, Set, Tuple
 from urllib.parse import parse_qsl
 
 from .. import _waits
 from ..errors import APIConnectionError, APITimeoutError
 from ..transports.base import FileField, Request
-
-if TYPE_CHECKING:
-    from ._body import Body
-    from ._fake import FakeAgentOS
-    from ._wire import _Exchange
+from ._body import Body
+from ._wire import _Exchange
 
 __all__ = ["FakeServer"]
+
+
+class _Answers(Protocol):
+    """What the HTTP server serves: a `FakeAgentOS`, which answers each request it receives."""
+
+    def _exchange(self, request: Request) -> _Exchange: ...
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -61,7 +64,7 @@ class FakeServer:
 
     def __init__(
         self,
-        fake: FakeAgentOS,
+        fake: _Answers,
         host: str = "127.0.0.1",
         port: int = 0,
         *,

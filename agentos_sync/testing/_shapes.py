@@ -7,7 +7,8 @@ import uuid
 from typing import Any, Dict, List, Mapping, Optional
 
 from ._events import INPUT_TOKENS, MODEL_ID, MODEL_PROVIDER, iso, provider_data, split_tokens
-from ._model import FakeRun, FakeSession, _Component
+from ._model import FakeRun, FakeSession, _AgentSpec, _Component, _TeamSpec, _WorkflowSpec
+from ._wire import DB_ID
 
 _TERMINAL_CONTENT = frozenset({"COMPLETED", "CANCELLED", "ERROR"})
 
@@ -280,3 +281,78 @@ def session_detail(session: FakeSession, runs: List[FakeRun], component_name: Op
             "updated_at": updated,
         }
     return _drop_none(out)
+
+
+def _model_info() -> Dict[str, Any]:
+    return {"name": "OpenAIChat", "model": MODEL_ID, "provider": MODEL_PROVIDER}
+
+
+def component_detail(spec: _Component, agents: Mapping[str, _AgentSpec]) -> Dict[str, Any]:
+    """An agent, team or workflow as ``GET /agents/{id}`` (``/teams``, ``/workflows``) renders it;
+    ``agents`` resolves a team's members and a workflow's step agents."""
+    out: Dict[str, Any] = {"id": spec.id, "name": spec.name}
+    if spec.db:
+        out["db_id"] = DB_ID
+    if spec.description is not None:
+        out["description"] = spec.description
+    if isinstance(spec, _AgentSpec):
+        out["model"] = _model_info()
+        if spec.confirm_tool is not None:
+            out["tools"] = {"tools": [{"name": spec.confirm_tool, "requires_confirmation": True}]}
+        if spec.db:
+            out["sessions"] = {"session_table": "agno_sessions"}
+        out.update(filesystem=False, is_factory=False, is_component=False, sandboxed=False)
+    elif isinstance(spec, _TeamSpec):
+        out["mode"] = spec.mode
+        out["model"] = _model_info()
+        if spec.db:
+            out["sessions"] = {"session_table": "agno_sessions"}
+        out["members"] = [component_detail(agents[m], agents) for m in spec.members if m in agents]
+    elif isinstance(spec, _WorkflowSpec):
+        out["steps"] = [
+            {"name": step, "type": "Step", "agent": {"id": agent, "name": agents[agent].name}}
+            for step, agent in spec.steps
+            if agent in agents
+        ]
+        out.update(workflow_agent=False, is_factory=False, is_component=False, sandboxed=False)
+    return out
+
+
+def component_summary(spec: _Component) -> Dict[str, Any]:
+    """An agent, team or workflow as ``GET /config`` lists it."""
+    out: Dict[str, Any] = {"id": spec.id, "name": spec.name}
+    if spec.description is not None:
+        out["description"] = spec.description
+    if spec.db:
+        out["db_id"] = DB_ID
+    if isinstance(spec, _TeamSpec):
+        out["mode"] = spec.mode
+    if not isinstance(spec, _WorkflowSpec):
+        out["model"] = {"id": MODEL_ID, "provider": MODEL_PROVIDER}
+    else:
+        out.update(is_factory=False, is_component=False)
+    out["sandboxed"] = False
+    return out
+
+
+def approval_row(run: FakeRun, approval_id: str, now: int) -> Dict[str, Any]:
+    """The pending approval agno's ``@approval`` stores for a run paused on its tool."""
+    tool = (run.paused_tools or [{}])[0]
+    return {
+        "id": approval_id,
+        "run_id": run.run_id,
+        "session_id": run.session_id,
+        "status": "pending",
+        "source_type": run.kind,
+        "approval_type": "required",
+        "pause_type": "confirmation",
+        "tool_name": tool.get("tool_name"),
+        "tool_args": tool.get("tool_args"),
+        "agent_id": run.agent_id,
+        "team_id": run.team_id,
+        "user_id": run.user_id,
+        "source_name": run.component_name,
+        "requirements": [{"tool_execution": dict(t)} for t in run.paused_tools or []],
+        "created_at": now,
+        "updated_at": now,
+    }

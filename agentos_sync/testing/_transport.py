@@ -1,17 +1,15 @@
-"""Transports for tests: ``MockTransport`` over a plain function, ``FakeTransport`` over a FakeAgentOS."""
+"""A transport for tests over a plain function (``MockTransport``, which ``FakeTransport`` extends),
+and the answers such a function builds (``json_response``, ``sse_response``)."""
 
 from __future__ import annotations
 
 import json
 import threading
-from typing import TYPE_CHECKING, Any, Callable, Iterable, List, Mapping, Optional
+from typing import Any, Callable, Iterable, List, Mapping, Optional
 
 from ..transports.base import BytesResponse, Request, Response, Transport
 
-if TYPE_CHECKING:
-    from ._fake import FakeAgentOS
-
-__all__ = ["FakeTransport", "MockTransport", "json_response", "sse_response"]
+__all__ = ["MockTransport", "json_response", "sse_response"]
 
 
 class MockTransport(Transport):
@@ -53,39 +51,6 @@ class MockTransport(Transport):
 
     def __repr__(self) -> str:
         return f"MockTransport({getattr(self.handler, '__qualname__', self.handler)!r})"
-
-
-class FakeTransport(MockTransport):
-    """A transport that hands every request to a `FakeAgentOS`
-    (`FakeAgentOS.handle <agentos_sync.testing.FakeAgentOS.handle>`), in memory: no
-    sockets, no threads, no sleeps. Safe to share between threads (the fake's state is behind
-    one lock).
-
-    Example:
-        ```python
-        from agentos_sync.testing import FakeAgentOS, FakeTransport
-        from agentos_sync.transports import Request
-
-        fake = FakeAgentOS()
-        with FakeTransport(fake).send(Request("GET", "http://fake/health")) as response:
-            assert response.status_code == 200
-        ```
-    """
-
-    def __init__(self, fake: FakeAgentOS) -> None:
-        super().__init__(fake.handle)
-        self.fake = fake
-        #: Requests sent with ``fresh_connection=True`` (the fake has no pool: one process answers).
-        self.fresh_connections = 0
-
-    def send(self, request: Request) -> Response:
-        if request.fresh_connection:
-            self.fresh_connections += 1
-        # The fake keeps its own record (fake.requests, refused sends excluded); no second list.
-        return self.fake.handle(request)
-
-    def __repr__(self) -> str:
-        return f"FakeTransport({self.fake!r})"
 
 
 def json_response(status: int, body: Any, headers: Optional[Mapping[str, str]] = None) -> Response:

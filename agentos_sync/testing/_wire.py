@@ -92,6 +92,11 @@ def _json(status: int, payload: Any, headers: Optional[Mapping[str, str]] = None
     return _Reply(status, hdrs, [Frame(json_body(payload))])
 
 
+def _sse(frames: Iterable[Frame], on_disconnect: Optional[Callable[[], None]] = None) -> _Reply:
+    """An event stream; ``on_disconnect`` runs if its client goes away before the end."""
+    return _Reply(200, {"content-type": SSE_CONTENT_TYPE}, frames, sse=True, on_disconnect=on_disconnect)
+
+
 def _detail(status: int, detail: Any) -> _Reply:
     return _json(status, {"detail": detail})
 

@@ -1,5 +1,10 @@
-"""The fake AgentOS's state and its run machinery (ids, clock, event production, sessions of runs),
-under the routes that answer requests."""
+"""What a FakeAgentOS holds, and the run machinery that moves it: the plain object every route
+handler receives (see docs/architecture.md, 'The fake server').
+
+State is attributes (dicts, lists, switches), most of them documented on `FakeAgentOS` for tests to
+read and script; the methods are the ones several areas share: ids and the clock, component
+lookups, and runs (create, produce the next event, finish, cancel, poll, find as the database
+would)."""
 
 from __future__ import annotations
 
@@ -7,17 +12,23 @@ import random
 import threading
 import time
 import uuid
-from typing import Any, Callable, Dict, List, Mapping, Optional
+from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple
 
 from ..transports.base import Request
 from ._events import CONTENT_EVENTS, TERMINAL_EVENTS, Planner, with_index
 from ._faults import FaultPlan
 from ._model import FakeRun, FakeSession, _AgentSpec, _Component, _TeamSpec, _WorkflowSpec
-from ._wire import _RUN_FORM_FIELDS, _Call, _decode_field
+from ._records import FakeContent, FakeEvalRun, FakeMemory
+from ._shapes import approval_row
+from ._wire import _KINDS, _NOT_FOUND, _RUN_FORM_FIELDS, _Call, _decode_field, _detail, _Invalid, _Reply
 
 
-class _Core:
-    """State and run machinery of `FakeAgentOS` (see its docstring)."""
+class _State:
+    """The server's state and run machinery, under `FakeAgentOS` (which documents the attributes)."""
+
+    #: Answers a request made inside the server (a schedule's trigger calls an endpoint of the
+    #: server itself): the router's, which `FakeAgentOS` gives its state.
+    _dispatch: Callable[[_Call], _Reply]
 
     def __init__(
         self,
@@ -27,6 +38,7 @@ class _Core:
         name: str,
         seed: Optional[int],
         clock: Optional[Callable[[], float]],
+        knowledge: bool,
     ) -> None:
         self._lock = threading.RLock()
         self.security_key = security_key
@@ -44,9 +56,38 @@ class _Core:
         self.restarts = 0
         #: Exceptions raised while answering (a reply callable that failed); each became a 500.
         self.errors: List[BaseException] = []
+        #: Whether the server has a knowledge base (without one, /knowledge/* answers 503).
+        self.knowledge_enabled = knowledge
+        #: Stored memories, by memory_id.
+        self.memories: Dict[str, FakeMemory] = {}
+        #: Knowledge contents, by id.
+        self.knowledge_contents: Dict[str, FakeContent] = {}
+        #: Stored eval runs, by id.
+        self.eval_runs: Dict[str, FakeEvalRun] = {}
+        #: Stored approvals, by id (agno's approval rows).
+        self.approvals: Dict[str, Dict[str, Any]] = {}
+        #: Stored schedules, by id; and each schedule's runs, newest last.
+        self.schedules: Dict[str, Dict[str, Any]] = {}
+        self.schedule_runs: Dict[str, List[Dict[str, Any]]] = {}
+        #: Whether ``/schedules`` is on (``AgentOS(scheduler=True)``).
+        self.scheduler_enabled = True
+        #: Whether ``/queue`` is on (``QueueConfig(durable=True)``); its jobs are the server's runs.
+        self.durable_queue = False
+        #: Media in the server's media storage: (session_id, storage_key) -> bytes. Empty means
+        #: no media storage is configured, and the route answers agno's 503.
+        self.media: Dict[Tuple[str, str], bytes] = {}
+        #: Stored components, by component_id; their config versions, by component_id.
+        self.components: Dict[str, Dict[str, Any]] = {}
+        self.component_configs: Dict[str, List[Dict[str, Any]]] = {}
+        #: What ``/registry`` lists (``{"name", "type", ...}`` entries); empty by default.
+        self.registry: List[Dict[str, Any]] = []
+        #: Stored learnings, by learning_id.
+        self.learnings: Dict[str, Dict[str, Any]] = {}
         self._agents: Dict[str, _AgentSpec] = {}
         self._teams: Dict[str, _TeamSpec] = {}
         self._workflows: Dict[str, _WorkflowSpec] = {}
+        self._approval_agents: Set[str] = set()
+        self._metrics_refresh: Dict[str, Any] = {"status": "idle", "started_at": None, "finished_at": None}
         self._idempotency: Dict[str, str] = {}
         self._generation = 0
         self._seq = 0
@@ -79,7 +120,7 @@ class _Core:
                 run.live = False
 
     # ------------------------------------------------------------------------------------------
-    # internals: ids, clock, runs
+    # ids, clock, components
     # ------------------------------------------------------------------------------------------
     def _now(self) -> int:
         return int(self._clock())
@@ -88,19 +129,38 @@ class _Core:
         with self._lock:
             return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
 
+    def _next_seq(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    def _table(self, kind: str) -> Mapping[str, _Component]:
+        return self._agents if kind == "agent" else self._teams if kind == "team" else self._workflows
+
+    def _spec(self, kind: str, component_id: str) -> Optional[_Component]:
+        return self._table(kind).get(component_id)
+
+    def _spec_of(self, run: FakeRun) -> Optional[_Component]:
+        return self._spec(run.kind, run.component_id)
+
+    def _component_or_404(self, kind: str, component_id: str) -> _Component:
+        spec = self._spec(kind, component_id)
+        if spec is None:
+            raise _Invalid(_detail(404, _NOT_FOUND[kind]))
+        return spec
+
+    def _routed_component(self, plural: str, component_id: str) -> Tuple[str, _Component]:
+        """The kind (``agents`` -> ``agent``) and the component a route's path names, or 404."""
+        kind = _KINDS[plural]
+        return kind, self._component_or_404(kind, component_id)
+
+    # ------------------------------------------------------------------------------------------
+    # runs
+    # ------------------------------------------------------------------------------------------
     def _run_or_raise(self, run_id: str) -> FakeRun:
         run = self.runs.get(run_id)
         if run is None:
             raise KeyError(f"no run {run_id!r} on this fake server")
         return run
-
-    def _spec(self, kind: str, component_id: str) -> Optional[_Component]:
-        table: Mapping[str, _Component]
-        table = self._agents if kind == "agent" else self._teams if kind == "team" else self._workflows
-        return table.get(component_id)
-
-    def _spec_of(self, run: FakeRun) -> Optional[_Component]:
-        return self._spec(run.kind, run.component_id)
 
     def _produce(self, run: FakeRun) -> Dict[str, Any]:
         spec = self._spec_of(run)
@@ -126,7 +186,15 @@ class _Core:
                 if name == "WorkflowCompleted":
                     run.step_results = list(event.get("step_results") or [])
                     run.step_executor_runs = list(event.get("step_executor_runs") or [])
+        if run.status == "PAUSED" and run.component_id in self._approval_agents:
+            self._ask_approval(run)
         return event
+
+    def _ask_approval(self, run: FakeRun) -> None:
+        """A run paused on a tool that needs an admin's approval stores a pending one (once)."""
+        if not any(a["run_id"] == run.run_id and a["status"] == "pending" for a in self.approvals.values()):
+            approval = approval_row(run, self._new_id(), self._now())
+            self.approvals[approval["id"]] = approval
 
     def _finish(self, run: FakeRun) -> int:
         produced = 0
@@ -142,6 +210,12 @@ class _Core:
         run.status = "CANCELLED"
         run.plan.extend(self._planner.cancel_tail(run))
         self._finish(run)
+
+    def _cancel_routed(self, kind: str, component_id: str, run_id: str) -> None:
+        """Cancel the run if it is this component's (an unknown run is no error, as in agno)."""
+        run = self.runs.get(run_id)
+        if run is not None and run.kind == kind and run.component_id == component_id:
+            self._cancel(run)
 
     def _client_gone(self, run: FakeRun) -> None:
         """A foreground stream's client disconnected: AgentOS cancels the inline run."""
@@ -202,7 +276,6 @@ class _Core:
         now = self._now()
         session = self.sessions.get(run.session_id)
         if session is None:
-            self._seq += 1
             session = FakeSession(
                 session_id=run.session_id,
                 session_type=run.kind,
@@ -210,7 +283,7 @@ class _Core:
                 user_id=run.user_id,
                 created_at=now,
                 updated_at=now,
-                seq=self._seq,
+                seq=self._next_seq(),
             )
             self.sessions[run.session_id] = session
         if session.component_id is None:
