@@ -48,6 +48,7 @@ from typing import (
     List,
     Mapping,
     Optional,
+    Protocol,
     Tuple,
     TypedDict,
     Union,
@@ -60,10 +61,11 @@ from ._worker import StreamWorker, stream_in_thread
 from .models import RunOutput, RunStatus
 
 if TYPE_CHECKING:
-    from .client import AgentOSClient
+    from .resources.runs import Runs
     from .streams import RunStream
 
 __all__ = [
+    "RunClient",
     "RunManyOptions",
     "RunRequest",
     "RunRequestLike",
@@ -72,6 +74,13 @@ __all__ = [
     "run_many",
     "stream_in_thread",
 ]
+
+
+class RunClient(Protocol):
+    """What `run_many` needs of a client (`AgentOSClient` is one): the runs of a kind, by name."""
+
+    def for_kind(self, kind: str) -> Runs[Any]: ...
+
 
 logger = logging.getLogger("agentos_sync")
 
@@ -203,7 +212,7 @@ class _Batch:
                 stream.close()
 
 
-def _run_one(client: AgentOSClient, request: RunRequest, index: int, resumable: bool, batch: _Batch) -> RunResult:
+def _run_one(client: RunClient, request: RunRequest, index: int, resumable: bool, batch: _Batch) -> RunResult:
     start = time.monotonic()
     kwargs = dict(request.kwargs)
     try:
@@ -250,7 +259,7 @@ class RunManyOptions(TypedDict, total=False):
 
 
 def run_many(
-    client: AgentOSClient,
+    client: RunClient,
     requests: Iterable[RunRequestLike],
     *,
     max_workers: int = 8,
