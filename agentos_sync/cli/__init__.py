@@ -73,6 +73,7 @@ Importing `agentos_sync` does not import this package, click or rich.
 from . import (
     _areas,  # noqa: F401 - registers memories, upload, search, sessions, eval on the group
     _ops,  # noqa: F401 - registers approvals and schedules on the group
+    _runs,  # noqa: F401 - registers run, resume, runs, get-run, wait and cancel on the group
 )
 from ._app import (
     DEFAULT_BASE_URL,
