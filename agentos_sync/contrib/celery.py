@@ -58,10 +58,10 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 from .. import errors
 from .._callables import call_sync as _call_sync
 from .._callables import reject_async as _reject_async
-from .._runs import _input_text
 from ..cursors import RunCursor
 from ..events import RunEvent
 from ..models import RunOutput, RunStatus
+from ..streams._source import input_text
 
 if TYPE_CHECKING:
     from ..client import AgentOSClient
@@ -304,7 +304,7 @@ def _locate(
         for r in runs
         if r.run_id
         and (r.created_timestamp is None or r.created_timestamp >= recorded_at - _CLOCK_SLACK)
-        and _input_text(r) in (None, message)
+        and input_text(r) in (None, message)
     ]
     if not mine:
         return None

@@ -27,14 +27,15 @@ The reconnect rules, and where each is decided (see docs/architecture.md, 'Recon
 - A cut before the first event (run_id unknown) finds the run the create made in its session (by
   the run_id the create asked for, or the tag it carried) and resumes it from the start; it
   re-sends the create (same ``Idempotency-Key``) only when the server provably never got it
-  (``_reconnector`` decides when, the `RunSource` finds the run).
+  (``_reconnector`` decides when, ``_source`` finds the run).
 - A continue stream's own leg starts at its ``*Continued`` event: what a resume replays before it
   is the paused leg's (numbered from 0 again when that leg was a foreground stream) (``_position``).
 
 The modules: ``_stream`` (`RunStream`: iteration, the fast path, lifecycle), ``_position`` (the
 decisions about each event, no I/O), ``_connection`` (the current response, closing, the
-deadline), ``_reconnector`` (the loop after a cut, and its errors). A stream knows nothing of
-HTTP beyond its `RunSource`.
+deadline), ``_reconnector`` (the loop after a cut, and its errors), ``_source`` (the client's
+requests behind a `RunSource`, and how a create names its run). A stream knows nothing of HTTP
+beyond its `RunSource`.
 """
 
 from ._position import CONTINUE_LEG_START as CONTINUE_LEG_START

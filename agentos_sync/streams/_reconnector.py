@@ -37,7 +37,8 @@ logger = logging.getLogger("agentos_sync")
 
 
 class RunSource(Protocol):
-    """What a run stream needs from the client to reconnect. Implemented in ``_runs.py``."""
+    """What a run stream needs from the client to reconnect. Implemented by
+    ``agentos_sync.streams._source.HTTPRunSource``."""
 
     def resume(
         self, run_id: str, session_id: Optional[str], last_event_index: Optional[int], *, fresh: bool = False
