@@ -5,7 +5,7 @@ how a create names its run so that a create cut before its first event finds it 
   its ``metadata``) before it is sent.
 - `own_run` is the one rule that picks, among a session's runs, the run a given create made: the
   run_id it asked for, else its tag, else the newest run of a session the client made up for it.
-  `HTTPRunSource.locate` uses it.
+  `HTTPRunSource.locate` and ``contrib.celery`` (a redelivered task) both use it.
 - `HTTPRunSource` is the `RunSource` of one stream: ``/resume``, the session's run list, the
   re-sent create and the stored run, over the client's `HTTPCore` and the kind's runs path.
 - `check_stream_response` tells an event stream from a cut header block or a page that is not
@@ -27,16 +27,7 @@ from .._http import HTTPCore, encode_form, read_limited, segment, validate, vali
 from ..models import RunOutput
 from ..transports.base import Response
 
-__all__ = [
-    "CREATE_TAG",
-    "HTTPRunSource",
-    "check_stream_response",
-    "input_text",
-    "named",
-    "open_resume",
-    "own_run",
-    "tagged",
-]
+__all__ = ["CREATE_TAG", "HTTPRunSource", "check_stream_response", "named", "open_resume", "own_run", "tagged"]
 
 #: The metadata key a resumable create is tagged with (its Idempotency-Key as the value): the
 #: server stores a create's metadata on agent runs and lists it back, so a create cut before its
@@ -117,18 +108,6 @@ def own_run(
             return mine[0].run_id
     if own_session and runs:
         return max(runs, key=lambda r: r.created_timestamp or 0.0).run_id
-    return None
-
-
-def input_text(run: RunOutput) -> Optional[str]:
-    """The message a listed run was created with, when the listing shows it."""
-    data = run.model_extra or {}
-    if isinstance(data.get("run_input"), str):
-        return str(data["run_input"])  # the runs listing's spelling
-    value = data.get("input")
-    if isinstance(value, dict):
-        text = value.get("input_content")
-        return text if isinstance(text, str) else None
     return None
 
 
