@@ -34,8 +34,8 @@ The reconnect rules, and where each is decided (see docs/architecture.md, 'Recon
 The modules: ``_stream`` (`RunStream`: iteration, the fast path, lifecycle), ``_position`` (the
 decisions about each event, no I/O), ``_connection`` (the current response, closing, the
 deadline), ``_reconnector`` (the loop after a cut, and its errors), ``_source`` (the client's
-requests behind a `RunSource`, and how a create names its run). A stream knows nothing of HTTP
-beyond its `RunSource`.
+requests behind a `RunSource`, and how a create names its run). Only ``_source`` knows the
+client's HTTP core; the stream's side reaches the server through its `RunSource` alone.
 """
 
 from ._position import CONTINUE_LEG_START as CONTINUE_LEG_START

@@ -1,6 +1,7 @@
 """`RunStream`: the iterator a user holds. It reads events, delivers them on its fast path, and
-owns the stream's lifecycle (deadline timer, close, results, cursor); its `Position` decides
-about each event and its `Reconnector` rides out cuts. See docs/architecture.md, 'Reconnecting'.
+owns the stream's lifecycle (close, garbage collection, results, stats and the summary log line);
+its `Position` decides about each event, its `Connection` holds the response and the deadline,
+and its `Reconnector` rides out cuts. See docs/architecture.md, 'Reconnecting'.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from ._reconnector import CUTS, Reconnector, RunSource
 
 if TYPE_CHECKING:
     from ..cursors import RunCursor
+
 __all__ = ["RunStream", "StreamStats"]
 
 logger = logging.getLogger("agentos_sync")
