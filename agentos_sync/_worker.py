@@ -1,8 +1,9 @@
 """StreamWorker: one run stream read on a daemon thread, its events handed over a queue.
 
 Kept apart from `agentos_sync.concurrency` (which re-exports it) so that
-`RunStream.in_thread <agentos_sync.streams.RunStream.in_thread>` can reach it without
-``streams.py`` and ``concurrency.py`` importing each other. It needs a stream only as a type.
+`RunStream.in_thread <agentos_sync.streams.RunStream.in_thread>` can build one. It reads any
+`EventStream` (what it needs of a `RunStream`), so it imports nothing of ``streams``: the
+dependency runs one way, streams -> worker.
 """
 
 from __future__ import annotations
@@ -11,19 +12,30 @@ import contextlib
 import logging
 import queue
 import threading
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional, Protocol
 
 from . import _waits, errors
 from ._callables import call_sync as _call_sync
 from ._callables import reject_async as _reject_async
 from .events import RunEvent
 
-if TYPE_CHECKING:
-    from .streams import RunStream
-
-__all__ = ["StreamWorker", "stream_in_thread"]
+__all__ = ["EventStream", "StreamWorker", "stream_in_thread"]
 
 logger = logging.getLogger("agentos_sync")
+
+
+class EventStream(Protocol):
+    """What a `StreamWorker` reads: a `RunStream <agentos_sync.streams.RunStream>` (an iterator of
+    events it closes at the end, whose ``run_id`` names its thread and messages)."""
+
+    @property
+    def run_id(self) -> Optional[str]: ...
+
+    def __next__(self) -> RunEvent: ...
+
+    def __iter__(self) -> Iterator[RunEvent]: ...
+
+    def close(self) -> None: ...
 
 
 class _End:
@@ -65,7 +77,7 @@ class _Shared:
 
 def _pump(
     shared: _Shared,
-    stream: RunStream,
+    stream: EventStream,
     on_event: Optional[Callable[[RunEvent], Any]],
     on_error: Optional[Callable[[BaseException], Any]],
     on_done: Optional[Callable[[], Any]],
@@ -145,7 +157,7 @@ class StreamWorker:
 
     def __init__(
         self,
-        stream: RunStream,
+        stream: EventStream,
         *,
         on_event: Optional[Callable[[RunEvent], Any]] = None,
         on_error: Optional[Callable[[BaseException], Any]] = None,
@@ -289,7 +301,7 @@ class StreamWorker:
 
 
 def stream_in_thread(
-    stream: RunStream,
+    stream: EventStream,
     *,
     on_event: Optional[Callable[[RunEvent], Any]] = None,
     on_error: Optional[Callable[[BaseException], Any]] = None,

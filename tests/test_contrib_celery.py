@@ -138,19 +138,49 @@ def test_a_redelivery_after_the_run_ended_returns_its_output_without_a_new_run(
     assert long_fake.run_count("assistant") == 1
 
 
+def dies_before_its_first_event(fake: FakeAgentOS, client: AgentOSClient, store: DictStore, **kwargs: Any) -> Any:
+    """A first delivery that records the session, creates the run, and dies before any event;
+    its pending record."""
+    fake.faults.cut(after_events=0, path="/agents/assistant/runs", method="POST")
+    with pytest.raises(WorkerDied):
+        deliver(client, store, on_event=dies_at(0, [], after_handling=False), **kwargs)
+    return json.loads(store.data["task-1"])["pending"]
+
+
 def test_a_death_between_create_and_first_event_reattaches_to_the_run_it_made(
     long_fake: FakeAgentOS, worker_client: AgentOSClient
 ) -> None:
     store = DictStore()
-    long_fake.faults.cut(after_events=0, path="/agents/assistant/runs", method="POST")
-    # The first delivery records the session, creates the run, and dies before any event.
-    with pytest.raises(WorkerDied):
-        deliver(worker_client, store, on_event=dies_at(0, [], after_handling=False))
-    assert "pending" in json.loads(store.data["task-1"])
+    dies_before_its_first_event(long_fake, worker_client, store)
     seen: List[events.RunEvent] = []
     out = deliver(worker_client, store, on_event=seen.append)
     assert out.content == LONG == content_of(seen)
     assert long_fake.run_count("assistant") == 1
+
+
+def test_a_death_before_the_first_event_in_a_shared_session_reattaches_to_its_own_run_only(
+    long_fake: FakeAgentOS, worker_client: AgentOSClient
+) -> None:
+    # The caller's session holds another run of the same message, made after this task's record:
+    # the redelivery finds its own run by the run_id its create asked for, never that one.
+    store = DictStore()
+    pending = dies_before_its_first_event(long_fake, worker_client, store, session_id="shared")
+    other = worker_client.run_agent_stream("assistant", "go", background=True, session_id="shared").get_final_output()
+    out = deliver(worker_client, store, session_id="shared")
+    assert out.run_id == pending["run_id"] != other.run_id and out.content == LONG
+    assert long_fake.run_count("assistant") == 2
+
+
+def test_a_redelivery_whose_create_never_arrived_sends_it_again_under_the_same_run_id(
+    long_fake: FakeAgentOS, worker_client: AgentOSClient
+) -> None:
+    store = DictStore()
+    recorded = {"session_id": "shared", "run_id": "run-of-task-1", "own_session": False, "at": 0.0}
+    store.data["task-1"] = json.dumps({"pending": recorded})
+    other = worker_client.run_agent_stream("assistant", "go", background=True, session_id="shared").get_final_output()
+    out = deliver(worker_client, store, session_id="shared")
+    assert out.run_id == "run-of-task-1" != other.run_id and out.session_id == "shared"
+    assert long_fake.run_count("assistant") == 2
 
 
 def test_a_pending_record_whose_create_never_arrived_creates_the_run_in_the_recorded_session(

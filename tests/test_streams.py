@@ -452,6 +452,24 @@ def test_invalid_json_frame_is_protocol_error(client: AgentOSClient, fake: FakeA
         list(client.run_agent_stream("assistant", "What is 2 + 2?", background=True))
 
 
+def test_stats_count_every_event_delivered_when_a_stream_stops_mid_connection(
+    client: AgentOSClient, long_fake: FakeAgentOS
+) -> None:
+    stream = client.run_agent_stream("assistant", "go", background=True)
+    for n, _ in enumerate(stream, 1):
+        if n == 12:
+            break
+    stream.close()
+    assert stream.stats.events == 12
+    long_fake.faults.inject(b"event: RunContent\ndata: {not json\n\n", after_events=9, path="/runs", method="POST")
+    failing = client.run_agent_stream("assistant", "go", background=True)
+    delivered: List[events.RunEvent] = []
+    with pytest.raises(errors.ProtocolError):
+        for ev in failing:
+            delivered.append(ev)
+    assert len(delivered) == 9 and failing.stats.events == 9
+
+
 def test_non_int_event_index_is_protocol_error(client: AgentOSClient, fake: FakeAgentOS) -> None:
     fake.faults.inject(
         b'event: RunContent\ndata: {"event":"RunContent","event_index":"seven"}\n\n',
@@ -741,7 +759,7 @@ def test_a_for_loop_over_a_temporary_stream_keeps_it_open_and_an_abandoned_one_c
         evs = list(client.run_agent_stream("assistant", "go", background=True))  # nothing else holds it
         assert_exactly_once(evs)
         stream = client.run_agent_stream("assistant", "go", background=True)
-        response = stream._response
+        response = stream._connection.response
         assert response is not None
         original = response.close
         response.close = lambda: (closed.append(True), original())[1]  # type: ignore[method-assign]
@@ -870,7 +888,7 @@ def test_a_stream_abandoned_open_after_break_is_closed_and_warns() -> None:
     stream = client.agents.stream("assistant", "Tell me a long story", background=True)
     for _ in stream:
         break
-    response = stream._response
+    response = stream._connection.response
     assert response is not None and not stream.closed
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -61,7 +61,7 @@ from .._callables import reject_async as _reject_async
 from ..cursors import RunCursor
 from ..events import RunEvent
 from ..models import RunOutput, RunStatus
-from ..resources.runs import _input_text
+from ..streams._source import own_run
 
 if TYPE_CHECKING:
     from ..client import AgentOSClient
@@ -78,10 +78,6 @@ running it is lost. ``@app.task(bind=True, **TASK_OPTIONS)``."""
 
 #: How long a record is kept (seconds): far beyond any run, and beyond the broker's redelivery.
 DEFAULT_TTL = 24 * 3600
-
-#: A run listed in the session may predate the task's own record by clock skew between the
-#: worker and the server; a run older than this before the record is not the task's.
-_CLOCK_SLACK = 300.0
 
 _DELIVERIES = ("at_least_once", "at_most_once")
 
@@ -253,24 +249,37 @@ def _attach(
             cursor.last_event_index,
         )
         return client.resume(cursor)
+    run_id: Optional[str] = None
+    own_session = session_id is None
     if record is not None:
         # A delivery died between recording the session and the first checkpoint: the create may
-        # or may not have reached the server. Its session tells.
+        # or may not have reached the server. Its session tells, by the rule a stream's own cut
+        # create follows (the run_id the create asked for; the newest run of a session this
+        # helper made up). A record written before run_id was recorded has neither: its create
+        # is sent again.
         pending = record["pending"]
-        run_id = _locate(client, kind, entity_id, pending["session_id"], message, float(pending["at"]))
-        if run_id is not None:
-            logger.info("task %s re-attaches to run %s from its first event", key, run_id)
-            return client.resume(RunCursor(kind, entity_id, run_id, pending["session_id"], None))
         session_id = pending["session_id"]
+        run_id, own_session = pending.get("run_id"), bool(pending.get("own_session"))
+        found = own_run(_session_runs(client, kind, entity_id, session_id), run_id=run_id, own_session=own_session)
+        if found is not None:
+            logger.info("task %s re-attaches to run %s from its first event", key, found)
+            return client.resume(RunCursor(kind, entity_id, found, session_id, None))
     elif session_id is None:
         session_id = str(uuid.uuid4())
-    store.set(key, _dump({"pending": {"session_id": session_id, "at": time.time()}}), ttl)
+    # The run is named before it is created (the create's run_id form field, which the server
+    # takes as the run's id), so a redelivery finds it by that id, and a create sent again asks
+    # for the same one. A run_id the caller passes in extra_body is kept.
+    extra_body = dict(run_kwargs.pop("extra_body", None) or {})
+    run_id = extra_body.setdefault("run_id", run_id or str(uuid.uuid4()))
+    # "at": what deliveries of older versions read from a pending record.
+    pending = {"session_id": session_id, "run_id": run_id, "own_session": own_session, "at": time.time()}
+    store.set(key, _dump({"pending": pending}), ttl)
     start: Dict[str, Callable[..., RunStream]] = {
         "agent": client.run_agent_stream,
         "team": client.run_team_stream,
         "workflow": client.run_workflow_stream,
     }
-    return start[kind](entity_id, message, background=True, session_id=session_id, **run_kwargs)
+    return start[kind](entity_id, message, background=True, session_id=session_id, extra_body=extra_body, **run_kwargs)
 
 
 def _load(value: Optional[str], key: str) -> Optional[Dict[str, Any]]:
@@ -285,28 +294,13 @@ def _load(value: Optional[str], key: str) -> Optional[Dict[str, Any]]:
     raise ValueError(f"the record of task {key} in the cursor store is not one stream_run wrote: {value[:80]!r}")
 
 
-def _locate(
-    client: AgentOSClient, kind: str, entity_id: str, session_id: str, message: str, recorded_at: float
-) -> Optional[str]:
+def _session_runs(client: AgentOSClient, kind: str, entity_id: str, session_id: str) -> List[RunOutput]:
     lister: Dict[str, Callable[..., List[RunOutput]]] = {
         "agent": client.list_agent_runs,
         "team": client.list_team_runs,
         "workflow": client.list_workflow_runs,
     }
     try:
-        runs = lister[kind](entity_id, session_id)
+        return lister[kind](entity_id, session_id)
     except errors.NotFoundError:
-        return None  # no session yet: the create never got that far
-    # A session the caller shares with other runs: only a run with this message, created after
-    # the record (give or take clock skew), is this task's.
-    mine = [
-        r
-        for r in runs
-        if r.run_id
-        and (r.created_timestamp is None or r.created_timestamp >= recorded_at - _CLOCK_SLACK)
-        and _input_text(r) in (None, message)
-    ]
-    if not mine:
-        return None
-    newest = max(mine, key=lambda r: r.created_timestamp or 0.0)
-    return newest.run_id
+        return []  # no session yet: the create never got that far

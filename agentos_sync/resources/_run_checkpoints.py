@@ -5,7 +5,7 @@ workflows have no such route, and say so before anything is sent."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, List
+from typing import TYPE_CHECKING, List, Protocol
 
 from .._http import segment
 from ..models import RunCheckpoints, RunSnapshot
@@ -14,13 +14,21 @@ from ._base import APIResource, CallOptions
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .runs import RunKind
+
+class _Kind(Protocol):
+    """What the checkpoint routes need of a run kind (`runs.RunKind` is one)."""
+
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def id_name(self) -> str: ...
 
 
 class _Checkpoints(APIResource):
     """The checkpoint methods of ``Runs`` (a mixin: ``self`` is a ``Runs``)."""
 
-    kind: RunKind
+    kind: _Kind
 
     def _checkpoint_path(self, entity_id: str, run_id: str, *rest: str) -> List[str]:
         if self.kind.path == "workflows":

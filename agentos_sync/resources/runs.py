@@ -9,7 +9,6 @@ Everything else, from form encoding to resume, is here once.
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import time
 import uuid
@@ -40,13 +39,14 @@ from pydantic import BaseModel
 
 from .. import errors, retry
 from .._callables import reject_async
-from .._http import HTTPCore, Timeout, TimeoutArg, encode_form, read_limited, segment, validate, validate_list
+from .._http import HTTPCore, Timeout, TimeoutArg, encode_form, segment, validate, validate_list
 from .._lost import CREATE_SETTLE_S, answer_lost, fetch_hint, lost_reason, wait_for_run
 from ..events import StreamMetaEvent, ToolExecution
 from ..models import RunAccepted, RunOutput
 from ..retry import ReconnectPolicy
 from ..sse import DEFAULT_MAX_EVENT_BYTES
 from ..streams import CONTINUE_LEG_START, RunStream
+from ..streams._source import HTTPRunSource, check_stream_response, named, open_resume, tagged
 from ..transports.base import FileField, Response
 from ._base import CallOptions, unknown_keyword
 from ._run_checkpoints import _Checkpoints
@@ -98,7 +98,7 @@ def _traced_stream(suffix: str) -> Callable[[F], F]:
                 raise
             stream._started_at = started
             stream._span = span
-            cast(_Source, stream._source).span = span
+            cast(HTTPRunSource, stream._source).span = span
             return stream
 
         return cast(F, call)
@@ -281,33 +281,6 @@ def _check_message(message: Any) -> str:
     return message
 
 
-_EVENT_STREAM = "text/event-stream"
-
-
-def _check_stream_response(response: Response, what: str) -> Response:
-    content_type = str(response.headers.get("content-type", "")).lower()
-    if content_type and _EVENT_STREAM.startswith(content_type) and content_type != _EVENT_STREAM:
-        # "text/event-": the header block was cut inside this value and the rest of it never
-        # came (http.client takes a header block that ends at EOF as whole). A cut, not a protocol
-        # error: the server got the request.
-        response.close()
-        raise errors.APIConnectionError(
-            f"{what}: the connection broke inside the response headers (content-type {content_type!r}).",
-            reached_server=True,
-        )
-    if content_type and _EVENT_STREAM not in content_type:
-        try:
-            # Bounded: a proxy's page or an endless body must not be read whole to quote it.
-            body = read_limited(response, 300).decode("utf-8", "replace")
-        finally:
-            response.close()
-        raise errors.ProtocolError(
-            f"{what} answered {response.status_code} with content-type {content_type!r}, not an event "
-            f"stream: {body!r}. Is base_url an AgentOS server?"
-        )
-    return response
-
-
 class Runs(_Checkpoints, Generic[S]):
     """The runs of one kind: ``client.agents``, ``client.teams`` or ``client.workflows``.
 
@@ -324,6 +297,8 @@ class Runs(_Checkpoints, Generic[S]):
             print(ev.event, ev.event_index)
         ```
     """
+
+    kind: RunKind
 
     def __init__(
         self,
@@ -346,7 +321,7 @@ class Runs(_Checkpoints, Generic[S]):
 
     def _new_stream(
         self,
-        source: _Source,
+        source: HTTPRunSource,
         response: Optional[Response],
         *,
         resumable: bool,
@@ -542,7 +517,7 @@ class Runs(_Checkpoints, Generic[S]):
             fields={**fields, "session_id": session_id},
             own=("background",),
         )
-        form, run_id = _named(form)
+        form, run_id = named(form)
         limits = options.get("timeout") or self._http.limits
         idempotency_key = uuid.uuid4().hex
         deadline = retry._now() + (limits.total or limits.read)
@@ -689,31 +664,79 @@ class Runs(_Checkpoints, Generic[S]):
             fields={**fields, "session_id": session_id},
             own=("background", "on_reconnect", "reconnect", "deadline"),
         )
-        segments = self._runs_path(entity_id)
         if background:
-            form, run_id = _tagged(form, idempotency_key)
+            form, run_id = tagged(form, idempotency_key)
         else:
-            form, run_id = _named(form)
+            form, run_id = named(form)
         headers = {**options.pop("headers", {}), "Idempotency-Key": idempotency_key}
+        return self._open_stream(
+            entity_id,
+            self._runs_path(entity_id),
+            {"form": form, "files": files, "headers": headers, **options},
+            run_id=run_id,
+            session_id=session_id,
+            background=background,
+            locate={"tag": idempotency_key if background else None, "own_session": own_session, "run_id": run_id},
+            reconnect=reconnect,
+            on_reconnect=on_reconnect,
+            deadline=deadline,
+            state={"session_id": session_id},
+        )
+
+    def _source(self, entity_id: str, **locate: Any) -> HTTPRunSource:
+        """The `RunSource` of a stream of ``entity_id``'s runs; ``locate``: how a create's run is
+        re-sent and found (see HTTPRunSource)."""
+        return HTTPRunSource(
+            self._http, self._runs_path(entity_id), entity_id=entity_id, label=self.kind.label(entity_id), **locate
+        )
+
+    def _open_stream(
+        self,
+        entity_id: str,
+        segments: List[str],
+        request: Dict[str, Any],
+        *,
+        run_id: str,
+        session_id: str,
+        background: bool,
+        locate: Optional[Dict[str, Any]],
+        reconnect: Optional[ReconnectPolicy],
+        on_reconnect: OnReconnect,
+        deadline: Optional[float],
+        state: Dict[str, Any],
+    ) -> RunStream:
+        """Send a create or continue that streams (``request``: its form and HTTP options) and
+        wrap its answer in a RunStream starting at ``state``. A background one whose answer was
+        lost (a cut, or a gateway's 502/503/504 page) starts from that error as from a cut: the
+        stream finds the run (``locate``: how a create's run is re-sent and found; None for a
+        continue, whose run is known) and resumes it. A foreground one is never sent again:
+        StreamInterruptedError with the run's ids."""
+        what = f"POST /{'/'.join(segments)}"
 
         def send() -> Response:
-            response = self._http.send(
-                "POST",
-                segments,
-                form=form,
-                files=files,
-                stream=True,
-                idempotent=False,
-                headers=headers,
-                **options,
-            )
-            return _check_stream_response(response, f"POST /{'/'.join(segments)}")
+            response = self._http.send("POST", segments, stream=True, idempotent=False, **request)
+            return check_stream_response(response, what)
 
-        source = _Source(
-            self, entity_id, send, tag=idempotency_key if background else None, own_session=own_session, run_id=run_id
-        )
+        source = self._source(entity_id) if locate is None else self._source(entity_id, create=send, **locate)
         sent_at = time.monotonic()
-        response, initial_error = self._open_create(send, entity_id, run_id, session_id, background=background)
+        response: Optional[Response] = None
+        initial_error: Optional[BaseException] = None
+        try:
+            response = send()
+        except errors.AgentOSError as exc:
+            if not answer_lost(exc):
+                raise
+            if not background:
+                raise errors.StreamInterruptedError(
+                    f"The stream of foreground run {run_id} of {self.kind.label(entity_id)} (session {session_id}) "
+                    f"was cut before its first event: {lost_reason(exc)}. It is not sent again (it could run "
+                    "twice); the run may still complete on the server: fetch its result with "
+                    f"{fetch_hint(self.kind.path, entity_id, run_id, session_id)}. Use background=True for runs "
+                    "that must survive a dropped connection or a gateway's timeout.",
+                    run_id=run_id,
+                    session_id=session_id,
+                ) from exc
+            initial_error = exc
         return self._new_stream(
             source,
             response,
@@ -722,33 +745,9 @@ class Runs(_Checkpoints, Generic[S]):
             on_reconnect=on_reconnect,
             deadline=deadline,
             initial_error=initial_error,
-            session_id=session_id,
             sent_at=sent_at,
+            **state,
         )
-
-    def _open_create(
-        self, send: Callable[[], Response], entity_id: str, run_id: str, session_id: str, *, background: bool
-    ) -> Tuple[Optional[Response], Optional[BaseException]]:
-        """Send a create or continue that streams: its response, or, for a background one whose
-        answer was lost (a cut, or a gateway's 502/503/504 page), None and the error, which the
-        stream treats as a cut (it finds the run by its id and resumes it). A foreground one is
-        never sent again: StreamInterruptedError with the run's ids."""
-        try:
-            return send(), None
-        except errors.AgentOSError as exc:
-            if not answer_lost(exc):
-                raise
-            if background:
-                return None, exc
-            raise errors.StreamInterruptedError(
-                f"The stream of foreground run {run_id} of {self.kind.label(entity_id)} (session {session_id}) "
-                f"was cut before its first event: {lost_reason(exc)}. It is not sent again (it could run "
-                "twice); the run may still complete on the server: fetch its result with "
-                f"{fetch_hint(self.kind.path, entity_id, run_id, session_id)}. Use background=True for runs "
-                "that must survive a dropped connection or a gateway's timeout.",
-                run_id=run_id,
-                session_id=session_id,
-            ) from exc
 
     # -- resume ----------------------------------------------------------------------------
 
@@ -764,18 +763,16 @@ class Runs(_Checkpoints, Generic[S]):
         fresh_connection: bool = False,
     ) -> Response:
         """Send one ``/resume`` request; the stream's source and `resume` use it."""
-        segments = self._runs_path(entity_id, segment(run_id, "run_id"), "resume")
-        response = self._http.send(
-            "POST",
-            segments,
-            form=encode_form({"last_event_index": last_event_index, "session_id": session_id}),
-            stream=True,
-            idempotent=True,
+        return open_resume(
+            self._http,
+            self._runs_path(entity_id),
+            run_id,
+            session_id,
+            last_event_index,
             retries=retries,
+            options=options,
             fresh_connection=fresh_connection,
-            **(options or {}),
         )
-        return _check_stream_response(response, f"POST /{'/'.join(segments)}")
 
     @_traced_stream("/{run_id}/resume")
     @_kind_id_keyword
@@ -833,7 +830,7 @@ class Runs(_Checkpoints, Generic[S]):
         http_options = self._options(options)
         response = self.open_resume(entity_id, run_id, session_id, last_event_index, options=http_options)
         return self._new_stream(
-            _Source(self, entity_id),
+            self._source(entity_id),
             response,
             resumable=True,
             reconnect=reconnect,
@@ -1002,31 +999,25 @@ class Runs(_Checkpoints, Generic[S]):
         # RunStream leg_start): the paused leg's indices are no floor, since the server numbers
         # the continue leg from 0 again when the paused leg was a foreground stream, and goes on
         # from the paused leg's when it was a background one.
-        segments = self._runs_path(entity_id, segment(run_id, "run_id"), "continue")
-
-        def send() -> Response:
-            return _check_stream_response(
-                self._http.send("POST", segments, form=form, stream=True, idempotent=False, **options),
-                f"POST /{'/'.join(segments)}",
-            )
-
-        # A lost answer to a background continue: the server got it (the run is known), so the
-        # stream resumes it instead of sending it twice.
-        sent_at = time.monotonic()
-        response, initial_error = self._open_create(send, entity_id, run_id, session_id, background=background)
-        return self._new_stream(
-            _Source(self, entity_id),
-            response,
-            resumable=background,
+        return self._open_stream(
+            entity_id,
+            self._runs_path(entity_id, segment(run_id, "run_id"), "continue"),
+            {"form": form, **options},
+            run_id=run_id,
+            session_id=session_id,
+            background=background,
+            # A lost answer to a background continue: the server got it (the run is known), so
+            # the stream resumes it instead of sending it twice.
+            locate=None,
             reconnect=reconnect,
             on_reconnect=on_reconnect,
             deadline=deadline,
-            initial_error=initial_error,
-            run_id=run_id,
-            session_id=session_id,
-            last_event_index=last_event_index,
-            leg_start=CONTINUE_LEG_START[self.kind.name] if last_event_index is None else None,
-            sent_at=sent_at,
+            state={
+                "run_id": run_id,
+                "session_id": session_id,
+                "last_event_index": last_event_index,
+                "leg_start": CONTINUE_LEG_START[self.kind.name] if last_event_index is None else None,
+            },
         )
 
     # -- inspect and control ---------------------------------------------------------------
@@ -1171,127 +1162,6 @@ class Runs(_Checkpoints, Generic[S]):
             sleep(min(poll_interval, remaining))
 
 
-#: The metadata key a resumable create is tagged with (its Idempotency-Key as the value): the
-#: server stores a create's metadata on agent runs and lists it back, so a create cut before its
-#: first event finds its OWN run, not another of the session.
-CREATE_TAG = "agentos_sync_create"
-
-
-def _named(form: Mapping[str, str]) -> Tuple[Dict[str, str], str]:
-    """A create's form with a ``run_id``: the server takes a create's run_id form field as the
-    run's id (agents, teams and workflows alike, streaming or not, measured on 3.1.10; the durable
-    queue assigns its own), so a create whose answer is lost knows which run is its own. A
-    caller's own ``run_id`` (through ``extra_body``) is kept."""
-    out = dict(form)
-    run_id = out.get("run_id") or str(uuid.uuid4())
-    out["run_id"] = run_id
-    return out, run_id
-
-
-def _tagged(form: Mapping[str, str], tag: str) -> Tuple[Dict[str, str], str]:
-    """A resumable create's form, named (`_named`), with the create tag merged into its
-    ``metadata`` (the user's keys kept): agent runs list their metadata, so a create cut before
-    its first event also finds its own run on a server that assigns its own ids."""
-    out = dict(form)
-    metadata: Any = {}
-    if "metadata" in out:
-        try:
-            metadata = json.loads(out["metadata"])
-        except ValueError:
-            metadata = None  # not ours to fix: the server answers it
-    if isinstance(metadata, dict):
-        out["metadata"] = json.dumps({**metadata, CREATE_TAG: tag})
-    return _named(out)
-
-
-class _Source:
-    """What a RunStream of one run needs from the client (see streams.RunSource).
-
-    ``create`` re-sends the create; ``tag`` is the value of its CREATE_TAG; ``run_id`` the id
-    it asked the server to give the run; ``own_session``: the client made the session up for this
-    create, so no other request has runs in it.
-    """
-
-    def __init__(
-        self,
-        runs: Runs[Any],
-        entity_id: str,
-        create: Optional[Callable[[], Response]] = None,
-        *,
-        tag: Optional[str] = None,
-        own_session: bool = False,
-        run_id: Optional[str] = None,
-    ) -> None:
-        #: The id the create asked the server to give its run: what ``locate`` looks for, and what
-        #: RunStream's messages name before the first event.
-        self.requested_run_id = run_id
-        self._runs = runs
-        self._entity_id = entity_id
-        #: Read by RunStream.cursor: the stream itself knows the run, not the runnable.
-        self.entity_id = entity_id
-        self._create = create
-        self._tag = tag
-        self._own_session = own_session
-        #: The stream's OpenTelemetry span (set by _traced_stream): current while a resume is sent.
-        self.span: Any = None
-
-    def resume(
-        self, run_id: str, session_id: Optional[str], last_event_index: Optional[int], *, fresh: bool = False
-    ) -> Response:
-        tracing = self._runs._http.observer.tracing
-        if self.span is not None and tracing is not None:
-            with tracing.current(self.span):
-                return self._runs.open_resume(
-                    self._entity_id, run_id, session_id, last_event_index, retries=0, fresh_connection=fresh
-                )
-        # The reconnect policy governs these retries; plain retries inside it would multiply them.
-        return self._runs.open_resume(
-            self._entity_id, run_id, session_id, last_event_index, retries=0, fresh_connection=fresh
-        )
-
-    def locate(self, session_id: str) -> Optional[str]:
-        try:
-            runs = self._runs.list_runs(self._entity_id, session_id)
-        except errors.NotFoundError:
-            return None  # the session does not exist: the create never got that far
-        if not runs:
-            return None
-        if self.requested_run_id is not None and any(r.run_id == self.requested_run_id for r in runs):
-            return self.requested_run_id
-        if self._tag is not None:
-            tagged = [r for r in runs if _metadata(r).get(CREATE_TAG) == self._tag]
-            if tagged:
-                return tagged[0].run_id
-        if self._own_session:
-            # Nobody else knows this session: its runs are this create's (it is sent again only
-            # when none is listed), whatever their metadata says (teams and workflows list None).
-            return max(runs, key=lambda r: r.created_timestamp or 0.0).run_id
-        # Not listed under the run_id it asked for, nor tagged: the server has not (yet) made it.
-        # Re-sending it later is safe either way: a server that honours run_id never made it, and
-        # the durable queue (which assigns its own ids) re-attaches a create with the same
-        # Idempotency-Key to the original run.
-        return None
-
-    def recreate(self) -> Response:
-        if self._create is None:
-            raise errors.StreamError("This stream cannot re-send its create request.")
-        return self._create()
-
-    def get_run(self, run_id: str, session_id: Optional[str]) -> RunOutput:
-        return self._runs._fetch_run(self._entity_id, run_id, session_id, {})
-
-
-def _input_text(run: RunOutput) -> Optional[str]:
-    data = run.model_extra or {}
-    if isinstance(data.get("run_input"), str):
-        return str(data["run_input"])  # the runs listing's spelling
-    value = data.get("input")
-    if isinstance(value, dict):
-        text = value.get("input_content")
-        return text if isinstance(text, str) else None
-    return None
-
-
 def _required(value: Any, name: str, method: str) -> str:
     # The server answers a raw 422 validation list without these; say which argument is missing.
     if not isinstance(value, str):
@@ -1314,8 +1184,3 @@ def _answers(items: Any, name: str) -> List[Any]:
         else:
             out.append(item)
     return out
-
-
-def _metadata(run: RunOutput) -> Mapping[str, Any]:
-    value = (run.model_extra or {}).get("metadata")
-    return value if isinstance(value, Mapping) else {}
