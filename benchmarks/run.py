@@ -29,13 +29,26 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from benchmarks import scale_sections  # noqa: E402
 from benchmarks.contenders import CONTENDERS  # noqa: E402
 from benchmarks.contenders._harness import set_scenario  # noqa: E402
 
 PY = sys.executable
 SUBJECT = "agentos_sync"
 PEERS = ("handrolled", "httpx-sse", "typed-reader", "agno")
-SECTIONS = ("throughput", "lengths", "bigframe", "memory", "import", "reconnect", "refuse", "threads", "agentos")
+SECTIONS = (
+    "throughput",
+    "lengths",
+    "bigframe",
+    "memory",
+    "import",
+    "reconnect",
+    "refuse",
+    "threads",
+    "agentos",
+    "scale",
+    "herd",
+)
 MIB = 1024 * 1024
 
 # The issue's targets, in one place.
@@ -90,6 +103,7 @@ def make_config(args: argparse.Namespace) -> Dict[str, Any]:
         "threads_n": 2_000 if q else 10_000,
         "threads_repeat": 1 if q else 2,
         "timeout": 300,
+        **scale_sections.config(q),
     }
     if args.n:
         cfg["n"] = args.n
@@ -106,21 +120,12 @@ def scenario(cfg: Dict[str, Any], **kw: Any) -> str:
 
 # -- processes ------------------------------------------------------------------------------------
 class BenchServer:
-    def __init__(self) -> None:
+    """A loopback benchmark server in its own process (``module``: sse_server or scale_server),
+    gone with this process; ``url`` once it listens."""
+
+    def __init__(self, module: str = "benchmarks.sse_server", args: Sequence[str] = ("--scenario", "n=10")) -> None:
         self.proc = subprocess.Popen(
-            [
-                PY,
-                "-m",
-                "benchmarks.sse_server",
-                "--port",
-                "0",
-                "--parent-pid",
-                str(os.getpid()),
-                "--idle-exit",
-                "900",
-                "--scenario",
-                "n=10",
-            ],
+            [PY, "-m", module, "--port", "0", "--parent-pid", str(os.getpid()), "--idle-exit", "900", *args],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -847,6 +852,7 @@ def evaluate(results: Dict[str, Any]) -> List[Dict[str, str]]:
                 f"{th['ratio']:.2f}x ({agg:,.0f} vs {one:,.0f} events/s)",
                 f">= {T_THREADS}x",
             )
+    scale_sections.evaluate(results, add)
     return rows
 
 
@@ -978,6 +984,7 @@ def render_report(results: Dict[str, Any], cfg: Dict[str, Any]) -> str:
         )
     if extras:
         lines += ["| extra measurement | result |", "|---|---|", *extras, ""]
+    lines += scale_sections.render(results)
     rows = results.get("targets", [])
     if rows:
         lines += ["| target | measured | threshold | result |", "|---|---|---|---|"]
@@ -1052,6 +1059,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             ("refuse", lambda: section_refuse(server, cfg), SUBJECT in names),
             ("threads", lambda: section_threads(server, cfg), SUBJECT in names),
             ("agentos", lambda: section_agentos(cfg), SUBJECT in names),
+            ("scale", lambda: scale_sections.section_scale(cfg, run_child, log, scale_server), SUBJECT in names),
+            ("herd", lambda: scale_sections.section_herd(cfg, run_child, log, scale_server), SUBJECT in names),
         ]
         for key, fn, wanted in steps:
             if key in sections and wanted:
@@ -1073,6 +1082,11 @@ def main(argv: Optional[List[str]] = None) -> int:
             del shown[i : i + 2]
         update_readme(report, " ".join(["python benchmarks/run.py", *shown]))
     return 1 if any(r["status"] == "FAIL" for r in results["targets"]) else 0
+
+
+def scale_server() -> BenchServer:
+    """A fresh ``scale_server.py`` (the scale and herd sections start one per case)."""
+    return BenchServer("benchmarks.scale_server", ())
 
 
 def _byte_compile() -> None:

@@ -221,12 +221,7 @@ class Server:
                         return
                     buf += data
                 head, _, buf = buf.partition(b"\r\n\r\n")
-                lines = head.decode("latin-1").split("\r\n")
-                method, target, version = lines[0].split(" ", 2)
-                headers = {}
-                for line in lines[1:]:
-                    k, _, v = line.partition(":")
-                    headers[k.strip().lower()] = v.strip()
+                method, target, version, headers = parse_head(head)
                 if headers.get("expect", "").lower() == "100-continue":
                     conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
                 if "chunked" in headers.get("transfer-encoding", "").lower():
@@ -526,6 +521,18 @@ class Server:
         with self._lock:
             self._count("bytes_sent", sent + 5)
         return True
+
+
+def parse_head(head: bytes) -> Tuple[str, str, str, Dict[str, str]]:
+    """An HTTP/1.1 request head (without its blank line): method, target, version, headers
+    (names lower-cased)."""
+    lines = head.decode("latin-1").split("\r\n")
+    method, target, version = lines[0].split(" ", 2)
+    headers = {}
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        headers[k.strip().lower()] = v.strip()
+    return method, target, version, headers
 
 
 def _sendmsg_all(conn: socket.socket, bufs: List[bytes]) -> None:

@@ -187,3 +187,6 @@ def dechunk(fp: BufferedReader, limit: int) -> Generator[bytes, None, int]:
         if out:
             yield out[0] if len(out) == 1 else b"".join(out)
         buf = buf[pos:]
+        # Not held while the next read waits: an idle stream would keep its last read (up to
+        # READ_SIZE, once in ``data`` and once in ``out``) for as long as the server is silent.
+        del data, out, find

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import select
 import socket
 import ssl
 import threading
@@ -291,21 +292,50 @@ class _OwnedFile:
 
     A child forked mid-stream inherits the parent's half-read response; one read from it would
     steal the parent's bytes. The check costs one getpid() per read (not per event).
+
+    A read waits for the socket to be readable before it asks the buffered file for up to
+    ``READ_SIZE`` bytes, when the file's own buffer is known to be empty: ``read1(n)`` allocates
+    its n-byte result before it blocks in recv, so every open stream waiting for its next event
+    held 64 KiB, resident once the allocator had recycled memory that a burst of events touched
+    (measured with ``benchmarks/run.py --only scale``: 1,000 idle streams after a burst, ~79 KiB
+    each from this one line in tracemalloc). One poll() per read of the body, not per event.
     """
 
-    def __init__(self, fp: Any, pid: int) -> None:
+    def __init__(self, fp: Any, pid: int, sock: Any = None) -> None:
         self._fp = fp
         self._pid = pid
+        self._poll: Any = None
+        self._sock = sock
+        if sock is not None and type(sock) in (socket.socket, ssl.SSLSocket):
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                self._poll = select.poll()
+                self._poll.register(sock.fileno(), select.POLLIN | select.POLLPRI)
+        #: The buffered file holds nothing: the last read1(n) returned fewer than n bytes, which
+        #: it only does once its buffer is drained (after read() it may hold what came after).
+        self._drained = False
 
     def read1(self, size: int = -1, /) -> bytes:
         if os.getpid() != self._pid:
             raise _Inherited()
-        return bytes(self._fp.read1(size))
+        if self._drained and self._poll is not None:
+            self._wait_readable()
+        data = self._fp.read1(size)
+        self._drained = 0 < len(data) < size
+        return bytes(data)
 
     def read(self, size: int = -1, /) -> bytes:
         if os.getpid() != self._pid:
             raise _Inherited()
+        self._drained = False
         return bytes(self._fp.read(size))
+
+    def _wait_readable(self) -> None:
+        sock = self._sock
+        if isinstance(sock, ssl.SSLSocket) and sock.pending():
+            return  # decrypted bytes wait inside the TLS layer: the descriptor may stay quiet
+        timeout = sock.gettimeout()
+        if not self._poll.poll(None if timeout is None else max(0, int(timeout * 1000) + 1)):
+            raise socket.timeout("timed out")
 
 
 def _socket_file(raw: Any) -> Any:
@@ -347,7 +377,8 @@ class _RequestsResponse(Response):
         try:
             fp = _socket_file(raw)
             if fp is not None:
-                extra = yield from dechunk(_OwnedFile(fp, self._pid), self._limit)
+                sock = getattr(getattr(raw, "connection", None), "sock", None)
+                extra = yield from dechunk(_OwnedFile(fp, self._pid, sock), self._limit)
                 # Bytes after the end of the body: the connection is out of step, never reuse it.
                 self._complete = extra == 0
                 return

@@ -1,0 +1,112 @@
+"""What an open stream holds while it waits for its next event (issue 27): nothing of the reads
+before it. With 1,000 streams open in one process (``benchmarks/run.py --only scale``), each idle
+stream held its pending 64 KiB read buffer and its last read twice over after a burst. These
+tests read a burst of events over a real loopback socket, then look at what the transport and the
+SSE decoder still hold while the reader is blocked on the silent connection."""
+
+from __future__ import annotations
+
+import threading
+import time
+import tracemalloc
+from typing import Any, List
+
+import pytest
+from _wire import CHUNKED_HEAD, Conn, WireServer, chunk
+
+from agentos_sync import errors
+from agentos_sync.sse import iter_events
+from agentos_sync.transports.base import Request
+from agentos_sync.transports.requests import RequestsTransport
+
+
+def _frame(i: int) -> bytes:
+    data = (
+        '{"event":"RunContent","created_at":1,"run_id":"r","session_id":"s","content":"tok ",'
+        f'"model_provider_data":{{"id":"{"0" * 250}"}},"event_index":{i}}}'
+    )
+    return f"event: RunContent\ndata: {data}\n\n".encode()
+
+
+BURST = 200  # ~75 KiB of frames, one HTTP chunk each, written at once: more than one read
+
+
+def _bursting(conn: Conn) -> None:
+    conn.read_request()
+    conn.send(CHUNKED_HEAD + b"".join(chunk(_frame(i)) for i in range(BURST)))
+    conn.hold()
+
+
+@pytest.mark.timeout(20)
+def test_an_idle_stream_holds_none_of_its_past_reads() -> None:
+    held: List[int] = []
+    with WireServer(_bursting) as server, RequestsTransport() as transport:
+        response = transport.send(Request("GET", server.url + "/s", stream=True, timeout=(2.0, 10.0)))
+        seen = threading.Event()
+        count = [0]
+
+        def consume() -> None:
+            for ev in iter_events(response.iter_bytes()):
+                count[0] += 1
+                del ev  # the caller's own last event is the caller's business
+                if count[0] == BURST:
+                    seen.set()
+
+        tracemalloc.start()
+        try:
+            reader = threading.Thread(target=consume, daemon=True)
+            reader.start()
+            assert seen.wait(10)
+            time.sleep(0.3)  # the reader is now blocked waiting for the next byte
+            snapshot = tracemalloc.take_snapshot().filter_traces(
+                [
+                    tracemalloc.Filter(True, "*agentos_sync/transports/*"),
+                    tracemalloc.Filter(True, "*agentos_sync/sse.py"),
+                ]
+            )
+            held.append(sum(stat.size for stat in snapshot.statistics("filename")))
+        finally:
+            tracemalloc.stop()
+            response.close()
+            reader.join(5)
+    # Before: ~64 KiB for the pending read1() (allocated before it blocked in recv), plus the last
+    # read in the chunked decoder, the SSE decoder's chunk and its split frames: 150-250 KiB.
+    assert held[0] < 16 * 1024, f"an idle stream holds {held[0]} bytes of its past reads"
+
+
+@pytest.mark.timeout(20)
+def test_a_silent_stream_still_times_out_after_a_first_read() -> None:
+    def handler(conn: Conn) -> None:
+        conn.read_request()
+        conn.send(CHUNKED_HEAD + chunk(_frame(0)))
+        conn.hold()
+
+    with WireServer(handler) as server, RequestsTransport() as transport:
+        response = transport.send(Request("GET", server.url + "/s", stream=True, timeout=(2.0, 0.5)))
+        started = time.monotonic()
+        with pytest.raises(errors.APITimeoutError), response:
+            for _ in response.iter_bytes():
+                pass
+        assert time.monotonic() - started < 5
+
+
+@pytest.mark.timeout(20)
+def test_what_a_large_chunk_read_left_buffered_is_not_waited_for() -> None:
+    """A chunk larger than a read is finished with read(n), which may leave what follows it (here
+    the end of the body) in the socket file's buffer: the next read must not wait for the socket."""
+    big = b"x" * (300 * 1024)
+
+    def handler(conn: Conn) -> None:
+        conn.read_request()
+        conn.send(CHUNKED_HEAD + chunk(b"a" * 100))
+        time.sleep(0.2)  # the client's next read finds its buffer empty (a poll() before it)
+        conn.send(chunk(big) + chunk(b"tail") + b"0\r\n\r\n")
+        conn.hold()
+
+    with WireServer(handler) as server, RequestsTransport() as transport:
+        response = transport.send(Request("GET", server.url + "/s", stream=True, timeout=(2.0, 6.0)))
+        started = time.monotonic()
+        with response:
+            body: Any = b"".join(response.iter_bytes())
+        assert body == b"a" * 100 + big + b"tail"
+        assert time.monotonic() - started < 3
