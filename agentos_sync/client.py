@@ -42,6 +42,7 @@ from .a2a import A2A
 from .cursors import RunCursor
 from .models import AgentSummary, ConfigResponse, ServerInfo, TeamSummary, WorkflowSummary
 from .resources._base import CallOptions, unknown_keyword
+from .resources._run_kinds import AGENT, TEAM, WORKFLOW
 from .resources._uploads import FileInput
 from .resources.approvals import Approvals
 from .resources.components import Components
@@ -53,7 +54,7 @@ from .resources.learnings import Learnings
 from .resources.memories import Memories
 from .resources.metrics import Metrics
 from .resources.queue import Queue
-from .resources.runs import AGENT, TEAM, WORKFLOW, Runs
+from .resources.runs import Runs
 from .resources.schedules import Schedules
 from .resources.sessions import Sessions
 from .resources.traces import Traces
