@@ -9,7 +9,7 @@ from typing import List
 import pytest
 from _support import Clock
 
-from agentos_sync import AgentOSClient, Timeout, errors, events
+from agentos_sync import AgentOSClient, ReconnectPolicy, Timeout, errors, events
 from agentos_sync._http import page_text, read_error
 from agentos_sync.testing import FakeAgentOS, FakeTransport
 
@@ -239,6 +239,24 @@ def test_a_background_stream_create_lost_by_a_gateway_is_resumed_exactly(
     assert (
         len(fake.runs) == 1 and len([r for r in fake.requests if r.method == "POST" and r.url.endswith("/runs")]) == 1
     )
+
+
+def test_a_fast_policy_waits_out_the_settle_window_before_sending_a_create_again(
+    fake: FakeAgentOS, sleeps: List[float]
+) -> None:
+    # A gateway's 502 that never reached the server, under a policy whose attempts would all be
+    # spent in the 0.5 s a server may take to list a run: the stream waits the rest of that window
+    # once, looks again and sends the create once more, rather than giving up on a run that
+    # does not exist (seen on CI: 20 attempts of <= 0.1 s backoff ran out before 0.5 s).
+    fake.faults.raw(body=NGINX_502, status=502, content_type="text/html", path="/agents/assistant/runs", method="POST")
+    policy = ReconnectPolicy(max_attempts=2, initial_backoff=0.0, max_backoff=0.0, deadline=30.0)
+    with AgentOSClient("http://fake.local", transport=FakeTransport(fake), reconnect=policy) as client:
+        got = list(client.agents.stream("assistant", "hi", background=True))
+    idx = [e.event_index for e in got]
+    assert idx == list(range(len(idx))) and isinstance(got[-1], events.RunCompletedEvent)
+    posts = [r for r in fake.requests if r.method == "POST" and r.url.endswith("/runs")]
+    assert len(posts) == 2 and len(fake.runs) == 1
+    assert any(0 < s <= 0.5 for s in sleeps), sleeps
 
 
 def test_a_foreground_stream_create_lost_by_a_gateway_names_its_run(client: AgentOSClient, fake: FakeAgentOS) -> None:

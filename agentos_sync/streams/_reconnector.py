@@ -20,7 +20,7 @@ import threading
 import time
 from typing import Any, Callable, Dict, Iterator, List, Optional, Protocol, Tuple
 
-from .. import _waits, errors
+from .. import _waits, errors, retry
 from .._lost import CREATE_SETTLE_S, fetch_hint
 from ..cursors import RunCursor
 from ..events import CatchUpEvent, ReplayEvent, RunEvent, StreamMetaEvent, SubscribedEvent
@@ -274,11 +274,18 @@ class Reconnector:
         position = self.position
         assert position.session_id is not None, "creates always send a session_id"
         run_id = self.source.locate(position.session_id)
+        if run_id is None:
+            outage.not_located += 1
+            settle = outage.started + CREATE_SETTLE_S - time.monotonic()
+            if outage.not_located >= 2 and settle > 0:
+                # A fast policy can spend all its attempts inside the settle window: wait the rest
+                # of it here, once, so "never made" is the rule's verdict, not the retries' speed.
+                self._wait(settle)
+                run_id = self.source.locate(position.session_id)
         if run_id is not None:
             position.run_id = run_id
             return self.source.resume(run_id, position.session_id, None, fresh=outage.stale)
-        outage.not_located += 1
-        if outage.not_located < 2 or time.monotonic() - outage.started < CREATE_SETTLE_S:
+        if outage.not_located < 2:
             raise RunNotLocated(f"no run in session {position.session_id} yet")
         # Absent from two listings, the last one CREATE_SETTLE_S after the cut: the server never
         # made the run. (A server still inside the create handler lists it moments later: 1 of
@@ -286,6 +293,17 @@ class Reconnector:
         # carries the same Idempotency-Key and run_id: a durable-queue server re-attaches it.
         logger.warning("create in session %s never reached the server; sending it again", position.session_id)
         return self.source.recreate()
+
+    def _wait(self, seconds: float) -> None:
+        """Sleep within the stream's deadline; a stream closed meanwhile stops here."""
+        deadline_at = self.connection.deadline_at
+        if deadline_at is not None:
+            seconds = min(seconds, deadline_at - time.monotonic())
+        if seconds > 0:
+            retry._sleep(seconds)
+        if self.connection.closed:
+            raise Closed()
+        self.connection.check_deadline()
 
     def cursor(self) -> RunCursor:
         """Where another process resumes this stream from (``RunStream.cursor``)."""
