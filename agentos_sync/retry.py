@@ -11,9 +11,10 @@ answer (sleeping first would only delay the news).
 from __future__ import annotations
 
 import math
+import threading
 import time
-from dataclasses import dataclass
-from typing import Any, Callable, Optional, TypeVar
+from dataclasses import dataclass, fields
+from typing import Any, Callable, Dict, Optional, TypeVar
 
 import tenacity
 
@@ -63,6 +64,13 @@ class ReconnectPolicy:
     ``deadline`` seconds have passed since the cut. Then the stream raises
     `ReconnectExhaustedError`. A delivered event resets the budget.
 
+    The streams of one client (of one policy object: clients given the same policy share it)
+    also share a pace: at most ``resume_burst`` resume requests at once, then
+    ``max_resume_rate`` per second, so that a thousand streams cut by one server restart reach
+    it spread out (at most ``resume_burst + max_resume_rate * t`` in any ``t`` seconds) rather
+    than in the few milliseconds their backoffs would allow. A stream waiting its turn waits
+    within its deadline; ``max_resume_rate=None`` turns the pace off.
+
     Example:
         ```python
         client = AgentOSClient(url, reconnect=ReconnectPolicy(max_attempts=20, deadline=600))
@@ -79,6 +87,10 @@ class ReconnectPolicy:
     #: answers: a worker busy with the first is not the one that accepts the second (measured on
     #: ``uvicorn --workers 2``: docs/deployments.md). 1 turns hedging off.
     hedge: int = 2
+    #: Resume requests per second, over every stream of this policy (None: no limit).
+    max_resume_rate: Optional[float] = 500.0
+    #: Resume requests sent at once before the rate applies.
+    resume_burst: int = 50
 
     def __post_init__(self) -> None:
         if isinstance(self.max_attempts, bool) or not isinstance(self.max_attempts, int):
@@ -92,6 +104,38 @@ class ReconnectPolicy:
             raise TypeError(f"ReconnectPolicy.deadline must be a number, got {self.deadline!r}")
         if not math.isfinite(self.deadline) or self.deadline < 0:
             raise ValueError(f"ReconnectPolicy.deadline must be a finite number >= 0, got {self.deadline!r}")
+        rate, burst = self.max_resume_rate, self.resume_burst
+        if rate is not None and (
+            isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 < rate < float("inf")
+        ):
+            raise ValueError(f"ReconnectPolicy.max_resume_rate must be a finite number > 0 or None, got {rate!r}")
+        if isinstance(burst, bool) or not isinstance(burst, int) or burst < 1:
+            raise ValueError(f"ReconnectPolicy.resume_burst must be an int >= 1, got {burst!r}")
+        # Not a field: equal policies are equal whatever their streams have sent.
+        object.__setattr__(self, "_pace", None if rate is None else _Pace(rate, burst))
+
+    def __getstate__(self) -> Dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+        self.__post_init__()  # a copy (or an unpickled policy) paces its own streams
+
+    def admit(self, requests: int = 1, deadline_at: Optional[float] = None) -> None:
+        """Wait until this policy's pace lets ``requests`` more resume requests go (see the class
+        docstring); returns at once without a pace. The wait ends at ``deadline_at`` (a
+        ``time.monotonic()`` instant) at the latest; the caller checks its deadline after.
+
+        Example:
+            ```python
+            policy = ReconnectPolicy(max_resume_rate=100, resume_burst=10)
+            policy.admit()   # the first ten return at once, then one every 10 ms
+            ```
+        """
+        pace: Optional[_Pace] = getattr(self, "_pace", None)
+        if pace is not None and requests > 0:
+            pace.wait(requests, deadline_at)
 
     @classmethod
     def disabled(cls) -> ReconnectPolicy:
@@ -147,6 +191,53 @@ class ReconnectPolicy:
             error = last.exception()
             assert error is not None  # tenacity only gives up on failures
             raise ReconnectGaveUp(error, last.attempt_number - 1) from error
+
+
+class _Pace:
+    """The pace of `ReconnectPolicy`: at most ``burst + rate * t`` resumes in any ``t`` seconds,
+    counted when each is let go. A generic cell rate algorithm (GCRA, the token bucket told in
+    times) run twice: waiters first book a turn in arrival order and sleep until it, so a herd
+    sleeps once each with no polling; then each is let go only if the bound still holds at the
+    moment it wakes. The second check is what keeps the bound when the process is too busy to
+    wake threads on time: late sleepers would otherwise all go at once (measured: 127 resumes in
+    100 ms against a booked 100 with 1,000 streams on 2 cores). Written here because tenacity
+    paces one loop, not many threads."""
+
+    __slots__ = ("_booked", "_interval", "_lock", "_sent", "_tolerance")
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self._interval = 1.0 / rate
+        self._tolerance = (burst - 1) * self._interval
+        # Theoretical arrival times; from minus infinity, a full burst is there at once.
+        self._booked = self._sent = float("-inf")
+        self._lock = threading.Lock()
+
+    def wait(self, requests: int, deadline_at: Optional[float]) -> None:
+        """Return when ``requests`` more may go (they are then counted), or at ``deadline_at`` (a
+        ``time.monotonic()`` instant) at the latest."""
+        # GCRA: n requests conform when due + (n - 1) x interval - tolerance <= now, and then push
+        # the theoretical arrival time to due + n x interval. More than a burst counts as a burst.
+        cost = min(requests, round(self._tolerance / self._interval) + 1) * self._interval
+        with self._lock:
+            now = _now()
+            due = max(self._booked, now)
+            self._booked = due + cost
+            delay = due + cost - self._interval - self._tolerance - now
+        while True:
+            if delay > 0:
+                if deadline_at is not None:
+                    left = deadline_at - _now()
+                    if left <= 0:
+                        return
+                    delay = min(delay, left)
+                _sleep(delay)
+            with self._lock:
+                now = _now()
+                due = max(self._sent, now)
+                delay = due + cost - self._interval - self._tolerance - now
+                if delay <= 0:
+                    self._sent = due + cost
+                    return
 
 
 class ReconnectGaveUp(Exception):

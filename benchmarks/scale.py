@@ -741,6 +741,8 @@ def mode_herd(args: argparse.Namespace) -> Dict[str, Any]:
             "max_backoff": policy.max_backoff,
             "max_attempts": policy.max_attempts,
             "hedge": policy.hedge,
+            "max_resume_rate": getattr(policy, "max_resume_rate", None),
+            "resume_burst": getattr(policy, "resume_burst", None),
         }
     clients.close()
     return res

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 import gc
+import pickle
 import threading
 import warnings
 from typing import Any, List
 
 import pytest
+from _support import Clock
 
 from agentos_sync import AgentOSClient, ReconnectPolicy, errors, events
 from agentos_sync.testing import FakeAgentOS, FakeTransport
@@ -879,6 +882,87 @@ def test_reconnect_policy_hands_out_attempts_waits_and_exhaustion() -> None:
 def test_reconnect_policy_rejects_a_bad_hedge(hedge: Any) -> None:
     with pytest.raises(ValueError, match="hedge"):
         ReconnectPolicy(hedge=hedge)
+
+
+# -- issue 27: the client's streams share a resume pace ---------------------------------------------
+
+
+def test_the_pace_lets_a_burst_through_then_schedules_the_rest(clock: Clock) -> None:
+    # One resume per 100 s after a burst of 2, on the test's clock (a sleep advances it).
+    policy = ReconnectPolicy(max_resume_rate=0.01, resume_burst=2)
+    for _ in range(2):
+        policy.admit()
+    assert clock.sleeps == []
+    policy.admit()
+    policy.admit(2)  # a hedged resume takes a turn per request
+    assert [round(s) for s in clock.sleeps] == [100, 200]
+    policy.admit(deadline_at=clock.now + 5.0)  # never waits past the caller's deadline
+    assert [round(s) for s in clock.sleeps[2:]] == [5]
+    ReconnectPolicy(max_resume_rate=None).admit(1000)
+    assert len(clock.sleeps) == 3
+
+
+def test_the_pace_holds_when_waiters_wake_late(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A busy process wakes its sleepers late, several at once: each is let go only if the bound
+    # still holds when it wakes, so the late pair goes one turn apart, not together.
+    now = [0.0]
+    lock = threading.Lock()
+    slept: List[float] = []
+    both_asleep = threading.Barrier(2)
+
+    def sleep(seconds: float) -> None:
+        with lock:
+            slept.append(seconds)
+            first_two = len(slept) <= 2
+        if first_two:
+            both_asleep.wait(timeout=10)
+            with lock:
+                now[0] = max(now[0], 100.0)  # both wake at 100 s, long after their turns
+        else:
+            with lock:
+                now[0] += seconds
+
+    monkeypatch.setattr("agentos_sync.retry._now", lambda: now[0])
+    monkeypatch.setattr("agentos_sync.retry._sleep", sleep)
+    policy = ReconnectPolicy(max_resume_rate=1.0, resume_burst=1)
+    policy.admit()  # the burst
+    waiters = [threading.Thread(target=policy.admit) for _ in range(2)]
+    for waiter in waiters:
+        waiter.start()
+    for waiter in waiters:
+        waiter.join(timeout=10)
+    assert sorted(slept) == [1.0, 1.0, 2.0], slept  # the turns booked (1, 2), then one held back 1 s
+
+
+def test_a_herd_of_streams_in_one_client_resumes_at_the_pace(long_fake: FakeAgentOS, clock: Clock) -> None:
+    policy = ReconnectPolicy(initial_backoff=0.0, max_backoff=0.0, max_resume_rate=0.01, resume_burst=2)
+    # Six open streams, each create's connection cut after its first event: six resumes at once.
+    long_fake.faults.cut(after_events=1, times=6, path="/agents/assistant/runs", method="POST")
+    with AgentOSClient("http://fake.local", transport=FakeTransport(long_fake), reconnect=policy) as client:
+        streams = [client.agents.stream("assistant", "go", background=True) for _ in range(6)]
+        got = [list(stream) for stream in streams]
+    for evs in got:
+        assert_exactly_once(evs)
+    # Two resumes went at once, the other four waited their turns, one per 100 s (the test's
+    # clock; the zero backoffs are recorded as 0).
+    assert [round(s) for s in clock.sleeps if s > 0] == [100, 100, 100, 100]
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"max_resume_rate": 0}, {"max_resume_rate": float("inf")}, {"max_resume_rate": "5"}, {"resume_burst": 0}]
+)
+def test_reconnect_policy_rejects_a_bad_pace(kwargs: Any) -> None:
+    with pytest.raises(ValueError, match="resume"):
+        ReconnectPolicy(**kwargs)
+
+
+def test_a_policy_copy_or_unpickled_policy_is_equal_and_paces_on_its_own(clock: Clock) -> None:
+    policy = ReconnectPolicy(max_resume_rate=0.01, resume_burst=1)
+    policy.admit()
+    for other in (pickle.loads(pickle.dumps(policy)), copy.copy(policy), copy.deepcopy(policy)):
+        assert other == policy and hash(other) == hash(policy)
+        other.admit()  # its own bucket: the burst is there again
+    assert clock.sleeps == []
 
 
 # -- issue 25: a stream left open outside `with` -----------------------------------------------------

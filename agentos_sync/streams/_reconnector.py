@@ -181,15 +181,18 @@ class Reconnector:
             raise
 
     def _resume_once(self, outage: _Outage) -> Tuple[List[RunEvent], Iterator[RunEvent]]:
-        position, connection = self.position, self.connection
+        position, connection, policy = self.position, self.connection, self.policy
+        hedged = position.run_id is not None and outage.stale and policy.hedge > 1
+        # The client's pace (ReconnectPolicy.max_resume_rate): a herd of streams goes out spread.
+        policy.admit(policy.hedge if hedged else 1, connection.deadline_at)
         if connection.closed:
             raise Closed()  # close() during the backoff: no new connection after it
         connection.check_deadline()
         if position.run_id is None:
             response = self._open_unlocated(outage)
             frames: Optional[Iterator[RunEvent]] = None
-        elif outage.stale and self.policy.hedge > 1:
-            response, frames = self._hedged_resume(position.run_id)
+        elif hedged:
+            response, frames = self._hedged_resume(position.run_id or "")
         else:
             response = self.source.resume(position.run_id, position.session_id, position.last_event_index)
             frames = None
