@@ -162,12 +162,14 @@ class _Conn:
                         nxt = min(limits) if limits else None
                     n = len(data) if nxt is None else min(len(data), nxt - pos)
                     if n > 0:
-                        self.client.sendall(data[:n])
-                        data = data[n:]
+                        # Counted before it is sent: once the client has the answer it may send
+                        # its next request at once, which _pump_up must see as a new exchange.
                         with self._lock:
                             self.down_bytes += n
                             if self.exchange is not None:
                                 self.exchange["bytes"] = self.down_bytes
+                        self.client.sendall(data[:n])
+                        data = data[n:]
                         self.proxy._add_bytes(n)
                     with self._lock:
                         pos = self.down_bytes
