@@ -6,6 +6,7 @@ SSE decoder still hold while the reader is blocked on the silent connection."""
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 import tracemalloc
@@ -110,3 +111,21 @@ def test_what_a_large_chunk_read_left_buffered_is_not_waited_for() -> None:
             body: Any = b"".join(response.iter_bytes())
         assert body == b"a" * 100 + big + b"tail"
         assert time.monotonic() - started < 3
+
+
+def test_the_stream_drops_its_last_read_before_it_waits_for_the_next() -> None:
+    # While the transport waits for the next read, the stream's byte counter must not hold the
+    # previous one (~15 KiB per idle stream at 1,000 streams after a burst).
+    from agentos_sync.streams._connection import _counted
+
+    held: List[bool] = []
+
+    class Body:
+        def iter_bytes(self) -> Any:
+            yield b"x" * 65536
+            held.append("chunk" in sys._getframe(1).f_locals)  # the frame that asked for this read
+            yield b"y"
+
+    total = [0]
+    assert [len(c) for c in _counted(Body(), total)] == [65536, 1]  # type: ignore[arg-type]
+    assert held == [False] and total == [65537]
