@@ -284,7 +284,8 @@ class RequestsTransport(Transport):
         if self._cert is not None:
             kwargs["cert"] = self._cert
         if self._proxies is not None:
-            kwargs["proxies"] = self._proxies
+            # A copy: requests adds the environment's proxies to the dict it is given (setdefault).
+            kwargs["proxies"] = dict(self._proxies)
         if request.files:
             # Streamed: a file is read while the body goes out, never held whole in memory.
             body = MultipartBody(request.form or {}, request.files)
