@@ -63,16 +63,23 @@ def test_an_environment_proxy_carries_the_request(monkeypatch: pytest.MonkeyPatc
     assert request_lines(proxy) == [f"GET {ELSEWHERE}/agents HTTP/1.1"]
 
 
+@pytest.mark.parametrize(
+    "given", [None, {"https": "http://127.0.0.1:9"}], ids=["without proxies=", "with proxies= for https"]
+)
 def test_a_no_proxy_host_is_reached_directly(
-    monkeypatch: pytest.MonkeyPatch, proxy: WireServer, server: WireServer
+    monkeypatch: pytest.MonkeyPatch, proxy: WireServer, server: WireServer, given: Optional[Dict[str, str]]
 ) -> None:
+    # After a request that took the environment's proxy. requests adds the environment's proxies
+    # to the proxies= dict it is given: were it the transport's own, HTTP_PROXY would stick in it,
+    # NO_PROXY would no longer exempt a host, and proxy_for would blame proxies= for it.
     monkeypatch.setenv("HTTP_PROXY", proxy.url)
     monkeypatch.setenv("NO_PROXY", "localhost,127.0.0.1")
-    with RequestsTransport() as transport:
+    with RequestsTransport(proxies=given) as transport:
+        assert get(transport, f"{ELSEWHERE}/agents") == 200
         assert get(transport, f"{server.url}/agents") == 200
         assert transport.proxy_for(f"{server.url}/agents") is None
+    assert request_lines(proxy) == [f"GET {ELSEWHERE}/agents HTTP/1.1"]
     assert request_lines(server) == ["GET /agents HTTP/1.1"]
-    assert proxy.requests == []
 
 
 def test_proxies_given_to_the_transport_win_over_the_environment(
@@ -82,22 +89,6 @@ def test_proxies_given_to_the_transport_win_over_the_environment(
     with RequestsTransport(proxies={"http": proxy.url}) as transport:
         assert get(transport, f"{ELSEWHERE}/agents") == 200
     assert request_lines(proxy) == [f"GET {ELSEWHERE}/agents HTTP/1.1"]
-
-
-def test_the_environment_does_not_leak_into_the_proxies_given(
-    monkeypatch: pytest.MonkeyPatch, proxy: WireServer, server: WireServer
-) -> None:
-    # requests adds the environment's proxies to the dict it is given: were it the transport's own,
-    # HTTP_PROXY would stick after the first request, NO_PROXY would no longer exempt a host, and
-    # proxy_for would blame proxies= for it.
-    monkeypatch.setenv("HTTP_PROXY", proxy.url)
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
-    with RequestsTransport(proxies={"https": "http://127.0.0.1:9"}) as transport:
-        assert get(transport, f"{ELSEWHERE}/agents") == 200
-        assert get(transport, f"{server.url}/agents") == 200
-        assert transport.proxy_for(f"{server.url}/agents") is None
-    assert request_lines(proxy) == [f"GET {ELSEWHERE}/agents HTTP/1.1"]
-    assert request_lines(server) == ["GET /agents HTTP/1.1"]
 
 
 # -- read once per host --------------------------------------------------------------------------
