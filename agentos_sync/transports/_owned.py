@@ -1,0 +1,94 @@
+"""Reading a response's socket below urllib3: only by the process that opened it, and without a
+read buffer held while the stream waits.
+
+Apart from the transport because these are the pieces that handle the socket file directly, for
+two reasons the response itself need not know: a forked child must neither read nor shut down
+the connection its parent still reads, and an idle stream must not pin 64 KiB. The response in
+`.requests` asks for the file, wraps it and reads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import socket
+import ssl
+from typing import Any
+
+import requests
+
+
+class _Inherited(Exception):
+    """A forked child tried to read a response its parent opened (and is still reading)."""
+
+
+class _OwnedFile:
+    """The socket file of a response, readable only by the process that opened it.
+
+    A child forked mid-stream inherits the parent's half-read response; one read from it would
+    steal the parent's bytes. The check costs one getpid() per read (not per event).
+
+    A read waits for the socket to be readable before it asks the buffered file for up to
+    ``READ_SIZE`` bytes, when the file's own buffer is known to be empty: ``read1(n)`` allocates
+    its n-byte result before it blocks in recv, so every open stream waiting for its next event
+    held 64 KiB, resident once the allocator had recycled memory that a burst of events touched
+    (measured with ``benchmarks/run.py --only scale``: 1,000 idle streams after a burst, ~79 KiB
+    each from this one line in tracemalloc). One poll() per read of the body, not per event.
+    """
+
+    def __init__(self, fp: Any, pid: int, sock: Any = None) -> None:
+        self._fp = fp
+        self._pid = pid
+        self._poll: Any = None
+        self._sock = sock
+        if sock is not None and type(sock) in (socket.socket, ssl.SSLSocket):
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                self._poll = select.poll()
+                self._poll.register(sock.fileno(), select.POLLIN | select.POLLPRI)
+        #: The buffered file holds nothing: the last read1(n) returned fewer than n bytes, which
+        #: it only does once its buffer is drained (after read() it may hold what came after).
+        self._drained = False
+
+    def read1(self, size: int = -1, /) -> bytes:
+        if os.getpid() != self._pid:
+            raise _Inherited()
+        if self._drained and self._poll is not None:
+            self._wait_readable()
+        data = self._fp.read1(size)
+        self._drained = 0 < len(data) < size
+        return bytes(data)
+
+    def read(self, size: int = -1, /) -> bytes:
+        if os.getpid() != self._pid:
+            raise _Inherited()
+        self._drained = False
+        return bytes(self._fp.read(size))
+
+    def _wait_readable(self) -> None:
+        sock = self._sock
+        if isinstance(sock, ssl.SSLSocket) and sock.pending():
+            return  # decrypted bytes wait inside the TLS layer: the descriptor may stay quiet
+        timeout = sock.gettimeout()
+        if not self._poll.poll(None if timeout is None else max(0, int(timeout * 1000) + 1)):
+            raise socket.timeout("timed out")
+
+
+def _socket_file(raw: Any) -> Any:
+    """The buffered socket file under urllib3's response (http.client's ``fp``, reached through
+    urllib3's private ``_fp``), when the body is chunked and not content-encoded. None otherwise:
+    urllib3 then reads the body itself."""
+    encoding = str(raw.headers.get("content-encoding", "identity")).lower()
+    if not raw.chunked or encoding not in ("", "identity"):
+        return None
+    fp = getattr(getattr(raw, "_fp", None), "fp", None)
+    return fp if fp is not None and hasattr(fp, "read1") else None
+
+
+def _close_fd_only(response: requests.Response) -> None:
+    """Close this process's descriptor of a response's socket, sending nothing on it."""
+    conn = getattr(response.raw, "_connection", None)
+    sock = getattr(conn, "sock", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.close()  # close(), unlike shutdown(), leaves the other process's copy open
