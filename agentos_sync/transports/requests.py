@@ -124,17 +124,19 @@ class _RequestsResponse(Response):
             self._response = None
             return
         raw = response.raw
-        if not self._complete and not self._closed:
+        with self._lock:
+            if self._closed:
+                return
+            # Marked before the shutdown below wakes the reader: a reader that wakes must find
+            # the response closed and end quietly, not report the cut as a broken connection.
+            self._closed = True
+        if not self._complete:
             # Wake a reader blocked in recv on another thread (a cancelled stream): without this,
             # close() waits for the server's next byte, up to the read timeout on a silent run.
             sock = getattr(getattr(raw, "connection", None), "sock", None)
             if sock is not None:
                 with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
-        with self._lock:
-            if self._closed:
-                return
-            self._closed = True
         if self._complete and raw is not None:
             # The body was read to its end outside urllib3's reader, so urllib3 does not know it
             # ended: close http.client's side and hand the connection back to the pool (what
