@@ -136,3 +136,14 @@ def test_the_stream_drops_its_last_read_before_it_waits_for_the_next() -> None:
     total = [0]
     assert [len(c) for c in _counted(Body(), total)] == [65536, 1]  # type: ignore[arg-type]
     assert held == [False] and total == [65537]
+
+
+@pytest.mark.parametrize(("open_bodies", "size"), [(1, 65536), (64, 65536), (128, 32768), (256, 16384), (1000, 16384)])
+def test_reads_shrink_when_many_bodies_are_open(monkeypatch: pytest.MonkeyPatch, open_bodies: int, size: int) -> None:
+    # One stream reads 64 KiB at a time (its throughput); a thousand share 64 x 64 KiB, down to
+    # 16 KiB each (what a burst over all of them leaves in the heap).
+    from agentos_sync.transports import _owned
+
+    monkeypatch.setattr(_owned, "_OPEN", [object()] * open_bodies)
+    assert _owned._read_size(65536) == size
+    assert _owned._read_size(4096) == 4096
