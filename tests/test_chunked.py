@@ -13,7 +13,7 @@ The real-socket cases (a size of ``-6``, a 2 GiB size, a size line that never en
 from __future__ import annotations
 
 import os
-from typing import Iterable, List, Optional, Sequence, Tuple
+from typing import Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import h11
 import pytest
@@ -69,21 +69,34 @@ def ours(pieces: Sequence[bytes], limit: int = LIMIT) -> Optional[bytes]:
     return out
 
 
-def reference(pieces: Sequence[bytes]) -> Optional[bytes]:
-    """h11's reading of the same body after a chunked response head, then end of input."""
+def _h11_reading() -> h11.Connection:
+    """An h11 client that sent a request and read the head of a chunked response."""
     conn = h11.Connection(h11.CLIENT)
     conn.send(h11.Request(method="GET", target="/", headers=[("Host", "x")]))
     conn.send(h11.EndOfMessage())
+    conn.receive_data(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n")
+    assert isinstance(conn.next_event(), h11.Response)
+    return conn
+
+
+def _h11_events(conn: h11.Connection) -> Iterator[object]:
+    """The events h11 makes of what it was fed so far (its error raised as it finds it)."""
+    while True:
+        event = conn.next_event()
+        if event is h11.NEED_DATA or event is h11.PAUSED:
+            return
+        yield event
+
+
+def reference(pieces: Sequence[bytes]) -> Optional[bytes]:
+    """h11's reading of the same body after a chunked response head, then end of input."""
+    conn = _h11_reading()
     out = b""
     try:
-        head = b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n"
         # An empty piece is how h11 is told the input ended: only the last one is.
-        for piece in [head, *(p for p in pieces if p), b""]:
+        for piece in [*(p for p in pieces if p), b""]:
             conn.receive_data(piece)
-            while True:
-                event = conn.next_event()
-                if event is h11.NEED_DATA or event is h11.PAUSED:
-                    break
+            for event in _h11_events(conn):
                 if isinstance(event, h11.Data):
                     out += event.data
                 elif isinstance(event, h11.EndOfMessage):
@@ -167,8 +180,9 @@ def splits(draw: st.DrawFn, body: bytes) -> List[bytes]:
 
 
 @st.composite
-def case(draw: st.DrawFn) -> Tuple[bytes, List[bytes]]:
-    body = draw(chunked_body())
+def case(draw: st.DrawFn, bodies: Optional[st.SearchStrategy[bytes]] = None) -> Tuple[bytes, List[bytes]]:
+    """A body (``chunked_body()`` by default), broken at times, and the reads it arrives in."""
+    body = draw(bodies if bodies is not None else chunked_body())
     if draw(st.booleans()):
         body = draw(mutated(body))
     return body, draw(splits(body))
@@ -204,11 +218,7 @@ def reference_until_error(body: bytes) -> Tuple[bytes, str]:
     """h11's reading of ``body`` fed a byte at a time: the content of the chunks it took whole
     (their CRLF included) before it ended, and how it ended. A byte at a time, so that the end of
     each chunk's CRLF is seen: h11 passes a chunk's content on before it reads the CRLF after it."""
-    conn = h11.Connection(h11.CLIENT)
-    conn.send(h11.Request(method="GET", target="/", headers=[("Host", "x")]))
-    conn.send(h11.EndOfMessage())
-    conn.receive_data(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n")
-    assert isinstance(conn.next_event(), h11.Response)
+    conn = _h11_reading()
     whole = b""  # chunks whose CRLF went through
     pending = b""  # the chunk being read, or the one whose CRLF is being read
     crlf_left = -1  # bytes of the pending chunk's CRLF still to go through (-1: its content is not whole yet)
@@ -217,10 +227,7 @@ def reference_until_error(body: bytes) -> Tuple[bytes, str]:
         if crlf_left > 0 and i < len(body):
             crlf_left -= 1  # h11 checks a CRLF's bytes as they come: it raises below if this one is wrong
         try:
-            while True:
-                event = conn.next_event()
-                if event is h11.NEED_DATA or event is h11.PAUSED:
-                    break
+            for event in _h11_events(conn):
                 if isinstance(event, h11.Data):
                     pending += event.data
                     if event.chunk_end:
@@ -265,16 +272,8 @@ def runs_body(draw: st.DrawFn) -> bytes:
     return b"".join(parts)
 
 
-@st.composite
-def runs_case(draw: st.DrawFn) -> Tuple[bytes, List[bytes]]:
-    body = draw(runs_body())
-    if draw(st.booleans()):
-        body = draw(mutated(body))
-    return body, draw(splits(body))
-
-
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.one_of(case(), runs_case()))
+@given(st.one_of(case(), case(runs_body())))
 def test_whole_chunks_before_an_error_are_passed_on_like_h11(drawn: Tuple[bytes, List[bytes]]) -> None:
     """The content of every chunk taken whole before the fault, and the same kind of end (a body,
     a malformed body, or a cut), whatever the reads and whether the fast path for runs of one
