@@ -7,7 +7,7 @@ malformed body, a cut), on bodies that also hold runs of chunks of one size (the
 path for them) with one framing byte broken at times. CI runs ``FUZZ_EXAMPLES`` examples
 (default 300); the local campaign is ``FUZZ_EXAMPLES=20000 python -m pytest tests/test_chunked.py``.
 The real-socket cases (a size of ``-6``, a 2 GiB size, a size line that never ends) are in
-``tests/test_transport_requests.py``.
+``tests/test_transport_requests.py``; the last test here streams the events before a malformed chunk.
 """
 
 from __future__ import annotations
@@ -17,9 +17,11 @@ from typing import Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import h11
 import pytest
+from _wire import CHUNKED_HEAD, Conn, WireServer, chunk
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from agentos_sync import AgentOSClient, ReconnectPolicy, errors
 from agentos_sync.transports._chunked import (
     MAX_LINE,
     MAX_TRAILERS,
@@ -389,3 +391,25 @@ def test_a_large_chunk_is_read_in_one_call_after_the_size_check() -> None:
     payload = b"y" * (300 * 1024)
     body = b"%x\r\n" % len(payload) + payload + b"\r\n0\r\n\r\n"
     assert ours([body[:100], body[100:]]) == payload
+
+
+@pytest.mark.timeout(20)
+def test_a_stream_delivers_the_events_before_a_malformed_chunk() -> None:
+    """Over a socket: two good chunks and a malformed one arrive in one read; the events of the
+    good ones are delivered, then the stream fails with a ProtocolError (not a cut: no resume)."""
+    frame = b'event: RunStarted\ndata: {"event": "RunStarted", "run_id": "r", "event_index": 0}\n\n'
+    content = b'event: RunContent\ndata: {"event": "RunContent", "run_id": "r", "event_index": 1}\n\n'
+
+    def handler(conn: Conn) -> None:
+        while conn.read_request():
+            conn.send(CHUNKED_HEAD + chunk(frame) + chunk(content) + b"-6\r\nabcdef\r\n")
+
+    got: List[str] = []
+    with WireServer(handler) as server:
+        client = AgentOSClient(server.url, timeout=(2.0, 2.0), reconnect=ReconnectPolicy(initial_backoff=0.0))
+        with pytest.raises(errors.ProtocolError, match="malformed chunked body"):
+            for ev in client.run_agent_stream("a", "x", background=True):
+                got.append(ev.event)
+        client.close()
+    assert got == ["RunStarted", "RunContent"]
+    assert len(server.requests) == 1
