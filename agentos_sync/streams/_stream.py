@@ -265,10 +265,13 @@ class RunStream:
                             continue
                         if connection.closed:
                             return  # close() from another thread: nothing is delivered after it
-                        index = ev.event_index
-                        if fast and index is not None and index > last and (name := ev.event) not in terminal:
-                            if name == content_event and ev.run_id == run_id:
-                                content = ev.content
+                        # The fields read from the model's __dict__ (every declared field is there,
+                        # set by its validator): ~0.05 us an event less than four attribute reads.
+                        fields = ev.__dict__
+                        index = fields["event_index"]
+                        if fast and index is not None and index > last and (name := fields["event"]) not in terminal:
+                            if name == content_event and fields["run_id"] == run_id:
+                                content = fields["content"]
                                 if isinstance(content, str):
                                     chars += len(content)
                             position.last_event_index = last = index

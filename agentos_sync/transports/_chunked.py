@@ -22,7 +22,8 @@ caller's ``limit``.
 from __future__ import annotations
 
 import re
-from typing import Dict, Generator, List, Protocol
+import struct
+from typing import Callable, Dict, Generator, List, Optional, Protocol, Tuple
 
 __all__ = ["MAX_LINE", "MAX_TRAILERS", "MalformedChunk", "TruncatedChunk", "dechunk"]
 
@@ -76,6 +77,18 @@ def _capped(size: int, limit: int) -> int:
     return size
 
 
+def _not_crlf(footer: bytes) -> MalformedChunk:
+    return MalformedChunk(f"a chunk is followed by {footer!r}, not CRLF")
+
+
+def _cut_inside(footer: bytes) -> Exception:
+    """The input ended inside a chunk or the CRLF after it: a cut, unless a byte of that CRLF
+    already differs (a malformed body, as h11 sees it too)."""
+    if b"\r\n".startswith(footer):
+        return TruncatedChunk("the connection closed inside a chunk")
+    return _not_crlf(footer)
+
+
 def _check_trailers(section: bytes) -> None:
     """Validate a trailer section (its final empty line included) the way h11 does: LF or CRLF
     line ends, obsolete line folding joined, every line a field line."""
@@ -118,28 +131,115 @@ def _read_trailers(fp: BufferedReader, buf: bytes, start: int) -> int:
         start = 0
 
 
+def _run_of_chunks(buf: bytes, pos: int, seen: Dict[bytes, int], out: List[bytes]) -> int:
+    """Where the run of whole chunks with one and the same size line from ``buf[pos:]`` on ends
+    (``pos``: no run of two), their contents appended to ``out``: the per-chunk loop's work done
+    at C speed.
+
+    uvicorn writes each SSE frame as its own chunk, and frames of one size (a benchmark's, a
+    tool's fixed-width records) repeat one size line: chunk i of the run is then at ``pos + i *
+    stride``. The bytes every chunk must have (its size line and CRLF, the CRLF after its content)
+    are checked a column at a time, by an extended slice across the run (a C call a column, not
+    Python steps a chunk), and the contents are cut out by `struct` unpacks. Exact: a chunk counts
+    only if every byte the per-chunk loop would check is in place, and the first one that differs
+    ends the run (the loop takes over there and reports the error, if it is one). Decoding costs
+    0.10 us a chunk when all are of one size, 0.14 on the benchmark's frames (one in ~59 is a byte
+    longer), against 0.43 chunk by chunk (measured 2026-12-06, 100k chunks of ~390 bytes).
+    """
+    nl = buf.find(b"\r\n", pos, pos + 22)  # a line in ``seen`` has at most 20 digits
+    if nl <= pos:
+        return pos
+    line = buf[pos:nl]
+    size = seen.get(line)
+    if size is None:
+        return pos
+    head = nl + 2 - pos
+    stride = head + size + 2
+    whole = (len(buf) - pos) // stride  # whole chunks, if all were of this size
+    if whole < 2 or not buf.startswith(line, pos + stride):
+        return pos
+    columns = _COLUMNS.get(line)
+    if columns is None:
+        columns = _columns(line, size)
+    stop = pos + whole * stride
+    for offset, byte in columns:
+        # The column's bytes from the first that is not ``byte`` on: the chunks not in place.
+        rest = len(buf[pos + offset : stop : stride].lstrip(byte))
+        if rest:
+            whole -= rest
+            if whole < 2:
+                return pos
+            stop = pos + whole * stride
+    # Cut out by unpackers of at most 32 chunks: a run's length varies from read to read, and an
+    # unpacker per length would be built (~3 us) far more often than used.
+    while whole:
+        count = whole if whole < 32 else 32
+        unpack = _UNPACKERS.get((head, size, count))
+        if unpack is None:
+            unpack = _unpacker(head, size, count)
+        out.extend(unpack(buf, pos))
+        pos += count * stride
+        whole -= count
+    return stop
+
+
+def _unpacker(head: int, size: int, count: int) -> Callable[[bytes, int], Tuple[bytes, ...]]:
+    """What cuts the contents of ``count`` chunks of one size out of a buffer: an unpack at an
+    offset, the size lines and CRLFs skipped."""
+    unpack = struct.Struct(f"{head}x{size}s2x" * count).unpack_from
+    if len(_UNPACKERS) >= 256:  # bounded: sizes come from the server
+        _UNPACKERS.clear()
+    _UNPACKERS[(head, size, count)] = unpack
+    return unpack
+
+
+def _columns(line: bytes, size: int) -> List[Tuple[int, bytes]]:
+    """Offset and value of every byte a chunk with this size line must have: the line, its CRLF,
+    the CRLF after its content (that one first: it tells a different size soonest)."""
+    head = len(line) + 2
+    fixed = line + b"\r\n"
+    columns = [(head + size, b"\r"), (head + size + 1, b"\n")] + [(i, fixed[i : i + 1]) for i in range(head)]
+    if len(_COLUMNS) >= 64:
+        _COLUMNS.clear()
+    _COLUMNS[line] = columns
+    return columns
+
+
+#: `_run_of_chunks`'s columns by size line, and its unpackers by (head, size, chunks). Bounded:
+#: sizes come from the server.
+_COLUMNS: Dict[bytes, List[Tuple[int, bytes]]] = {}
+_UNPACKERS: Dict[Tuple[int, int, int], Callable[[bytes, int], Tuple[bytes, ...]]] = {}
+
+
 def dechunk(fp: BufferedReader, limit: int) -> Generator[bytes, None, int]:
     """Yield the content of a chunked body from ``fp``, everything that has arrived as one piece.
 
     Returns (as the generator's value) how many bytes were read past the body's end. ``limit``
-    bounds a chunk's declared size. Raises `MalformedChunk` or `TruncatedChunk`.
+    bounds a chunk's declared size. Raises `MalformedChunk` or `TruncatedChunk`; the content of
+    the whole chunks before the fault is yielded first (as h11 passes them on before its error).
     """
     buf = b""
-    seen: Dict[bytes, int] = {}  # size lines already checked (against this call's limit)
+    seen: Dict[bytes, int] = {}  # size lines already checked (against this call's limit), sizes > 0
     while True:
         data = fp.read1(READ_SIZE)
         if not data:
             raise TruncatedChunk("the connection closed inside the chunked body")
         buf = buf + data if buf else data
         out: List[bytes] = []
-        pos = 0
+        # Runs of chunks of one size go at C speed: tried at the start of a read, after its first
+        # chunk, and after each chunk that ended a run (one of another size); once a try finds
+        # nothing, the rest of the read goes chunk by chunk (a stream of mixed sizes pays ~1 us a
+        # read for the tries, against ~70 us for its ~160 chunks).
+        pos = _run_of_chunks(buf, 0, seen, out)
+        runs = True
         size_of_buf = len(buf)
-        find = buf.find  # bound once: this loop runs once per SSE frame
+        find = buf.find  # bound once: this loop runs once per chunk the fast path leaves
+        fault: Optional[Exception] = None
         while True:
             nl = find(b"\r\n", pos)
             if nl == -1:
                 if size_of_buf - pos > MAX_LINE:
-                    raise MalformedChunk(f"a chunk-size line longer than {MAX_LINE} bytes")
+                    fault = MalformedChunk(f"a chunk-size line longer than {MAX_LINE} bytes")
                 break
             line = buf[pos:nl]
             # A stream's size lines repeat (uvicorn sends one chunk per SSE frame, and frames of
@@ -147,21 +247,25 @@ def dechunk(fp: BufferedReader, limit: int) -> Generator[bytes, None, int]:
             # a chunk less than checking it again (measured 2026-12-01, 100k RunContent chunks).
             size = seen.get(line)
             if size is None:
-                # The common line is bare hex ("186", what uvicorn and h11 write), checked in
-                # ~40 ns: isalnum() refuses the signs, spaces and "_" that int() would take, and
-                # "0x" is the one prefix left (120 and 88 are "x" and "X": an int operand is a
-                # memchr, a bytes operand costs twice the whole check). Else the regex path.
-                if line.isalnum() and len(line) <= 20 and 120 not in line and 88 not in line:
-                    try:
-                        size = int(line, 16)
-                    except ValueError:
-                        raise MalformedChunk(f"invalid chunk size {line!r}") from None
-                    if size > limit:
-                        _capped(size, limit)
-                    if len(seen) < 256:  # bounded: a hostile server cannot grow it
-                        seen[line] = size
-                else:
-                    size = _size_of(line, limit)
+                try:
+                    # The common line is bare hex ("186", what uvicorn and h11 write), checked in
+                    # ~40 ns: isalnum() refuses the signs, spaces and "_" that int() would take,
+                    # and "0x" is the one prefix left (120 and 88 are "x" and "X": an int operand
+                    # is a memchr, a bytes operand costs twice the whole check). Else the regex.
+                    if line.isalnum() and len(line) <= 20 and 120 not in line and 88 not in line:
+                        try:
+                            size = int(line, 16)
+                        except ValueError:
+                            raise MalformedChunk(f"invalid chunk size {line!r}") from None
+                        if size > limit:
+                            _capped(size, limit)
+                        if size and len(seen) < 256:  # bounded: a hostile server cannot grow it
+                            seen[line] = size
+                    else:
+                        size = _size_of(line, limit)
+                except MalformedChunk as exc:
+                    fault = exc
+                    break
             start = nl + 2
             if size == 0:
                 if out:
@@ -170,22 +274,32 @@ def dechunk(fp: BufferedReader, limit: int) -> Generator[bytes, None, int]:
             end = start + size
             if end + 2 > size_of_buf:
                 missing = end + 2 - size_of_buf
-                if missing <= READ_SIZE:
+                if missing > READ_SIZE:
+                    # A large chunk (a 4 MiB RunCompleted): read the rest in one call, one copy.
+                    # The size was checked against ``limit``: this allocation is bounded.
+                    more = fp.read(missing)
+                    buf += more
+                    size_of_buf = len(buf)
+                    find = buf.find
+                    del more
+                    if size_of_buf < end + 2:
+                        fault = _cut_inside(buf[end : end + 2])
+                        break
+                elif b"\r\n".startswith(buf[end : end + 2]):
                     break  # wait for the next read
-                # A large chunk (a 4 MiB RunCompleted): read the rest in one call, one copy. The
-                # size was checked against ``limit``: this allocation is bounded.
-                more = fp.read(missing)
-                if len(more) < missing:
-                    raise TruncatedChunk("the connection closed inside a chunk")
-                buf += more
-                size_of_buf = len(buf)
-                find = buf.find
             if buf[end : end + 2] != b"\r\n":
-                raise MalformedChunk(f"a chunk is followed by {buf[end : end + 2]!r}, not CRLF")
+                fault = _not_crlf(buf[end : end + 2])
+                break
             out.append(buf[start:end])
             pos = end + 2
+            if runs:
+                after = _run_of_chunks(buf, pos, seen, out)
+                runs = after != pos
+                pos = after
         if out:
             yield out[0] if len(out) == 1 else b"".join(out)
+        if fault is not None:
+            raise fault
         buf = buf[pos:]
         # Not held while the next read waits: an idle stream would keep its last read (up to
         # READ_SIZE, once in ``data`` and once in ``out``) for as long as the server is silent.
