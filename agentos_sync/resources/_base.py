@@ -45,7 +45,7 @@ from typing import (
 from .._http import HTTPCore, M, TimeoutArg, check_headers, normalize_timeout, segment, validate, validate_list
 from ..pagination import SyncPage, check_page, load_page
 
-__all__ = ["APIResource", "CallOptions", "id_list", "query", "text", "unknown_keyword"]
+__all__ = ["APIResource", "CallOptions", "id_list", "non_empty", "query", "text", "unknown_keyword"]
 
 Query = Dict[str, Union[str, List[str]]]
 
@@ -208,6 +208,13 @@ def text(value: Any) -> str:
 def query(**values: Any) -> Query:
     """Query parameters without the Nones (the server's defaults apply), each as text."""
     return {k: text(v) for k, v in values.items() if v is not None}
+
+
+def non_empty(value: Any, name: str) -> str:
+    """``value``, checked to be a non-empty str before anything is sent (``ValueError`` if not)."""
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{name} must be a non-empty str, got {value!r}")
+    return value
 
 
 def id_list(ids: Any, name: str) -> List[str]:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Union
 from .._http import segment, validate
 from ..models import EvalRun
 from ..pagination import SyncPage
-from ._base import APIResource, CallOptions, id_list, query, text
+from ._base import APIResource, CallOptions, id_list, non_empty, query, text
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -175,8 +175,7 @@ class Evals(APIResource):
             client.evals.update(eval_run_id, "baseline accuracy")
             ```
         """
-        if not isinstance(name, str) or not name:
-            raise ValueError("name must be a non-empty str")
+        non_empty(name, "name")
         return self._patch(
             ["eval-runs", segment(eval_run_id, "eval_run_id")],
             cast_to=EvalRun,

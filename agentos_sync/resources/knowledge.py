@@ -40,7 +40,7 @@ from ..models import (
     SourceFiles,
 )
 from ..pagination import SyncPage, check_page, load_page
-from ._base import APIResource, CallOptions, query
+from ._base import APIResource, CallOptions, non_empty, query
 from ._uploads import upload_field
 
 if TYPE_CHECKING:
@@ -363,8 +363,7 @@ class Knowledge(APIResource):
                 print(hit.name, hit.content[:80])
             ```
         """
-        if not isinstance(query, str) or not query:
-            raise ValueError("query must be a non-empty str")
+        non_empty(query, "query")
         check_page(limit, page)
         self._options(options)
 

@@ -10,7 +10,7 @@ from .. import errors
 from .._http import segment
 from ..models import Memory, OptimizedMemories, UserMemoryStats
 from ..pagination import SyncPage, check_page, load_page
-from ._base import APIResource, CallOptions, id_list, query
+from ._base import APIResource, CallOptions, id_list, non_empty, query
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -20,8 +20,7 @@ __all__ = ["Memories"]
 
 def _body(memory: str, user_id: str, topics: Optional[Sequence[str]]) -> Dict[str, Any]:
     """The JSON of a create or an update (agno's ``UserMemoryCreateSchema``)."""
-    if not isinstance(memory, str) or not memory:
-        raise ValueError("memory must be a non-empty str")
+    non_empty(memory, "memory")
     body = {"memory": memory, "user_id": user_id, "topics": _topics(topics)}
     return {k: v for k, v in body.items() if v is not None}
 

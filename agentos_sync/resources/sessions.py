@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, 
 from .._http import M, segment, validate_list
 from ..models import Compaction, ForkedSession, RunOutput, SessionRecord, SessionRunPreview
 from ..pagination import SyncPage, check_page, load_page
-from ._base import APIResource, CallOptions, Query, query, text
+from ._base import APIResource, CallOptions, Query, non_empty, query, text
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -278,8 +278,7 @@ class Sessions(APIResource):
             client.sessions.rename(session_id, "Billing question")
             ```
         """
-        if not isinstance(session_name, str) or not session_name:
-            raise ValueError("session_name must be a non-empty str")
+        non_empty(session_name, "session_name")
         return self._post(
             ["sessions", segment(session_id, "session_id"), "rename"],
             cast_to=SessionRecord,
