@@ -203,9 +203,10 @@ class _Pace:
     100 ms against a booked 100 with 1,000 streams on 2 cores). Written here because tenacity
     paces one loop, not many threads."""
 
-    __slots__ = ("_booked", "_interval", "_lock", "_sent", "_tolerance")
+    __slots__ = ("_booked", "_burst", "_interval", "_lock", "_sent", "_tolerance")
 
     def __init__(self, rate: float, burst: int) -> None:
+        self._burst = burst
         self._interval = 1.0 / rate
         self._tolerance = (burst - 1) * self._interval
         # Theoretical arrival times; from minus infinity, a full burst is there at once.
@@ -217,7 +218,7 @@ class _Pace:
         ``time.monotonic()`` instant) at the latest."""
         # GCRA: n requests conform when due + (n - 1) x interval - tolerance <= now, and then push
         # the theoretical arrival time to due + n x interval. More than a burst counts as a burst.
-        cost = min(requests, round(self._tolerance / self._interval) + 1) * self._interval
+        cost = min(requests, self._burst) * self._interval
         with self._lock:
             now = _now()
             due = max(self._booked, now)

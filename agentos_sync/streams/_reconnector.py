@@ -182,10 +182,10 @@ class Reconnector:
 
     def _resume_once(self, outage: _Outage) -> Tuple[List[RunEvent], Iterator[RunEvent]]:
         position, connection, policy = self.position, self.connection, self.policy
-        hedged = position.run_id is not None and outage.stale and policy.hedge > 1
+        hedged = outage.stale and policy.hedge > 1
         # The client's pace (ReconnectPolicy.max_resume_rate): a herd of streams goes out spread.
         # A hedged resume's probes each take their own turn, just before they are sent.
-        if not hedged:
+        if position.run_id is None or not hedged:
             policy.admit(1, connection.deadline_at)
         if connection.closed:
             raise Closed()  # close() during the backoff: no new connection after it
@@ -194,7 +194,7 @@ class Reconnector:
             response = self._open_unlocated(outage)
             frames: Optional[Iterator[RunEvent]] = None
         elif hedged:
-            response, frames = self._hedged_resume(position.run_id or "")
+            response, frames = self._hedged_resume(position.run_id)
         else:
             response = self.source.resume(position.run_id, position.session_id, position.last_event_index)
             frames = None
