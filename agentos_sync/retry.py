@@ -122,10 +122,11 @@ class ReconnectPolicy:
             object.__setattr__(self, name, value)
         self.__post_init__()  # a copy (or an unpickled policy) paces its own streams
 
-    def admit(self, requests: int = 1, deadline_at: Optional[float] = None) -> None:
+    def admit(self, requests: int = 1, deadline_at: Optional[float] = None) -> bool:
         """Wait until this policy's pace lets ``requests`` more resume requests go (see the class
-        docstring); returns at once without a pace. The wait ends at ``deadline_at`` (a
-        ``time.monotonic()`` instant) at the latest; the caller checks its deadline after.
+        docstring) and return True; at once without a pace. Under the module's one deadline rule,
+        a turn that would come at or past ``deadline_at`` (a ``time.monotonic()`` instant) is not
+        waited for: it returns False at once, and the caller stops with its last error.
 
         Example:
             ```python
@@ -135,7 +136,8 @@ class ReconnectPolicy:
         """
         pace: Optional[_Pace] = getattr(self, "_pace", None)
         if pace is not None and requests > 0:
-            pace.wait(requests, deadline_at)
+            return pace.wait(requests, deadline_at)
+        return True
 
     @classmethod
     def disabled(cls) -> ReconnectPolicy:
@@ -213,24 +215,25 @@ class _Pace:
         self._booked = self._sent = float("-inf")
         self._lock = threading.Lock()
 
-    def wait(self, requests: int, deadline_at: Optional[float]) -> None:
-        """Return when ``requests`` more may go (they are then counted), or at ``deadline_at`` (a
-        ``time.monotonic()`` instant) at the latest."""
+    def wait(self, requests: int, deadline_at: Optional[float]) -> bool:
+        """Return True when ``requests`` more may go (they are then counted); False, without
+        waiting further, once the turn would come at or past ``deadline_at`` (a
+        ``time.monotonic()`` instant). A turn refused before it is booked leaves the schedule as
+        it was."""
         # GCRA: n requests conform when due + (n - 1) x interval - tolerance <= now, and then push
         # the theoretical arrival time to due + n x interval. More than a burst counts as a burst.
         cost = min(requests, self._burst) * self._interval
         with self._lock:
             now = _now()
             due = max(self._booked, now)
-            self._booked = due + cost
             delay = due + cost - self._interval - self._tolerance - now
+            if delay > 0 and deadline_at is not None and now + delay >= deadline_at:
+                return False
+            self._booked = due + cost
         while True:
             if delay > 0:
-                if deadline_at is not None:
-                    left = deadline_at - _now()
-                    if left <= 0:
-                        return
-                    delay = min(delay, left)
+                if deadline_at is not None and _now() + delay >= deadline_at:
+                    return False  # woken late and pushed back: the turn is past the deadline
                 _sleep(delay)
             with self._lock:
                 now = _now()
@@ -238,7 +241,7 @@ class _Pace:
                 delay = due + cost - self._interval - self._tolerance - now
                 if delay <= 0:
                     self._sent = due + cost
-                    return
+                    return True
 
 
 class ReconnectGaveUp(Exception):

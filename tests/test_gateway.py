@@ -316,3 +316,16 @@ def test_wait_waits_for_a_run_not_listed_yet_and_says_when_it_never_appears(
     with pytest.raises(errors.NotFoundError, match=r"was not found during the 0\.05s wait") as info:
         client.agents.wait("assistant", "no-such-run", "s-3", timeout=0.05, poll_interval=0.01)
     assert info.value.status_code == 404
+
+
+def test_a_settle_window_past_the_stream_deadline_is_not_waited_out(fake: FakeAgentOS, sleeps: List[float]) -> None:
+    # The same lost create, on a stream whose deadline comes before the 0.5 s settle window ends:
+    # the window is not slept (the one deadline rule); the outage ends with its last failure, and
+    # no second create goes out on a run that may yet be listed.
+    fake.faults.raw(body=NGINX_502, status=502, content_type="text/html", path="/agents/assistant/runs", method="POST")
+    policy = ReconnectPolicy(max_attempts=5, initial_backoff=0.0, max_backoff=0.0, deadline=30.0)
+    client = AgentOSClient("http://fake.local", transport=FakeTransport(fake), reconnect=policy)
+    with client, pytest.raises(errors.ReconnectExhaustedError, match="no run in session") as info:
+        list(client.agents.stream("assistant", "hi", background=True, deadline=0.2))
+    posts = [r for r in fake.requests if r.method == "POST" and r.url.endswith("/runs")]
+    assert len(posts) == 1 and info.value.attempts == 1 and not any(s > 0 for s in sleeps), sleeps

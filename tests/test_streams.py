@@ -896,9 +896,13 @@ def test_the_pace_lets_a_burst_through_then_schedules_the_rest(clock: Clock) -> 
     policy.admit()
     policy.admit(2)  # a hedged resume takes a turn per request
     assert [round(s) for s in clock.sleeps] == [100, 200]
-    policy.admit(deadline_at=clock.now + 5.0)  # never waits past the caller's deadline
-    assert [round(s) for s in clock.sleeps[2:]] == [5]
-    ReconnectPolicy(max_resume_rate=None).admit(1000)
+    # The one deadline rule: a turn that would come past the caller's deadline is not waited
+    # for, nor booked; the next caller's turn is the one it would have had.
+    assert policy.admit(deadline_at=clock.now + 5.0) is False
+    assert len(clock.sleeps) == 2
+    assert policy.admit(deadline_at=clock.now + 500.0) is True
+    assert [round(s) for s in clock.sleeps[2:]] == [100]
+    assert ReconnectPolicy(max_resume_rate=None).admit(1000, deadline_at=clock.now) is True
     assert len(clock.sleeps) == 3
 
 
@@ -995,3 +999,20 @@ def test_a_stream_read_to_its_end_or_closed_by_with_does_not_warn() -> None:
         del stream
         gc.collect()
     assert [w for w in caught if issubclass(w.category, ResourceWarning)] == []
+
+
+def test_a_pace_turn_past_the_stream_deadline_ends_the_outage_at_once(fake: FakeAgentOS, sleeps: List[float]) -> None:
+    # One resume per 100 s and the burst spent: the stream's turn would come after its 30 s
+    # deadline, so it is not waited for (the one deadline rule); the outage ends now with the cut.
+    fake.add_agent("assistant", reply=LONG)
+    policy = ReconnectPolicy(initial_backoff=0.0, max_backoff=0.0, max_resume_rate=0.01, resume_burst=1)
+    assert policy.admit()
+    with AgentOSClient("http://fake.local", transport=FakeTransport(fake), reconnect=policy) as client:
+        fake.faults.cut(after_events=3, path="/runs", method="POST")
+        stream = client.run_agent_stream("assistant", "go", background=True, deadline=30)
+        got: List[Any] = []
+        with pytest.raises(errors.ReconnectExhaustedError) as info:
+            for ev in stream:
+                got.append(ev)
+    assert len(got) == 3 and info.value.attempts == 0 and info.value.last_event_index == 2
+    assert fake.requests_to("/resume") == [] and all(s < 30 for s in sleeps), sleeps
