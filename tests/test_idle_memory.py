@@ -147,3 +147,53 @@ def test_reads_shrink_when_many_bodies_are_open(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setattr(_owned, "_OPEN", [object()] * open_bodies)
     assert _owned._read_size(65536) == size
     assert _owned._read_size(4096) == 4096
+
+
+@pytest.mark.timeout(20)
+def test_a_drained_body_reads_its_socket_and_polls_only_when_nothing_is_likely_waiting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Once the socket file's buffer is empty, reads go to the descriptor: straight away after a
+    read that filled its buffer (more is likely waiting; one GIL release instead of three), after a
+    poll otherwise (an idle stream must not pay a read that finds nothing)."""
+    from agentos_sync.transports import _owned
+
+    ops: List[str] = []
+    real_read, real_wait = _owned.os.read, _owned._OwnedFile._wait_readable
+
+    def read(fd: int, size: int) -> bytes:
+        try:
+            data = real_read(fd, size)
+        except BlockingIOError:
+            ops.append("empty")
+            raise
+        ops.append("full" if len(data) == size else "short")
+        return data
+
+    def wait(self: Any) -> None:
+        ops.append("poll")
+        real_wait(self)
+
+    monkeypatch.setattr(_owned.os, "read", read)
+    monkeypatch.setattr(_owned._OwnedFile, "_wait_readable", wait)
+    parts = [b"%06d" % i * 100 for i in range(500)]  # 600 bytes each, ~300 KB in all
+
+    def handler(conn: Conn) -> None:
+        conn.read_request()
+        conn.send(CHUNKED_HEAD + chunk(b"first"))
+        time.sleep(0.2)  # the reader drains its buffer and waits
+        conn.send(b"".join(chunk(p) for p in parts) + b"0\r\n\r\n")
+        conn.hold()
+
+    with WireServer(handler) as server, RequestsTransport() as transport:
+        response = transport.send(Request("GET", server.url + "/s", stream=True, timeout=(2.0, 6.0)))
+        with response:
+            body: Any = b"".join(response.iter_bytes())
+    assert body == b"first" + b"".join(parts)
+    reads = [op for op in ops if op != "poll"]
+    assert "full" in reads, ops  # the burst was read from the descriptor, in full reads
+    for before, after in zip(ops, ops[1:]):
+        if before == "short":
+            assert after == "poll", ops
+        if before == "full":
+            assert after in ("full", "short", "empty"), ops

@@ -47,12 +47,21 @@ class _OwnedFile:
     A child forked mid-stream inherits the parent's half-read response; one read from it would
     steal the parent's bytes. The check costs one getpid() per read (not per event).
 
-    A read waits for the socket to be readable before it asks the buffered file for up to
-    ``READ_SIZE`` bytes, when the file's own buffer is known to be empty: ``read1(n)`` allocates
-    its n-byte result before it blocks in recv, so every open stream waiting for its next event
-    held 64 KiB, resident once the allocator had recycled memory that a burst of events touched
-    (measured with ``benchmarks/run.py --only scale``: 1,000 idle streams after a burst, ~79 KiB
-    each from this one line in tracemalloc). One poll() per read of the body, not per event.
+    Once the file's own buffer is known to be empty (the last ``read1(n)`` returned fewer than n
+    bytes, which it only does once drained), a read goes to the socket's descriptor itself:
+    ``os.read`` on the non-blocking descriptor of a socket with a timeout, and only when that
+    finds nothing, a poll() for the timeout and the read again. Two reasons, both measured with
+    ``benchmarks/run.py --only scale``:
+
+    - Memory: ``read1(n)`` allocates its n-byte result before it blocks in recv, so every open
+      stream waiting for its next event held its read buffer (1,000 idle streams after a burst,
+      ~79 KiB each from this one line in tracemalloc). ``os.read`` frees it when nothing came.
+    - Threads: a socket with a timeout polls before every recv, so ``read1`` released the GIL
+      twice per read (three times with a poll of ours before it), and each release is a hand-over
+      among all the runnable threads. A read that finds bytes waiting now releases it once.
+
+    TLS sockets keep the buffered file (the descriptor carries ciphertext), with a poll() before
+    a read of an empty buffer.
     """
 
     def __init__(self, fp: Any, pid: int, sock: Any = None) -> None:
@@ -60,10 +69,16 @@ class _OwnedFile:
         self._pid = pid
         self._poll: Any = None
         self._sock = sock
+        #: Reads of an empty buffer go to the descriptor (a plain socket only).
+        self._direct = type(sock) is socket.socket
+        #: The last direct read filled its buffer.
+        self._full = False
         if sock is not None and type(sock) in (socket.socket, ssl.SSLSocket):
             with contextlib.suppress(OSError, ValueError, AttributeError):
                 self._poll = select.poll()
                 self._poll.register(sock.fileno(), select.POLLIN | select.POLLPRI)
+        if self._poll is None:
+            self._direct = False
         #: The buffered file holds nothing: the last read1(n) returned fewer than n bytes, which
         #: it only does once its buffer is drained (after read() it may hold what came after).
         self._drained = False
@@ -72,10 +87,12 @@ class _OwnedFile:
     def read1(self, size: int = -1, /) -> bytes:
         if os.getpid() != self._pid:
             raise _Inherited()
-        if self._drained and self._poll is not None:
-            self._wait_readable()
         if size > 0:
             size = _read_size(size)
+            if self._drained and self._direct:
+                return self._read_socket(size)
+        if self._drained and self._poll is not None:
+            self._wait_readable()
         data = self._fp.read1(size)
         self._drained = 0 < len(data) < size
         return bytes(data)
@@ -85,6 +102,30 @@ class _OwnedFile:
             raise _Inherited()
         self._drained = False
         return bytes(self._fp.read(size))
+
+    def _read_socket(self, size: int) -> bytes:
+        """Up to ``size`` bytes from the socket itself (the buffered file is empty); b"" at its
+        end. The descriptor is asked for on each read: a socket closed meanwhile gives -1 (an
+        OSError from os.read), never a descriptor reused by another file."""
+        sock = self._sock
+        # After a full read more is likely waiting: read at once (on the non-blocking descriptor
+        # of a socket with a timeout); otherwise the poll comes first, so that a stream that
+        # waits for its next event does not pay a read that finds nothing.
+        if self._full and sock.gettimeout() is not None:
+            try:
+                data = os.read(sock.fileno(), size)
+                self._full = len(data) == size
+                return data
+            except BlockingIOError:
+                pass
+        while True:
+            self._wait_readable()
+            try:
+                data = os.read(sock.fileno(), size)
+            except BlockingIOError:
+                continue  # a readiness that was not (rare on TCP): wait again
+            self._full = len(data) == size
+            return data
 
     def _wait_readable(self) -> None:
         sock = self._sock
