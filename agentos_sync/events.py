@@ -24,6 +24,7 @@ import threading
 import warnings
 from typing import Any, Callable, Dict, FrozenSet, List, Optional, Type
 
+from . import _core_validators
 from ._fields import OptionalInt, OptionalStr
 from .models._base import Model
 from .models.runs import RunMetrics, ToolExecution
@@ -973,9 +974,13 @@ def event_validator(event_type: str) -> Callable[[Any], RunEvent]:
         if known is not None:
             return known
         model = cls or UnknownEvent
-        if not model.__pydantic_complete__:
-            model.model_rebuild()
-        validate: Callable[[Any], RunEvent] = model.__pydantic_validator__.validate_json
+        # Straight on pydantic-core, without the plugin scan of a model's first build (most of a
+        # fresh process's first stream): see _core_validators.
+        validate: Optional[Callable[[Any], RunEvent]] = _core_validators.json_validator(model)
+        if validate is None:
+            if not model.__pydantic_complete__:
+                model.model_rebuild()
+            validate = model.__pydantic_validator__.validate_json
         _VALIDATE_JSON[key] = validate
         return validate
 
