@@ -14,7 +14,7 @@ import math
 import threading
 import time
 from dataclasses import dataclass, fields
-from typing import Any, Callable, Dict, Optional, TypeVar
+from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 
 import tenacity
 
@@ -163,8 +163,10 @@ class ReconnectPolicy:
         ``max_attempts`` resumes at most. A wait honours the ``Retry-After`` of a 429/503 answer
         (capped at 60 s), and no wait reaches past ``deadline_at`` (a ``time.monotonic()``
         instant: the stream's own deadline): a wait that would end there is not slept, the outage
-        stops with the last error (the module's one deadline rule). tenacity is the engine;
-        the caller only sees attempts, waits and exhaustion.
+        stops with the last error (the module's one deadline rule). An attempt whose own wait
+        would reach past it (a pace's turn: `admit` returned False) raises `_OutOfTime`, and the
+        outage stops the same way. tenacity is the engine; the caller only sees attempts, waits
+        and exhaustion.
         """
         backoff = (
             tenacity.wait_random_exponential(multiplier=self.initial_backoff, max=self.max_backoff)
@@ -172,17 +174,22 @@ class ReconnectPolicy:
             else tenacity.wait_none()
         )
 
+        # The last failure and the resumes made before it, for an attempt that runs out of time.
+        failed: List[Tuple[BaseException, int]] = [(cause, 0)]
+
         def hook(state: tenacity.RetryCallState) -> None:
             exc = state.outcome.exception() if state.outcome else None
-            if on_retry is not None and exc is not None:
-                on_retry(state.attempt_number, exc, state.next_action.sleep if state.next_action else 0.0)
+            if exc is not None:
+                failed[0] = (exc, state.attempt_number - 1)
+                if on_retry is not None:
+                    on_retry(state.attempt_number, exc, state.next_action.sleep if state.next_action else 0.0)
 
         retrying = tenacity.Retrying(
             stop=tenacity.stop_after_attempt(self.max_attempts + 1)
             | tenacity.stop_after_delay(self.deadline)
             | _StopBeforeDeadline(deadline_at, time.monotonic),
             wait=_waiting(backoff),
-            retry=tenacity.retry_if_exception(retry_on),
+            retry=tenacity.retry_if_exception(lambda exc: not isinstance(exc, _OutOfTime) and retry_on(exc)),
             before_sleep=hook,
             sleep=sleep or (lambda seconds: _sleep(seconds)),
         )
@@ -193,6 +200,9 @@ class ReconnectPolicy:
             error = last.exception()
             assert error is not None  # tenacity only gives up on failures
             raise ReconnectGaveUp(error, last.attempt_number - 1) from error
+        except _OutOfTime:
+            error, attempts = failed[0]
+            raise ReconnectGaveUp(error, attempts) from error
 
 
 class _Pace:
@@ -242,6 +252,13 @@ class _Pace:
                 if delay <= 0:
                     self._sent = due + cost
                     return True
+
+
+class _OutOfTime(Exception):
+    """Raised by a `ReconnectPolicy.reconnect` attempt whose own wait (the pace's turn, a settle
+    window) would end at or past the deadline: under the one deadline rule it is not slept, and
+    the outage stops with its last failure, as when the loop's own wait would
+    (`_StopBeforeDeadline`)."""
 
 
 class ReconnectGaveUp(Exception):

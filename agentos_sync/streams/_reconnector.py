@@ -61,12 +61,6 @@ class RunNotLocated(Exception):
     """The run a cut create made is not (yet) listed in its session."""
 
 
-class _OutOfTime(Exception):
-    """A wait inside an attempt (the pace's turn, the settle window) would end at or past the
-    stream's deadline: under the one deadline rule it is not slept, and the outage ends with its
-    last error, as when the retry loop's own wait would (``retry._StopBeforeDeadline``)."""
-
-
 #: What ends a connection as a cut (resumed when the stream is resumable).
 CUTS = (errors.APIConnectionError, Cut, TruncatedFrame, Stale)
 
@@ -94,17 +88,6 @@ class _Outage:
         #: A stale answer was seen: the next resumes go out on fresh connections.
         self.stale = False
         self.missing: Optional[Tuple[int, Optional[int]]] = None
-        #: The last failure and the resumes made before it: what the caller is told if the
-        #: outage ends inside an attempt (`_OutOfTime`).
-        self.last: Optional[BaseException] = None
-        self.attempts = 0
-
-
-def _last_of(outage: _Outage) -> ReconnectGaveUp:
-    """An outage that ran out of time inside an attempt, told as the retry loop tells one it
-    stopped: its last failure and the resumes made."""
-    assert outage.last is not None, "after_cut records the cause first"
-    return ReconnectGaveUp(outage.last, outage.attempts)
 
 
 def _from_buffer(head: List[RunEvent]) -> bool:
@@ -175,10 +158,7 @@ class Reconnector:
         if isinstance(cause, Stale):
             outage.stale, outage.missing = True, cause.missing
 
-        outage.last = cause
-
         def on_retry(attempt: int, exc: BaseException, wait: float) -> None:
-            outage.last, outage.attempts = exc, attempt - 1
             if attempt > 1:
                 logger.warning("resume of run %s failed (%s); retry %d in %.2fs", position.run_id, exc, attempt, wait)
 
@@ -190,11 +170,10 @@ class Reconnector:
                 on_retry=on_retry,
                 deadline_at=self.connection.deadline_at,
             )
-        except (ReconnectGaveUp, _OutOfTime) as stopped:
+        except ReconnectGaveUp as gave_up:
             if self.connection.closed:
                 raise Closed() from None
             self.connection.check_deadline()
-            gave_up = stopped if isinstance(stopped, ReconnectGaveUp) else _last_of(outage)
             raise self._gave_up(gave_up, outage) from gave_up.last
         except BaseException:
             if self.connection.closed:
@@ -207,7 +186,7 @@ class Reconnector:
         # The client's pace (ReconnectPolicy.max_resume_rate): a herd of streams goes out spread.
         # A hedged resume's probes each take their own turn, just before they are sent.
         if (position.run_id is None or not hedged) and not policy.admit(1, connection.deadline_at):
-            raise _OutOfTime()
+            raise retry._OutOfTime()
         if connection.closed:
             raise Closed()  # close() during the backoff: no new connection after it
         connection.check_deadline()
@@ -262,7 +241,7 @@ class Reconnector:
                     # (2 ms reached both workers in 25 of 30 pairs, 0 ms in 11: measured).
                     time.sleep(0.002 * i)
                 if not self.policy.admit(1, connection.deadline_at):
-                    raise _OutOfTime()
+                    raise retry._OutOfTime()
                 if connection.closed:
                     return
                 response = self.source.resume(run_id, session_id, last, fresh=True)
@@ -296,7 +275,7 @@ class Reconnector:
                 raise Closed()
             # Out of time outranks a probe's failure: that one is judged against an outage
             # which has no time left to retry it.
-            raise next((f for f in failures if isinstance(f, _OutOfTime)), failures[0])
+            raise next((f for f in failures if isinstance(f, retry._OutOfTime)), failures[0])
         return chosen[0], itertools.chain(chosen[1], chosen[2])
 
     def _open_unlocated(self, outage: _Outage) -> Response:
@@ -325,11 +304,11 @@ class Reconnector:
         return self.source.recreate()
 
     def _wait(self, seconds: float) -> None:
-        """Sleep ``seconds`` unless that ends at or past the stream's deadline (`_OutOfTime`: the
-        one deadline rule); a stream closed meanwhile stops here."""
+        """Sleep ``seconds`` unless that ends at or past the stream's deadline (`retry._OutOfTime`:
+        the one deadline rule); a stream closed meanwhile stops here."""
         deadline_at = self.connection.deadline_at
         if deadline_at is not None and time.monotonic() + seconds >= deadline_at:
-            raise _OutOfTime()
+            raise retry._OutOfTime()
         retry._sleep(seconds)
         if self.connection.closed:
             raise Closed()
