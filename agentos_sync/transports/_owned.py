@@ -69,16 +69,14 @@ class _OwnedFile:
         self._pid = pid
         self._poll: Any = None
         self._sock = sock
-        #: Reads of an empty buffer go to the descriptor (a plain socket only).
-        self._direct = type(sock) is socket.socket
-        #: The last direct read filled its buffer.
-        self._full = False
         if sock is not None and type(sock) in (socket.socket, ssl.SSLSocket):
             with contextlib.suppress(OSError, ValueError, AttributeError):
                 self._poll = select.poll()
                 self._poll.register(sock.fileno(), select.POLLIN | select.POLLPRI)
-        if self._poll is None:
-            self._direct = False
+        #: Reads of an empty buffer go to the descriptor (a plain socket we can poll).
+        self._direct = self._poll is not None and type(sock) is socket.socket
+        #: The last direct read filled its buffer.
+        self._full = False
         #: The buffered file holds nothing: the last read1(n) returned fewer than n bytes, which
         #: it only does once its buffer is drained (after read() it may hold what came after).
         self._drained = False
@@ -111,19 +109,15 @@ class _OwnedFile:
         # After a full read more is likely waiting: read at once (on the non-blocking descriptor
         # of a socket with a timeout); otherwise the poll comes first, so that a stream that
         # waits for its next event does not pay a read that finds nothing.
-        if self._full and sock.gettimeout() is not None:
-            try:
-                data = os.read(sock.fileno(), size)
-                self._full = len(data) == size
-                return data
-            except BlockingIOError:
-                pass
+        wait = not (self._full and sock.gettimeout() is not None)
         while True:
-            self._wait_readable()
+            if wait:
+                self._wait_readable()
             try:
                 data = os.read(sock.fileno(), size)
             except BlockingIOError:
-                continue  # a readiness that was not (rare on TCP): wait again
+                wait = True  # nothing yet (or a readiness that was not, rare on TCP): wait for it
+                continue
             self._full = len(data) == size
             return data
 
