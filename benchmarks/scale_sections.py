@@ -348,13 +348,13 @@ def _render_scale(results: Dict[str, Any]) -> List[str]:
         lines.append("")
         floor = sc.get("gil_floor") or {}
         if "ratio" in floor:
-            eps = {int(k): v for k, v in floor["eps"].items()}
-            lo, hi = min(eps), max(eps)
+            median = {int(k): v for k, v in floor["median"].items()}
+            lo, hi = min(median), max(median)
             lines += [
                 f"The interpreter's floor in the same run (`benchmarks/gil_floor.py`: the same pure-Python work "
                 f"shared by {hi:,} threads against {lo}, no I/O, no client): {floor['ratio']:.2f}x "
-                f"(median {sorted(eps[hi])[len(eps[hi]) // 2]:,.0f} vs {sorted(eps[lo])[len(eps[lo]) // 2]:,.0f} "
-                f"units/s). Every thread waiting for the GIL times out each switch interval "
+                f"(median {median[hi]:,.0f} vs {median[lo]:,.0f} units/s). Every thread waiting for the GIL "
+                "times out each switch interval "
                 f"({floor['switch_interval_s'] * 1000:.0f} ms) and asks for it: with 1,000 runnable threads, "
                 "a herd of wake-ups that no client code avoids.",
                 "",
